@@ -1,0 +1,234 @@
+// Validation of everything the flags say, before any work or output starts.
+#include "cli/validate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "model/model_resolver.hpp"
+#include "output/file_output.hpp"
+
+namespace moebench {
+
+namespace {
+
+void require_in_range(const char* what, std::int64_t value, std::int64_t low, std::int64_t high) {
+  if (value < low) {
+    throw UsageError(low == 1 ? fmt::format("{} must be positive (got {})", what, value)
+                              : fmt::format("{} must be at least {} (got {})", what, low, value));
+  }
+  if (value > high) throw UsageError(fmt::format("{} must be at most {} (got {})", what, high, value));
+}
+
+std::vector<std::int64_t> divisors(std::int64_t n) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t d = 1; d <= n; ++d)
+    if (n % d == 0) out.push_back(d);
+  return out;
+}
+
+void validate_layout(const CliOptions& o, const MoeShape& shape) {
+  require_in_range("--ep-size", o.ep_size, 1, Limits::kMaxDevices);
+  require_in_range("--tp-size", o.tp_size, 1, Limits::kMaxDevices);
+  require_in_range("--nnodes", o.nnodes, 1, Limits::kMaxDevices);
+  if (shape.num_experts % o.ep_size != 0) {
+    throw UsageError(fmt::format("num_experts must be divisible by ep_size ({} experts, ep_size {}); valid ep_size "
+                                 "values: {}",
+                                 shape.num_experts, o.ep_size, fmt::join(divisors(shape.num_experts), ", ")));
+  }
+  if (o.tp_size % o.ep_size != 0) {
+    throw UsageError(fmt::format("tp_size must be divisible by ep_size (tp_size {}, ep_size {}): tp_size is the total "
+                                 "device count and tp_size / ep_size devices share each expert",
+                                 o.tp_size, o.ep_size));
+  }
+  if (shape.intermediate_size < o.tp_size / o.ep_size) {
+    throw UsageError(fmt::format("intermediate_size {} cannot be split over tp_size / ep_size = {} devices",
+                                 shape.intermediate_size, o.tp_size / o.ep_size));
+  }
+  if (o.node_rank < 0 || o.node_rank >= o.nnodes) {
+    throw UsageError(fmt::format("--node-rank must be in [0, {}) for --nnodes {} (got {})", o.nnodes, o.nnodes, o.node_rank));
+  }
+  if (o.nnodes > 1 && o.dist_init_addr.empty()) {
+    throw UsageError(fmt::format("--nnodes {} needs --dist-init-addr host:port (node 0's address)", o.nnodes));
+  }
+  if (!o.dist_init_addr.empty()) {
+    const auto colon = o.dist_init_addr.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : o.dist_init_addr.substr(colon + 1);
+    const bool numeric = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), ::isdigit);
+    if (colon == 0 || !numeric || std::stol(port) < 1 || std::stol(port) > 65535) {
+      throw UsageError(fmt::format("--dist-init-addr must be host:port with a port in 1..65535 (got '{}')", o.dist_init_addr));
+    }
+  }
+  if (o.tp_size % o.nnodes != 0) {
+    throw UsageError(fmt::format("tp_size must be divisible by nnodes: each node runs tp_size / nnodes devices "
+                                 "(tp_size {}, nnodes {})",
+                                 o.tp_size, o.nnodes));
+  }
+}
+
+template <typename T, typename Parse>
+std::vector<T> parse_list(const std::vector<std::string>& names, const char* flag, const char* allowed, Parse parse) {
+  std::vector<T> out;
+  for (const std::string& name : names) {
+    const auto value = parse(name);
+    if (!value) throw UsageError(fmt::format("unknown value '{}' for {} (choose from {})", name, flag, allowed));
+    if (std::find(out.begin(), out.end(), *value) == out.end()) out.push_back(*value);
+  }
+  return out;
+}
+
+OutputConfig output_config(const CliOptions& o) {
+  OutputConfig out;
+  out.base_path = o.output_file;
+  if (out.base_path.empty()) throw UsageError("--output-file must not be empty");
+  out.csv = out.markdown = false;
+  for (const std::string& f : o.output_format) {
+    if (f == "csv") out.csv = true;
+    else if (f == "markdown" || f == "md") out.markdown = true;
+    else if (f == "both") out.csv = out.markdown = true;
+    else throw UsageError(fmt::format("unknown value '{}' for --output-format (choose from csv, markdown, both)", f));
+  }
+  for (const std::string& path : {out.csv ? out.csv_path() : "", out.markdown ? out.markdown_path() : ""}) {
+    if (path.empty()) continue;
+    const std::string reason = unwritable_reason(path);
+    if (!reason.empty()) throw UsageError(fmt::format("cannot write output file {}: {}", path, reason));
+  }
+  return out;
+}
+
+}  // namespace
+
+void validate_shape(const MoeShape& s, const std::string& origin) {
+  const std::string prefix = origin.empty() ? "" : origin + ": ";
+  auto check = [&](const char* what, std::int64_t value, std::int64_t high) {
+    try {
+      require_in_range(what, value, 1, high);
+    } catch (const UsageError& e) {
+      throw UsageError(prefix + e.what());
+    }
+  };
+  check("num_experts", s.num_experts, Limits::kMaxExperts);
+  check("num_experts_per_tok", s.top_k, Limits::kMaxTopK);
+  check("hidden_size", s.hidden_size, Limits::kMaxHidden);
+  check("intermediate_size", s.intermediate_size, Limits::kMaxIntermediate);
+  if (s.top_k > s.num_experts) {
+    throw UsageError(fmt::format("{}num_experts_per_tok ({}) exceeds num_experts ({})", prefix, s.top_k, s.num_experts));
+  }
+  const RouterConfig& r = s.router;
+  if (r.grouped()) {
+    if (s.num_experts % r.num_groups != 0) {
+      throw UsageError(fmt::format("{}n_group {} does not divide num_experts {}", prefix, r.num_groups, s.num_experts));
+    }
+    if (r.topk_groups < 1 || r.topk_groups > r.num_groups) {
+      throw UsageError(fmt::format("{}topk_group must be in [1, n_group = {}] (got {})", prefix, r.num_groups, r.topk_groups));
+    }
+    if (r.topk_groups * (s.num_experts / r.num_groups) < s.top_k) {
+      throw UsageError(fmt::format("{}topk_group {} groups of {} experts cannot hold top-{}", prefix, r.topk_groups,
+                                   s.num_experts / r.num_groups, s.top_k));
+    }
+  }
+}
+
+MoeShape shape_from_options(const CliOptions& o) {
+  const bool any_size = o.num_experts || o.num_experts_per_tok || o.hidden_size || o.intermediate_size || o.activation;
+  if (!o.model_path.empty()) {
+    if (o.manual_config || any_size) {
+      throw UsageError("--model-path and a manual configuration (--manual-config, --num-experts, ...) exclude each "
+                       "other: use one");
+    }
+    ResolvedModel model = resolve_model(o.model_path);
+    log_verbose("model {} from {}", o.model_path, model.source);
+    return model.shape;
+  }
+  if (!o.manual_config && !any_size) {
+    throw UsageError("no model given: use --model-path, or --num-experts, --num-experts-per-tok, --hidden-size and "
+                     "--intermediate-size");
+  }
+  std::vector<std::string> missing;
+  if (!o.num_experts) missing.emplace_back("--num-experts");
+  if (!o.num_experts_per_tok) missing.emplace_back("--num-experts-per-tok");
+  if (!o.hidden_size) missing.emplace_back("--hidden-size");
+  if (!o.intermediate_size) missing.emplace_back("--intermediate-size");
+  if (!missing.empty()) throw UsageError(fmt::format("manual configuration is missing {}", fmt::join(missing, ", ")));
+  MoeShape shape;
+  shape.num_experts = *o.num_experts;
+  shape.top_k = *o.num_experts_per_tok;
+  shape.hidden_size = *o.hidden_size;
+  shape.intermediate_size = *o.intermediate_size;
+  if (o.activation) {
+    const auto act = parse_activation(*o.activation);
+    if (*o.activation != "silu" && *o.activation != "gelu" && *o.activation != "swigluoai") {
+      throw UsageError(fmt::format("unknown value '{}' for --activation (choose from silu, gelu, swigluoai)", *o.activation));
+    }
+    shape.activation = *act;
+  }
+  validate_shape(shape, "");
+  return shape;
+}
+
+BenchmarkPlan build_plan(const CliOptions& o) {
+  BenchmarkPlan plan;
+  plan.command_line = o.command_line;
+  plan.verbose = o.verbose;
+  plan.problem.shape = shape_from_options(o);
+  const MoeShape& shape = plan.problem.shape;
+  validate_layout(o, shape);
+  plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size), static_cast<int>(o.nnodes),
+                               static_cast<int>(o.node_rank)};
+  plan.dist_init_addr = o.dist_init_addr;
+
+  if (o.num_tokens.empty()) throw UsageError("--num-tokens needs at least one value");
+  for (std::int64_t t : o.num_tokens) require_in_range("--num-tokens", t, 1, Limits::kMaxTokens);
+  plan.token_counts = o.num_tokens;
+  plan.scenarios = parse_list<Scenario>(o.scenarios, "--scenarios", "random, balanced, imbalanced",
+                                        [](const std::string& s) { return parse_scenario(s); });
+
+  if (!std::isfinite(o.imbalance_factor) || o.imbalance_factor <= 0) {
+    throw UsageError(fmt::format("--imbalance-factor must be a positive number (got {})", o.imbalance_factor));
+  }
+  if (std::find(plan.scenarios.begin(), plan.scenarios.end(), Scenario::kImbalanced) != plan.scenarios.end()) {
+    const FactorRange range = imbalanced_factor_range(static_cast<int>(shape.num_experts), static_cast<int>(shape.top_k),
+                                                      shape.router);
+    if (o.imbalance_factor < range.min || o.imbalance_factor > range.max) {
+      throw UsageError(fmt::format("--imbalance-factor {} cannot be reached with {} experts and top-{}: max_load / "
+                                   "avg_load lies in [{:.2f}, {:.2f}] (E / k at most)",
+                                   o.imbalance_factor, shape.num_experts, shape.top_k, range.min, range.max));
+    }
+  }
+  plan.imbalance_factor = o.imbalance_factor;
+
+  require_in_range("--warmup-iters", o.warmup_iters, 0, Limits::kMaxIterations);
+  require_in_range("--benchmark-iters", o.benchmark_iters, 1, Limits::kMaxIterations);
+  plan.timing.warmup_iters = static_cast<int>(o.warmup_iters);
+  plan.timing.benchmark_iters = static_cast<int>(o.benchmark_iters);
+
+  plan.implementations = parse_list<ImplKind>(o.implementations, "--implementations", "fused, epmoe",
+                                              [](const std::string& s) -> std::optional<ImplKind> {
+                                                if (s == "fused") return ImplKind::kFused;
+                                                if (s == "epmoe") return ImplKind::kEpMoe;
+                                                return std::nullopt;
+                                              });
+  plan.check = o.check;
+  if (plan.check && plan.implementations.size() != 2) {
+    throw UsageError("--check compares the two implementations: run both (--implementations fused epmoe)");
+  }
+  if (o.device == "auto") plan.device = DeviceChoice::kAuto;
+  else if (o.device == "cpu") plan.device = DeviceChoice::kCpu;
+  else if (o.device == "cuda") plan.device = DeviceChoice::kCuda;
+  else throw UsageError(fmt::format("unknown value '{}' for --device (choose from auto, cpu, cuda)", o.device));
+  plan.seed = o.seed;
+
+  plan.profile = o.profile;
+  plan.profile_dir = o.profile_dir;
+  if (plan.profile) {
+    const std::string reason = unwritable_reason(plan.profile_dir + "/probe");
+    if (!reason.empty()) throw UsageError(fmt::format("cannot write traces under --profile-dir {}: {}", plan.profile_dir, reason));
+  }
+  plan.output = output_config(o);
+  return plan;
+}
+
+}  // namespace moebench

@@ -1,0 +1,72 @@
+// The three gated activations of the MoE layer (spec: "The layer"), for any floating type.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/host_device.hpp"
+
+#if !defined(__CUDACC__)
+#include <cmath>
+#endif
+
+namespace moebench {
+
+enum class Activation { kSilu, kGelu, kSwigluOai };
+
+std::string_view activation_name(Activation activation);
+std::optional<Activation> parse_activation(std::string_view name);
+
+namespace detail {
+#if defined(__CUDACC__)
+MOE_HOST_DEVICE float act_exp(float x) { return expf(x); }
+MOE_HOST_DEVICE double act_exp(double x) { return exp(x); }
+MOE_HOST_DEVICE float act_tanh(float x) { return tanhf(x); }
+MOE_HOST_DEVICE double act_tanh(double x) { return tanh(x); }
+#else
+inline float act_exp(float x) { return std::exp(x); }
+inline double act_exp(double x) { return std::exp(x); }
+inline float act_tanh(float x) { return std::tanh(x); }
+inline double act_tanh(double x) { return std::tanh(x); }
+#endif
+}  // namespace detail
+
+template <typename T>
+MOE_HOST_DEVICE T sigmoid(T x) {
+  return T(1) / (T(1) + detail::act_exp(-x));
+}
+
+// silu(g) * u
+template <typename T>
+MOE_HOST_DEVICE T silu_and_mul(T gate, T up) {
+  return gate * sigmoid(gate) * up;
+}
+
+// gelu_tanh(g) * u, with the tanh approximation of GELU.
+template <typename T>
+MOE_HOST_DEVICE T gelu_tanh_and_mul(T gate, T up) {
+  const T kSqrt2OverPi = T(0.7978845608028654);
+  const T inner = kSqrt2OverPi * (gate + T(0.044715) * gate * gate * gate);
+  return T(0.5) * gate * (T(1) + detail::act_tanh(inner)) * up;
+}
+
+// gpt-oss: g' = min(g, 7), u' = clamp(u, -7, 7), (u' + 1) * g' * sigmoid(1.702 g').
+template <typename T>
+MOE_HOST_DEVICE T swigluoai_and_mul(T gate, T up) {
+  const T kLimit = T(7);
+  const T g = gate < kLimit ? gate : kLimit;
+  const T u = up < -kLimit ? -kLimit : (up > kLimit ? kLimit : up);
+  return (u + T(1)) * g * sigmoid(T(1.702) * g);
+}
+
+template <typename T>
+MOE_HOST_DEVICE T apply_activation(Activation activation, T gate, T up) {
+  switch (activation) {
+    case Activation::kGelu: return gelu_tanh_and_mul(gate, up);
+    case Activation::kSwigluOai: return swigluoai_and_mul(gate, up);
+    case Activation::kSilu:
+    default: return silu_and_mul(gate, up);
+  }
+}
+
+}  // namespace moebench

@@ -1,0 +1,23 @@
+// Diagnostics on stderr: `--verbose` messages and warnings. Results go to printers, never here.
+#pragma once
+
+#include <cstdio>
+#include <fmt/format.h>
+
+namespace moebench {
+
+void set_verbose(bool verbose);
+bool verbose_enabled();
+
+template <typename... Args>
+void log_verbose(fmt::format_string<Args...> format, Args&&... args) {
+  if (!verbose_enabled()) return;
+  fmt::print(stderr, "[moebench] {}\n", fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+void log_warning(fmt::format_string<Args...> format, Args&&... args) {
+  fmt::print(stderr, "bench_fused_vs_epmoe: warning: {}\n", fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace moebench

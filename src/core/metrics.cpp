@@ -1,0 +1,41 @@
+// Derived metrics; see docs/metrics.md.
+#include "core/metrics.hpp"
+
+#include <algorithm>
+
+namespace moebench {
+
+double layer_flops(const MoeShape& s, std::int64_t num_tokens) {
+  return 2.0 * static_cast<double>(num_tokens) * static_cast<double>(s.top_k) * 3.0 *
+         static_cast<double>(s.hidden_size) * static_cast<double>(s.intermediate_size);
+}
+
+double layer_bytes(const MoeShape& s, std::int64_t num_tokens, std::int64_t active_experts, const TrafficModel& t) {
+  const double H = static_cast<double>(s.hidden_size), I = static_cast<double>(s.intermediate_size);
+  const double T = static_cast<double>(num_tokens), E = static_cast<double>(s.num_experts);
+  const double weights = static_cast<double>(active_experts) * 3.0 * H * I * t.weight_bytes;
+  const double inputs = T * H * t.hidden_bytes + T * E * t.logit_bytes;
+  const double outputs = T * H * t.output_bytes;
+  return weights + inputs + outputs;
+}
+
+RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, const DevicePeaks& peaks,
+                                 int num_devices) {
+  RooflineMetrics m;
+  if (mean_ms <= 0) return m;
+  const double seconds = mean_ms / 1e3;
+  m.tflops = flops / seconds / 1e12;
+  m.hbm_gbps = bytes / seconds / 1e9;
+  if (!peaks.valid()) return m;
+  const double compute_ms = flops / (peaks.tflops * 1e12 * num_devices) * 1e3;
+  const double memory_ms = bytes / (peaks.bandwidth_gbps * 1e9 * num_devices) * 1e3;
+  m.roofline_ms = std::max(compute_ms, memory_ms);
+  m.pct_of_roofline = 100.0 * m.roofline_ms / mean_ms;
+  return m;
+}
+
+double throughput_tok_per_sec(std::int64_t num_tokens, double mean_ms) {
+  return mean_ms > 0 ? static_cast<double>(num_tokens) / (mean_ms / 1e3) : 0.0;
+}
+
+}  // namespace moebench

@@ -1,0 +1,38 @@
+// What one run benchmarks: the layer shape on a device layout, and the cases it sweeps.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/mesh.hpp"
+#include "core/moe_shape.hpp"
+#include "core/scenario.hpp"
+
+namespace moebench {
+
+enum class ImplKind { kFused, kEpMoe };
+std::string_view impl_name(ImplKind kind);
+
+struct Layout {
+  int tp_size = 1;  // all devices, the seed's meaning
+  int ep_size = 1;
+  int nnodes = 1;
+  int node_rank = 0;
+  int tp_actual() const { return tp_size / ep_size; }
+};
+
+struct Problem {
+  MoeShape shape;
+  Layout layout;
+  DeviceMesh mesh() const {
+    return DeviceMesh(layout.tp_size, layout.ep_size, shape.num_experts, shape.intermediate_size);
+  }
+};
+
+struct BenchCase {
+  Scenario scenario = Scenario::kRandom;
+  std::int64_t num_tokens = 0;
+};
+
+}  // namespace moebench

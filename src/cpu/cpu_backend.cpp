@@ -1,0 +1,131 @@
+// The CPU backend: a simulated mesh of up to kMaxCpuDevices virtual devices in one process,
+// wall-clock timing, and peaks measured with a large copy and a large SGEMM.
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <numeric>
+#include <omp.h>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "cpu/blas.hpp"
+#include "cpu/cpu_moe.hpp"
+#include "runner/backend.hpp"
+#include "runner/memory.hpp"
+
+namespace moebench {
+namespace {
+
+constexpr int kMaxCpuDevices = 256;
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown CPU";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Best of a few repetitions of `work`, in seconds.
+template <typename Work>
+double best_time(int repetitions, Work work) {
+  double best = 1e30;
+  for (int r = 0; r < repetitions; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    best = std::min(best, seconds_since(start));
+  }
+  return best;
+}
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int num_devices) : num_devices_(num_devices) {}
+
+  DeviceInfo device_info() const override {
+    DeviceInfo info;
+    info.backend = "cpu";
+    info.name = cpu_model_name();
+    info.device_count = 1;
+    info.details = fmt::format("{} threads, {} simulated device(s)", omp_get_max_threads(), num_devices_);
+    return info;
+  }
+
+  int max_devices() const override { return kMaxCpuDevices; }
+
+  std::optional<std::string> check_fits(const BenchmarkPlan& plan) const override {
+    const MemoryEstimate need = estimate_cpu_memory(plan);
+    const std::uint64_t available = available_host_memory();
+    if (available == 0 || need.total() <= available) return std::nullopt;
+    return fmt::format("the run needs {} of host memory ({}), {} is available", format_bytes(need.total()),
+                       need.describe(), format_bytes(available));
+  }
+
+  TrafficModel traffic_model() const override { return TrafficModel{4, 4, 4, 4}; }
+
+  DevicePeaks measure_peaks() override {
+    DevicePeaks peaks;
+    // Copy and read 256 MiB: far beyond any CPU cache.
+    const std::size_t n = (256u << 20) / sizeof(float);
+    std::vector<float> a(n, 1.0f), b(n, 0.0f);
+    const auto elements = static_cast<std::ptrdiff_t>(n);
+    const double copy_s = best_time(3, [&] {
+#pragma omp parallel for schedule(static)
+      for (std::ptrdiff_t i = 0; i < elements; ++i) b[static_cast<std::size_t>(i)] = a[static_cast<std::size_t>(i)];
+    });
+    double sink = 0.0;
+    const double read_s = best_time(3, [&] {
+      double sum = 0.0;
+#pragma omp parallel for reduction(+ : sum) schedule(static)
+      for (std::ptrdiff_t i = 0; i < elements; ++i) sum += a[static_cast<std::size_t>(i)];
+      sink += sum;
+    });
+    const double copy_gbps = 2.0 * n * sizeof(float) / copy_s / 1e9;
+    const double read_gbps = n * sizeof(float) / read_s / 1e9 + sink * 0.0;
+    peaks.bandwidth_gbps = std::max(copy_gbps, read_gbps);
+    peaks.bandwidth_method = copy_gbps >= read_gbps ? "copy of 256 MiB" : "read of 256 MiB";
+
+    const std::int64_t m = 2048;
+    std::vector<float> x(static_cast<std::size_t>(m * m), 0.5f), y(x.size(), 0.25f), z(x.size());
+    const double gemm_s = best_time(3, [&] {
+      cpu::gemm(cpu::Trans::kNo, cpu::Trans::kNo, m, m, m, 1.0f, x.data(), m, y.data(), m, 0.0f, z.data(), m);
+    });
+    peaks.tflops = 2.0 * m * m * m / gemm_s / 1e12;
+    peaks.compute_method = "SGEMM 2048^3 (OpenBLAS)";
+    return peaks;
+  }
+
+  std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem, const EpWeights& weights) override {
+    return kind == ImplKind::kFused ? cpu::make_cpu_fused(problem, weights) : cpu::make_cpu_epmoe(problem, weights);
+  }
+
+  std::vector<double> time_iterations(MoeImplementation& impl, const TimingConfig& timing,
+                                      const std::atomic<bool>& stop) override {
+    for (int i = 0; i < timing.warmup_iters && !stop; ++i) impl.run_iteration();
+    std::vector<double> samples;
+    for (int i = 0; i < timing.benchmark_iters && !stop; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      impl.run_iteration();
+      samples.push_back(seconds_since(start) * 1e3);
+    }
+    return samples;
+  }
+
+ private:
+  int num_devices_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(int num_devices) { return std::make_unique<CpuBackend>(num_devices); }
+
+}  // namespace moebench

@@ -1,0 +1,161 @@
+// epmoe on the CPU: route, permute by expert, dispatch to the owning devices, grouped GEMMs
+// (one BLAS call per expert and projection), activation, combine back with the routing weights.
+#include <algorithm>
+
+#include "core/router.hpp"
+#include "cpu/blas.hpp"
+#include "cpu/cpu_moe.hpp"
+#include "cpu/cpu_moe_base.hpp"
+
+namespace moebench::cpu {
+namespace {
+
+class CpuEpMoe final : public CpuMoeBase {
+ public:
+  CpuEpMoe(const Problem& problem, const EpWeights& w) : CpuMoeBase(problem), devices_(mesh_.num_devices()) {
+    gate_.resize(w.wi_0.size());
+    up_.resize(w.wi_1.size());
+    down_.resize(w.wo.size());
+    bf16_to_float(w.wi_0, gate_);
+    bf16_to_float(w.wi_1, up_);
+    bf16_to_float(w.wo, down_);
+  }
+
+  ImplKind kind() const override { return ImplKind::kEpMoe; }
+
+  void run_iteration() override {
+    route();
+    permute();
+    for (int d = 0; d < mesh_.num_devices(); ++d) {
+      dispatch(d);
+      expert_ffn(d);
+    }
+    combine();
+  }
+
+ private:
+  struct DeviceScratch {
+    std::vector<float> x, gate, up, act, y;  // rows in expert order
+  };
+
+  // Each device routes the tokens it owns.
+  void route() {
+    const std::size_t pairs = static_cast<std::size_t>(num_tokens_ * k());
+    routing_.expert_ids.resize(pairs);
+    routing_.weights.resize(pairs);
+    for (int d = 0; d < mesh_.num_devices(); ++d) {
+      const Range tokens = mesh_.token_range(num_tokens_, d);
+      route_tokens(std::span(logits_).subspan(static_cast<std::size_t>(tokens.begin * E()),
+                                              static_cast<std::size_t>(tokens.size() * E())),
+                   static_cast<int>(E()), k(), problem_.shape.router,
+                   std::span(routing_.expert_ids).subspan(static_cast<std::size_t>(tokens.begin * k()),
+                                                          static_cast<std::size_t>(tokens.size() * k())),
+                   std::span(routing_.weights).subspan(static_cast<std::size_t>(tokens.begin * k()),
+                                                       static_cast<std::size_t>(tokens.size() * k())));
+    }
+  }
+
+  // Stable counting sort of the (token, slot) pairs by expert. Sources own contiguous token
+  // ranges, so each expert's rows come source by source: what an all-to-all delivers.
+  void permute() {
+    const std::size_t pairs = routing_.expert_ids.size();
+    expert_offsets_.assign(static_cast<std::size_t>(E() + 1), 0);
+    for (std::int32_t e : routing_.expert_ids) ++expert_offsets_[static_cast<std::size_t>(e) + 1];
+    for (std::int64_t e = 0; e < E(); ++e) expert_offsets_[e + 1] += expert_offsets_[e];
+    sorted_pairs_.resize(pairs);
+    row_of_pair_.resize(pairs);
+    std::vector<std::int64_t> cursor(expert_offsets_.begin(), expert_offsets_.end() - 1);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      const std::int64_t row = cursor[static_cast<std::size_t>(routing_.expert_ids[p])]++;
+      sorted_pairs_[static_cast<std::size_t>(row)] = static_cast<std::int64_t>(p);
+      row_of_pair_[p] = row;
+    }
+  }
+
+  // Device d receives the rows of every pair routed to its experts (all its TP ranks get them).
+  void dispatch(int d) {
+    const Range rows = device_rows(d);
+    DeviceScratch& s = devices_[static_cast<std::size_t>(d)];
+    s.x.resize(static_cast<std::size_t>(rows.size() * H()));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows.size(); ++r) {
+      const std::int64_t token = sorted_pairs_[static_cast<std::size_t>(rows.begin + r)] / k();
+      std::copy_n(hidden_.data() + token * H(), H(), s.x.data() + r * H());
+    }
+  }
+
+  // Grouped GEMMs over device d's experts and its slice of the intermediate dimension.
+  void expert_ffn(int d) {
+    const DeviceCoord c = mesh_.coord(d);
+    const Range experts = mesh_.expert_range(c.ep_rank);
+    const Range inter = mesh_.intermediate_range(c.tp_rank);
+    const std::int64_t I = problem_.shape.intermediate_size, n_inter = inter.size();
+    const Range rows = device_rows(d);
+    DeviceScratch& s = devices_[static_cast<std::size_t>(d)];
+    s.gate.resize(static_cast<std::size_t>(rows.size() * n_inter));
+    s.up.resize(s.gate.size());
+    s.act.resize(s.gate.size());
+    s.y.resize(static_cast<std::size_t>(rows.size() * H()));
+    for (std::int64_t e = experts.begin; e < experts.end; ++e) {
+      const std::int64_t first = expert_offsets_[e] - rows.begin;
+      const std::int64_t count = expert_offsets_[e + 1] - expert_offsets_[e];
+      if (count == 0) continue;
+      const float* x = s.x.data() + first * H();
+      gemm(Trans::kNo, Trans::kNo, count, n_inter, H(), 1.0f, x, H(), gate_.data() + e * H() * I + inter.begin, I,
+           0.0f, s.gate.data() + first * n_inter, n_inter);
+      gemm(Trans::kNo, Trans::kNo, count, n_inter, H(), 1.0f, x, H(), up_.data() + e * H() * I + inter.begin, I,
+           0.0f, s.up.data() + first * n_inter, n_inter);
+    }
+    const auto n = static_cast<std::int64_t>(s.act.size());
+    const Activation act = problem_.shape.activation;
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) s.act[i] = apply_activation(act, s.gate[i], s.up[i]);
+    for (std::int64_t e = experts.begin; e < experts.end; ++e) {
+      const std::int64_t first = expert_offsets_[e] - rows.begin;
+      const std::int64_t count = expert_offsets_[e + 1] - expert_offsets_[e];
+      if (count == 0) continue;
+      gemm(Trans::kNo, Trans::kNo, count, H(), n_inter, 1.0f, s.act.data() + first * n_inter, n_inter,
+           down_.data() + (e * I + inter.begin) * H(), H(), 0.0f, s.y.data() + first * H(), H());
+    }
+  }
+
+  // Each token's owner gathers its k rows back from the devices that computed them, summing the
+  // TP ranks' partial products, weighted by the routing weights.
+  void combine() {
+    const std::int64_t tp = mesh_.tp_actual();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t t = 0; t < num_tokens_; ++t) {
+      float* out = output_.data() + t * H();
+      std::fill_n(out, H(), 0.0f);
+      for (int j = 0; j < k(); ++j) {
+        const auto p = static_cast<std::size_t>(t * k() + j);
+        const int ep_rank = mesh_.expert_owner(routing_.expert_ids[p]);
+        const float weight = routing_.weights[p];
+        for (int tp_rank = 0; tp_rank < tp; ++tp_rank) {
+          const int d = mesh_.device({ep_rank, tp_rank});
+          const float* y = devices_[static_cast<std::size_t>(d)].y.data() + (row_of_pair_[p] - device_rows(d).begin) * H();
+          for (std::int64_t h = 0; h < H(); ++h) out[h] += weight * y[h];
+        }
+      }
+    }
+  }
+
+  // The rows of the expert-sorted pair list that device d computes: those of its experts.
+  Range device_rows(int d) const {
+    const Range experts = mesh_.expert_range(mesh_.coord(d).ep_rank);
+    return {expert_offsets_[static_cast<std::size_t>(experts.begin)], expert_offsets_[static_cast<std::size_t>(experts.end)]};
+  }
+
+  std::vector<float> gate_, up_, down_;  // EP format, f32 holding bf16 values
+  Routing routing_;
+  std::vector<std::int64_t> expert_offsets_, sorted_pairs_, row_of_pair_;
+  std::vector<DeviceScratch> devices_;
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_cpu_epmoe(const Problem& problem, const EpWeights& weights) {
+  return std::make_unique<CpuEpMoe>(problem, weights);
+}
+
+}  // namespace moebench::cpu

@@ -1,0 +1,89 @@
+// bench_fused_vs_epmoe: parse, validate, pick the backend, run, print. Exit codes: 0 done,
+// 1 failed while running (results so far kept), 2 bad input (nothing written), 130/143 interrupted.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "cli/options.hpp"
+#include "cli/validate.hpp"
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "output/printer.hpp"
+#include "runner/backend_factory.hpp"
+#include "runner/benchmark_runner.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int signal) {
+  g_signal = signal;
+  g_stop = true;
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int fail(int code, const std::string& message) {
+  std::fflush(stdout);
+  fmt::print(stderr, "bench_fused_vs_epmoe: error: {}\n", message);
+  return code;
+}
+
+moebench::PrinterMultiplex make_printers(const moebench::BenchmarkPlan& plan) {
+  moebench::PrinterMultiplex printers;
+  printers.add(moebench::make_console_printer(stdout));
+  if (plan.output.csv) printers.add(moebench::make_csv_printer(plan.output.csv_path()));
+  if (plan.output.markdown) printers.add(moebench::make_markdown_printer(plan.output.markdown_path()));
+  return printers;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace moebench;
+  const ParsedCommandLine parsed = parse_command_line(argc, argv);
+  if (parsed.exit_now) {
+    if (parsed.exit_code == 0) {
+      fmt::print("{}", parsed.message);
+      return 0;
+    }
+    return fail(parsed.exit_code, parsed.message);
+  }
+  set_verbose(parsed.options.verbose);
+
+  BenchmarkPlan plan;
+  std::unique_ptr<Backend> backend;
+  try {
+    plan = build_plan(parsed.options);
+    backend = select_backend(plan);
+  } catch (const UsageError& e) {
+    return fail(kExitUsage, e.what());
+  } catch (const RunError& e) {
+    return fail(kExitRunFailure, e.what());
+  }
+
+  install_signal_handlers();
+  ProgressLine progress(stderr, plan.verbose);
+  try {
+    PrinterMultiplex printers = make_printers(plan);
+    const RunOutcome outcome = run_benchmark(plan, *backend, printers, progress, g_stop);
+    if (outcome.interrupted) {
+      fmt::print(stderr, "bench_fused_vs_epmoe: interrupted by signal {} after {} of {} case(s); finished cases are "
+                         "written\n",
+                 g_signal.load(), outcome.cases_done, outcome.cases_planned);
+      return 128 + g_signal.load();
+    }
+  } catch (const std::exception& e) {
+    progress.clear();
+    return fail(kExitRunFailure, e.what());
+  }
+  return 0;
+}

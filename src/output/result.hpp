@@ -1,0 +1,39 @@
+// The typed results printers format: one row per (case, implementation), and the run's header.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/metrics.hpp"
+#include "core/problem.hpp"
+#include "core/statistics.hpp"
+#include "runner/backend.hpp"
+#include "runner/plan.hpp"
+
+namespace moebench {
+
+struct ResultRow {
+  ImplKind implementation = ImplKind::kFused;
+  BenchCase bench_case;
+  int ep_size = 1;
+  int tp_size = 1;
+  std::int64_t num_experts = 0;
+  std::int64_t top_k = 0;
+  LatencyStats latency;
+  LoadStats load;
+  double throughput_tok_per_sec = 0;
+  std::string device;  // backend and device name, e.g. "cuda:NVIDIA H100 80GB HBM3"
+  std::string dtype;   // storage type of inputs and weights on that backend
+  std::optional<double> check_rel_err;
+  std::optional<RooflineMetrics> roofline;
+};
+
+struct RunInfo {
+  const BenchmarkPlan* plan = nullptr;
+  DeviceInfo device;
+  DevicePeaks peaks;
+  std::string version;
+};
+
+}  // namespace moebench

@@ -1,0 +1,17 @@
+// Picks the backend for a plan (--device) and runs the checks that need it: device count and
+// memory. Throws UsageError when the plan cannot run there.
+#pragma once
+
+#include <memory>
+
+#include "runner/backend.hpp"
+#include "runner/plan.hpp"
+
+namespace moebench {
+
+std::unique_ptr<Backend> select_backend(const BenchmarkPlan& plan);
+
+// CUDA devices visible to this process; 0 without a GPU, a driver, or a CUDA build.
+int cuda_device_count();
+
+}  // namespace moebench

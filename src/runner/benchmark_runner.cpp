@@ -1,0 +1,118 @@
+// The benchmark loop.
+#include "runner/benchmark_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/log.hpp"
+#include "core/reference.hpp"
+#include "core/statistics.hpp"
+#include "runner/version.hpp"
+
+namespace moebench {
+
+namespace {
+
+struct MeasuredImpl {
+  ImplKind kind;
+  LatencyStats latency;
+  std::vector<float> output;  // only with --check
+};
+
+ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DevicePeaks& peaks, const BenchCase& c,
+                   const MeasuredImpl& m, const LoadStats& load, std::int64_t active_experts) {
+  const Problem& p = plan.problem;
+  const DeviceInfo device = backend.device_info();
+  ResultRow row;
+  row.implementation = m.kind;
+  row.bench_case = c;
+  row.ep_size = p.layout.ep_size;
+  row.tp_size = p.layout.tp_size;
+  row.num_experts = p.shape.num_experts;
+  row.top_k = p.shape.top_k;
+  row.latency = m.latency;
+  row.load = load;
+  row.throughput_tok_per_sec = throughput_tok_per_sec(c.num_tokens, m.latency.mean_ms);
+  row.device = device.backend + ":" + device.name;
+  const TrafficModel traffic = backend.traffic_model();
+  row.dtype = traffic.weight_bytes == 2 ? "bf16" : "f32";
+  row.roofline = roofline_metrics(layer_flops(p.shape, c.num_tokens),
+                                  layer_bytes(p.shape, c.num_tokens, active_experts, traffic), m.latency.mean_ms, peaks,
+                                  device.device_count);
+  return row;
+}
+
+}  // namespace
+
+RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrinter& printer, ProgressLine& progress,
+                         const std::atomic<bool>& stop) {
+  const auto cases = plan.cases();
+  RunOutcome outcome;
+  outcome.cases_planned = static_cast<int>(cases.size());
+  const MoeShape& shape = plan.problem.shape;
+
+  progress.update("generating weights");
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<MoeImplementation>> impls;
+  {
+    const EpWeights weights = generate_ep_weights(shape, plan.seed);
+    for (ImplKind kind : plan.implementations) {
+      progress.update(fmt::format("preparing {} weights", impl_name(kind)));
+      impls.push_back(backend.create(kind, plan.problem, weights));
+    }
+  }
+  log_verbose("weights generated and sharded in {:.2f} s",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+
+  progress.update("measuring device peaks");
+  const DevicePeaks peaks = backend.measure_peaks();
+  printer.begin(RunInfo{&plan, backend.device_info(), peaks, moebench_version()});
+
+  const int total = static_cast<int>(cases.size() * impls.size());
+  int step = 0;
+  for (const BenchCase& c : cases) {
+    if (stop) break;
+    const CaseInputs inputs = make_case_inputs(shape, c, plan.imbalance_factor, plan.seed);
+    const Routing routing = route_all(inputs.router_logits, c.num_tokens, static_cast<int>(shape.num_experts),
+                                      static_cast<int>(shape.top_k), shape.router);
+    const auto loads = expert_loads(routing, static_cast<int>(shape.num_experts));
+    const LoadStats load = summarize_loads(loads, c.num_tokens, static_cast<int>(shape.top_k));
+    const auto active = static_cast<std::int64_t>(std::count_if(loads.begin(), loads.end(), [](auto n) { return n > 0; }));
+    log_verbose("{} T={}: loads max {} min {} avg {:.2f} imbalance {:.2f}x, {} active experts", scenario_name(c.scenario),
+                c.num_tokens, load.max_load, load.min_load, load.avg_load, load.max_imbalance, active);
+
+    std::vector<MeasuredImpl> measured;
+    for (auto& impl : impls) {
+      progress.update(fmt::format("[{}/{}] {} {} tokens={}: {} warm-up + {} iterations", ++step, total,
+                                  impl_name(impl->kind()), scenario_name(c.scenario), c.num_tokens,
+                                  plan.timing.warmup_iters, plan.timing.benchmark_iters));
+      impl->prepare(inputs);
+      const std::vector<double> samples = backend.time_iterations(*impl, plan.timing, stop);
+      if (stop) break;
+      MeasuredImpl m{impl->kind(), summarize_latencies(samples), {}};
+      if (plan.check) m.output = impl->output();
+      measured.push_back(std::move(m));
+    }
+    if (stop) break;
+
+    std::vector<ResultRow> rows;
+    for (const MeasuredImpl& m : measured) rows.push_back(make_row(plan, backend, peaks, c, m, load, active));
+    if (plan.check && measured.size() == 2) {
+      const auto& fused = measured[0].kind == ImplKind::kFused ? measured[0] : measured[1];
+      const auto& epmoe = measured[0].kind == ImplKind::kFused ? measured[1] : measured[0];
+      const double err = relative_error(fused.output, epmoe.output);
+      for (ResultRow& r : rows) r.check_rel_err = err;
+      log_verbose("check {} T={}: ||fused - epmoe|| / ||epmoe|| = {:.3e}", scenario_name(c.scenario), c.num_tokens, err);
+    }
+    progress.clear();
+    printer.add_case(rows);
+    ++outcome.cases_done;
+  }
+  progress.clear();
+  outcome.interrupted = stop;
+  printer.end();
+  return outcome;
+}
+
+}  // namespace moebench

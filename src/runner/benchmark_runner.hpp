@@ -1,0 +1,24 @@
+// The benchmark loop: weights once, then per case the inputs, each implementation timed, the
+// statistics, and the rows handed to the printers as soon as the case is done.
+#pragma once
+
+#include <atomic>
+
+#include "output/printer.hpp"
+#include "runner/backend.hpp"
+#include "runner/plan.hpp"
+#include "runner/progress.hpp"
+
+namespace moebench {
+
+struct RunOutcome {
+  int cases_done = 0;
+  int cases_planned = 0;
+  bool interrupted = false;
+};
+
+// Throws RunError on a failure; rows already handed to `printer` stay written.
+RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrinter& printer, ProgressLine& progress,
+                         const std::atomic<bool>& stop);
+
+}  // namespace moebench

@@ -1,0 +1,35 @@
+// The plug-in interface both MoE paths implement on every backend: prepare (untimed), run one
+// iteration (timed), read the output back (for checks).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/bf16.hpp"
+#include "core/problem.hpp"
+
+namespace moebench {
+
+// One case's inputs, global and in token order: x (T, H) bf16 and router logits (T, E) f32.
+struct CaseInputs {
+  BenchCase bench_case;
+  std::vector<bf16_bits> hidden_states;
+  std::vector<float> router_logits;
+};
+
+CaseInputs make_case_inputs(const MoeShape& shape, const BenchCase& bench_case, double imbalance_factor,
+                            std::uint64_t seed);
+
+class MoeImplementation {
+ public:
+  virtual ~MoeImplementation() = default;
+  virtual ImplKind kind() const = 0;
+  // Distributes the case's inputs to the devices that own them. Not timed.
+  virtual void prepare(const CaseInputs& inputs) = 0;
+  // Routing plus the whole layer, on every device, communication included.
+  virtual void run_iteration() = 0;
+  // The layer output of the last iteration, (T, H) f32 in global token order.
+  virtual std::vector<float> output() = 0;
+};
+
+}  // namespace moebench

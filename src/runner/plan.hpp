@@ -1,0 +1,51 @@
+// The validated benchmark plan: one value that flows from the CLI through the runner to the printers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/problem.hpp"
+
+namespace moebench {
+
+enum class DeviceChoice { kAuto, kCpu, kCuda };
+
+struct TimingConfig {
+  int warmup_iters = 1;
+  int benchmark_iters = 10;
+  bool cuda_graph = false;  // time replays of a captured iteration (CUDA backend)
+  bool cold_l2 = false;     // flush L2 before each timed iteration (CUDA backend)
+};
+
+struct OutputConfig {
+  std::string base_path = "./benchmark_results";
+  bool csv = true;
+  bool markdown = true;
+  std::string csv_path() const { return base_path + ".csv"; }
+  std::string markdown_path() const { return base_path + ".md"; }
+};
+
+struct BenchmarkPlan {
+  Problem problem;
+  std::vector<Scenario> scenarios;
+  std::vector<std::int64_t> token_counts;
+  double imbalance_factor = 3.0;
+  std::vector<ImplKind> implementations;
+  TimingConfig timing;
+  std::uint64_t seed = 42;
+  bool check = false;
+  bool verbose = false;
+  bool profile = false;
+  std::string profile_dir = "./profiles";
+  DeviceChoice device = DeviceChoice::kAuto;
+  std::string dist_init_addr;
+  OutputConfig output;
+  std::string command_line;
+
+  // Scenario-major, tokens in the order given: the order rows are produced.
+  std::vector<BenchCase> cases() const;
+  std::int64_t max_tokens() const;
+};
+
+}  // namespace moebench

@@ -1,0 +1,129 @@
+// The binary end to end on tiny configs: outputs, exit codes, and that bad input writes nothing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "support/process.hpp"
+
+namespace moebench {
+namespace {
+
+using testing::read_file;
+using testing::read_lines;
+using testing::run_process;
+
+const std::string kBinary = MOEBENCH_BINARY;
+
+std::vector<std::string> tiny(std::vector<std::string> extra) {
+  std::vector<std::string> args{"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "64",
+                                "--intermediate-size", "96", "--benchmark-iters", "2", "--device", "cpu"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+class E2E : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir("moebench-e2e"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string base() const { return dir_ + "/results"; }
+  bool dir_is_empty() const { return std::filesystem::is_empty(dir_); }
+  std::string dir_;
+};
+
+TEST_F(E2E, TinyRunWritesCsvAndMarkdown) {
+  const auto r = run_process(kBinary, tiny({"--num-tokens", "16", "33", "--scenarios", "random", "imbalanced",
+                                            "--check", "--output-file", base()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto csv = read_lines(base() + ".csv");
+  ASSERT_EQ(csv.size(), 9u);  // header + 2 scenarios x 2 token counts x 2 implementations
+  EXPECT_EQ(csv[0].rfind("implementation,scenario,num_tokens,ep_size,tp_size,num_experts,num_experts_per_tok,", 0), 0u);
+  EXPECT_EQ(csv[1].rfind("fused,random,16,1,1,8,2,", 0), 0u);
+  EXPECT_EQ(csv[2].rfind("epmoe,random,16,1,1,8,2,", 0), 0u);
+  EXPECT_EQ(csv[8].rfind("epmoe,imbalanced,33,1,1,8,2,", 0), 0u);
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    EXPECT_EQ(std::count(csv[i].begin(), csv[i].end(), ','), std::count(csv[0].begin(), csv[0].end(), ','));
+    EXPECT_NE(csv[i].find(",cpu:"), std::string::npos);
+  }
+  const std::string md = read_file(base() + ".md");
+  EXPECT_EQ(md.rfind("# MoE Benchmark Results\n**Configuration:** 8 experts, top-2", 0), 0u);
+  EXPECT_NE(md.find("## Scenario: random, Tokens: 16"), std::string::npos);
+  EXPECT_NE(md.find("## Scenario: imbalanced, Tokens: 33"), std::string::npos);
+  EXPECT_NE(md.find("| Metric | Fused MoE | EP MoE | Speedup |"), std::string::npos);
+  EXPECT_NE(r.out.find("imbalanced"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(base() + ".md.tmp"));
+}
+
+TEST_F(E2E, CheckShowsAgreementBetweenThePaths) {
+  const auto r = run_process(kBinary, tiny({"--num-tokens", "40", "--scenarios", "balanced", "--check",
+                                            "--output-format", "csv", "--output-file", base()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto csv = read_lines(base() + ".csv");
+  ASSERT_EQ(csv.size(), 3u);
+  // check_rel_err is the 22nd column.
+  auto column = [](const std::string& line, int index) {
+    std::size_t start = 0;
+    for (int i = 0; i < index; ++i) start = line.find(',', start) + 1;
+    return line.substr(start, line.find(',', start) - start);
+  };
+  EXPECT_LT(std::stod(column(csv[1], 21)), 1e-5);
+  EXPECT_EQ(column(csv[1], 21), column(csv[2], 21));
+  EXPECT_FALSE(std::filesystem::exists(base() + ".md"));
+}
+
+TEST_F(E2E, SimulatedMeshRuns) {
+  const auto r = run_process(kBinary, tiny({"--num-tokens", "50", "--scenarios", "random", "--tp-size", "4",
+                                            "--ep-size", "2", "--check", "--output-file", base()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto csv = read_lines(base() + ".csv");
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_EQ(csv[1].rfind("fused,random,50,2,4,8,2,", 0), 0u);
+}
+
+TEST_F(E2E, HelpListsFlagsAndExitsZero) {
+  const auto r = run_process(kBinary, {"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--imbalance-factor"), std::string::npos);
+}
+
+// Each bad input: exit code 2, one line on stderr, no output file.
+TEST_F(E2E, BadInputIsOneLineExitTwoAndWritesNothing) {
+  const std::vector<std::vector<std::string>> cases{
+      {"--output-file", base()},
+      {"--num-experts", "8", "--output-file", base()},
+      tiny({"--num-tokens", "0", "--output-file", base()}),
+      tiny({"--scenarios", "nope", "--output-file", base()}),
+      tiny({"--ep-size", "3", "--tp-size", "3", "--output-file", base()}),
+      tiny({"--tp-size", "512", "--ep-size", "8", "--output-file", base()}),
+      tiny({"--imbalance-factor", "9", "--output-file", base()}),
+      tiny({"--nnodes", "2", "--output-file", base()}),
+      tiny({"--nnodes", "2", "--tp-size", "2", "--dist-init-addr", "127.0.0.1:29500", "--output-file", base()}),
+      tiny({"--bogus-flag", "--output-file", base()}),
+      tiny({"--output-file", "/proc/no/such/dir/results"}),
+      {"--num-experts", "4096", "--num-experts-per-tok", "8", "--hidden-size", "65536", "--intermediate-size", "65536",
+       "--device", "cpu", "--output-file", base()},
+  };
+  for (const auto& args : cases) {
+    const auto r = run_process(kBinary, args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("bench_fused_vs_epmoe: error: ", 0), 0u) << joined << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << joined << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << joined;
+    EXPECT_TRUE(dir_is_empty()) << joined;
+  }
+}
+
+TEST_F(E2E, SeedMessagesForDivisibilityAndDeviceCount) {
+  auto r = run_process(kBinary, tiny({"--ep-size", "3", "--tp-size", "3", "--output-file", base()}));
+  EXPECT_NE(r.err.find("num_experts must be divisible by ep_size"), std::string::npos);
+  r = run_process(kBinary, tiny({"--tp-size", "512", "--ep-size", "8", "--output-file", base()}));
+  EXPECT_NE(r.err.find("tp_size exceeds device count"), std::string::npos);
+  EXPECT_NE(r.err.find("256 available"), std::string::npos);
+  r = run_process(kBinary, {"--num-experts", "4096", "--num-experts-per-tok", "8", "--hidden-size", "65536",
+                            "--intermediate-size", "65536", "--device", "cpu", "--output-file", base()});
+  EXPECT_NE(r.err.find("GiB of host memory"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace moebench
