@@ -9,6 +9,7 @@
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "model/model_list.hpp"
 #include "output/printer.hpp"
 #include "runner/backend_factory.hpp"
 #include "runner/benchmark_runner.hpp"
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
     return fail(parsed.exit_code, parsed.message);
   }
   set_verbose(parsed.options.verbose);
+  if (parsed.options.list_models) {
+    fmt::print("{}", format_model_list());
+    return 0;
+  }
 
   BenchmarkPlan plan;
   std::unique_ptr<Backend> backend;

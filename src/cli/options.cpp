@@ -62,6 +62,9 @@ void define_options(CLI::App& app, CliOptions& o) {
       ->capture_default_str();
   bench->add_option("--seed", o.seed, "Seed for weights, inputs and router logits")->capture_default_str();
   bench->add_flag("--check", o.check, "Compare the two implementations' outputs (check_rel_err column)");
+  bench->add_flag("--cuda-graph,!--no-cuda-graph", o.cuda_graph,
+                  "CUDA: time replays of one captured iteration (default on; --no-cuda-graph times launches)");
+  bench->add_flag("--cold-l2", o.cold_l2, "CUDA: flush L2 before each timed iteration");
 
   auto* prof = app.add_option_group("Profiling");
   prof->add_flag("--profile", o.profile, "Write a trace per scenario, token count and implementation");

@@ -34,6 +34,8 @@ struct CliOptions {
   std::string device = "auto";
   std::uint64_t seed = 42;
   bool check = false;
+  bool cuda_graph = true;  // CUDA backend: time replays of one captured iteration
+  bool cold_l2 = false;    // CUDA backend: flush L2 before each timed iteration
 
   // Profiling and output.
   bool profile = false;

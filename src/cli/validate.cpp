@@ -141,6 +141,8 @@ MoeShape shape_from_options(const CliOptions& o) {
     }
     ResolvedModel model = resolve_model(o.model_path);
     log_verbose("model {} from {}", o.model_path, model.source);
+    // The same limits as the manual flags: a config asking for an absurd layer stops here, by name.
+    validate_shape(model.shape, model.source);
     return model.shape;
   }
   if (!o.manual_config && !any_size) {
@@ -203,6 +205,8 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   require_in_range("--warmup-iters", o.warmup_iters, 0, Limits::kMaxIterations);
   require_in_range("--benchmark-iters", o.benchmark_iters, 1, Limits::kMaxIterations);
   plan.timing.warmup_iters = static_cast<int>(o.warmup_iters);
+  plan.timing.cuda_graph = o.cuda_graph;
+  plan.timing.cold_l2 = o.cold_l2;
   plan.timing.benchmark_iters = static_cast<int>(o.benchmark_iters);
 
   plan.implementations = parse_list<ImplKind>(o.implementations, "--implementations", "fused, epmoe",

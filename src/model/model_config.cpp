@@ -1,13 +1,17 @@
 // config.json parsing. Key precedence and meaning: spec.md "Model configs" and docs/models.md.
 #include "model/model_config.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
-#include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/errors.hpp"
+#include "core/log.hpp"
+#include "model/json_file.hpp"
+#include "model/model_family.hpp"
 
 namespace moebench {
 
@@ -15,11 +19,26 @@ namespace {
 
 using nlohmann::json;
 
-// The first of `keys` present (and not null) in `config`, or nullptr.
-const json* first_key(const json& config, std::initializer_list<const char*> keys, std::string* found = nullptr) {
+// The object the MoE fields are read from, and how errors name its keys ("text_config.num_experts").
+struct Section {
+  const json& fields;
+  std::string prefix;
+  const std::string& origin;
+
+  std::string key_name(const std::string& key) const { return prefix + key; }
+};
+
+// A value for an error message, cut short: a wrong type can be a whole nested object.
+std::string shown(const json& value) {
+  std::string text = value.dump();
+  return text.size() <= 40 ? text : text.substr(0, 37) + "...";
+}
+
+// The first of `keys` present and not null, with the key that held it; nullptr when none is.
+const json* first_key(const json& object, std::initializer_list<const char*> keys, std::string* found = nullptr) {
   for (const char* key : keys) {
-    auto it = config.find(key);
-    if (it != config.end() && !it->is_null()) {
+    auto it = object.find(key);
+    if (it != object.end() && !it->is_null()) {
       if (found) *found = key;
       return &*it;
     }
@@ -27,133 +46,176 @@ const json* first_key(const json& config, std::initializer_list<const char*> key
   return nullptr;
 }
 
-std::int64_t integer_key(const json& config, std::initializer_list<const char*> keys, const std::string& origin,
-                         const char* meaning) {
+std::int64_t as_integer(const json& value, const Section& s, const std::string& key) {
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max()) {
+    throw UsageError(fmt::format("{}: {} is out of range (got {})", s.origin, s.key_name(key), shown(value)));
+  }
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  // Per-layer lists (Hunyuan's moe_topk, moe_intermediate_size) are fine when every layer agrees:
+  // the benchmark measures one layer.
+  if (value.is_array() && !value.empty() && value[0].is_number_integer()) {
+    for (const json& item : value) {
+      if (item != value[0]) {
+        throw UsageError(fmt::format("{}: {} differs between layers ({}); moebench measures one MoE layer shape",
+                                     s.origin, s.key_name(key), shown(value)));
+      }
+    }
+    return as_integer(value[0], s, key);
+  }
+  throw UsageError(fmt::format("{}: {} must be an integer (got {})", s.origin, s.key_name(key), shown(value)));
+}
+
+// A size: the first of `keys`, an integer >= 1. UsageError names the key that was wrong.
+std::int64_t size_key(const Section& s, std::initializer_list<const char*> keys, const char* meaning) {
   std::string key;
-  const json* value = first_key(config, keys, &key);
+  const json* value = first_key(s.fields, keys, &key);
   if (value == nullptr) {
     std::string names;
-    for (const char* k : keys) names += (names.empty() ? "" : ", ") + std::string(k);
-    throw UsageError(fmt::format("{}: no {} ({}) in the config", origin, meaning, names));
+    for (const char* k : keys) names += (names.empty() ? "" : ", ") + s.key_name(k);
+    throw UsageError(fmt::format("{}: no {} ({}) in the config", s.origin, meaning, names));
   }
-  if (!value->is_number_integer()) {
-    throw UsageError(fmt::format("{}: {} must be an integer (got {})", origin, key, value->dump()));
-  }
-  return value->get<std::int64_t>();
+  const std::int64_t n = as_integer(*value, s, key);
+  if (n < 1) throw UsageError(fmt::format("{}: {} must be positive (got {})", s.origin, s.key_name(key), n));
+  return n;
 }
 
-// Models whose routers renormalise the top-k weights without saying so in the config: Mixtral and
-// gpt-oss take the softmax over the selected logits only.
-bool renormalizes_by_default(const std::string& model_type) {
-  return model_type == "mixtral" || model_type == "gpt_oss";
+bool bool_key(const Section& s, const char* key, bool fallback) {
+  const json* v = first_key(s.fields, {key});
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) throw UsageError(fmt::format("{}: {} must be true or false (got {})", s.origin, s.key_name(key), shown(*v)));
+  return v->get<bool>();
 }
 
-RouterConfig router_from_config(const json& c, const std::string& model_type, const std::string& origin) {
+std::string string_key(const Section& s, const char* key, const std::string& fallback) {
+  const json* v = first_key(s.fields, {key});
+  if (v == nullptr) return fallback;
+  if (!v->is_string()) throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*v)));
+  return v->get<std::string>();
+}
+
+double number_key(const Section& s, const char* key, double fallback) {
+  const json* v = first_key(s.fields, {key});
+  if (v == nullptr) return fallback;
+  if (!v->is_number()) throw UsageError(fmt::format("{}: {} must be a number (got {})", s.origin, s.key_name(key), shown(*v)));
+  return v->get<double>();
+}
+
+int group_key(const Section& s, const char* key, int fallback, int high) {
+  const json* v = first_key(s.fields, {key});
+  if (v == nullptr) return fallback;
+  const std::int64_t n = as_integer(*v, s, key);
+  if (n < 1 || n > high) throw UsageError(fmt::format("{}: {} must be in [1, {}] (got {})", s.origin, s.key_name(key), high, n));
+  return static_cast<int>(n);
+}
+
+RouterConfig router_from_config(const Section& s, const ModelFamily& family, std::int64_t num_experts) {
   RouterConfig r;
-  if (const json* v = first_key(c, {"norm_topk_prob"})) {
-    if (!v->is_boolean()) throw UsageError(fmt::format("{}: norm_topk_prob must be true or false (got {})", origin, v->dump()));
-    r.renormalize = v->get<bool>();
-  } else {
-    r.renormalize = renormalizes_by_default(model_type);
+  if (!s.fields.contains("norm_topk_prob")) {
+    log_verbose("{}: no norm_topk_prob; {} model: {}", s.origin, family.name.empty() ? "unknown" : family.name,
+                family.renormalize ? "renormalized as its code does" : "not renormalized");
   }
-  if (const json* v = first_key(c, {"scoring_func"})) {
-    const std::string f = v->is_string() ? v->get<std::string>() : v->dump();
-    if (f == "softmax") r.scoring = ScoringFunc::kSoftmax;
-    else if (f == "sigmoid") r.scoring = ScoringFunc::kSigmoid;
-    else throw UsageError(fmt::format("{}: scoring_func {} is not implemented (softmax, sigmoid are)", origin, f));
-  }
-  std::string method = "greedy";
-  if (const json* v = first_key(c, {"topk_method"})) {
-    if (!v->is_string()) throw UsageError(fmt::format("{}: topk_method must be a string (got {})", origin, v->dump()));
-    method = v->get<std::string>();
-  }
-  const std::int64_t groups = first_key(c, {"n_group"}) ? integer_key(c, {"n_group"}, origin, "group count") : 1;
-  const std::int64_t topk_groups = first_key(c, {"topk_group"}) ? integer_key(c, {"topk_group"}, origin, "group top-k") : 1;
-  if (method == "greedy") {
-    // Plain top-k; n_group/topk_group are ignored by such models (DeepSeek-V2-Lite sets them to 1).
-  } else if (method == "group_limited_greedy" || method == "noaux_tc") {
-    if (groups < 1 || groups > 4096) throw UsageError(fmt::format("{}: n_group must be in [1, 4096] (got {})", origin, groups));
-    r.num_groups = static_cast<int>(groups);
-    r.topk_groups = static_cast<int>(topk_groups);
+  r.renormalize = bool_key(s, "norm_topk_prob", family.renormalize);
+
+  const std::string scoring = string_key(s, "scoring_func", family.scoring == ScoringFunc::kSigmoid ? "sigmoid" : "softmax");
+  if (scoring == "softmax") r.scoring = ScoringFunc::kSoftmax;
+  else if (scoring == "sigmoid") r.scoring = ScoringFunc::kSigmoid;
+  else throw UsageError(fmt::format("{}: scoring_func '{}' is not implemented (softmax and sigmoid are)", s.origin, scoring));
+
+  std::string method = string_key(s, "topk_method", family.topk_method);
+  if (method == "gready") method = "greedy";  // the default in DeepSeek-V2's configuration_deepseek.py, misspelt
+  if (method == "group_limited_greedy" || method == "noaux_tc") {
+    const int most = static_cast<int>(std::min<std::int64_t>(num_experts, 4096));
+    r.num_groups = group_key(s, "n_group", std::min(family.n_group, most), most);
+    r.topk_groups = group_key(s, "topk_group", std::min(family.topk_group, r.num_groups), r.num_groups);
     // DeepSeek-V2 scores a group by its best expert; V3 (noaux_tc) by the sum of its best two.
+    // noaux_tc also adds a learned bias (e_score_correction_bias) for selection only: it is part of
+    // the weights, not the config, and synthetic logits stand for the biased scores.
     r.group_score_top = method == "noaux_tc" ? 2 : 1;
-  } else {
-    throw UsageError(fmt::format("{}: topk_method '{}' is not implemented (greedy, group_limited_greedy and noaux_tc "
-                                 "are)",
-                                 origin, method));
+  } else if (method != "greedy") {
+    throw UsageError(fmt::format("{}: topk_method '{}' is not implemented (greedy, group_limited_greedy and noaux_tc are)",
+                                 s.origin, method));
   }
-  if (const json* v = first_key(c, {"routed_scaling_factor"})) {
-    if (!v->is_number()) throw UsageError(fmt::format("{}: routed_scaling_factor must be a number (got {})", origin, v->dump()));
-    r.routed_scaling_factor = v->get<double>();
-    if (!(r.routed_scaling_factor > 0)) {
-      throw UsageError(fmt::format("{}: routed_scaling_factor must be positive (got {})", origin, v->dump()));
-    }
+  // greedy: plain top-k; such models ignore n_group/topk_group (DeepSeek-V2-Lite sets them to 1).
+
+  r.routed_scaling_factor = number_key(s, "routed_scaling_factor", family.routed_scaling_factor);
+  if (!(r.routed_scaling_factor > 0) || !std::isfinite(r.routed_scaling_factor)) {
+    throw UsageError(fmt::format("{}: routed_scaling_factor must be a positive number (got {})", s.origin,
+                                 r.routed_scaling_factor));
+  }
+  // Grok caps router logits with cap * tanh(logit / cap): monotonic, so the chosen experts are the
+  // same, and the synthetic logits (|x| of a few units) are changed by under 1%.
+  if (const double cap = number_key(s, "router_logit_softcapping", 0.0); cap > 0) {
+    log_verbose("{}: router_logit_softcapping {} is not applied to the synthetic router logits", s.origin, cap);
   }
   return r;
 }
 
-Activation activation_from_config(const json& c, const std::string& model_type, const std::string& origin) {
-  if (model_type == "gpt_oss") return Activation::kSwigluOai;  // clamped SwiGLU whatever hidden_act says
-  const json* act = first_key(c, {"hidden_act", "hidden_activation", "activation_function"});
-  if (act == nullptr) return Activation::kSilu;
-  if (!act->is_string()) throw UsageError(fmt::format("{}: hidden_act must be a string (got {})", origin, act->dump()));
-  const auto parsed = parse_activation(act->get<std::string>());
-  if (!parsed) {
-    throw UsageError(fmt::format("{}: hidden_act '{}' is not implemented (silu, gelu, swigluoai are)", origin,
-                                 act->get<std::string>()));
+Activation activation_from_config(const Section& s, const ModelFamily& family) {
+  if (family.activation_fixed) {
+    // gpt-oss: the clamp is the spec's 7.0; a config asking for another limit is not this layer.
+    const double limit = number_key(s, "swiglu_limit", 7.0);
+    if (limit != 7.0) {
+      throw UsageError(fmt::format("{}: swiglu_limit {} is not implemented (swigluoai clamps at 7.0)", s.origin, limit));
+    }
+    return family.activation;
   }
-  return *parsed;
+  std::string key;
+  const json* act = first_key(s.fields, {"hidden_act", "hidden_activation", "activation_function"}, &key);
+  if (act == nullptr) return family.activation;
+  if (!act->is_string()) throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*act)));
+  const std::string name = act->get<std::string>();
+  if (name == "silu" || name == "swish" || name == "swiglu") return Activation::kSilu;
+  if (name == "gelu_pytorch_tanh" || name == "gelu_new" || name == "gelu_tanh" || name == "gelu_fast") return Activation::kGelu;
+  if (name == "gelu") {
+    // transformers' "gelu" is the erf form; the benchmark's gelu is the tanh one (same cost,
+    // values within 1e-3).
+    log_verbose("{}: {} 'gelu' (erf) runs as the tanh approximation", s.origin, s.key_name(key));
+    return Activation::kGelu;
+  }
+  if (name == "swigluoai") return Activation::kSwigluOai;
+  throw UsageError(fmt::format("{}: {} '{}' is not implemented (silu, gelu, gelu_pytorch_tanh, gelu_new and swigluoai are)",
+                               s.origin, s.key_name(key), name));
+}
+
+constexpr std::initializer_list<const char*> kExpertKeys{"num_experts", "num_local_experts", "n_routed_experts"};
+
+// Multimodal configs keep the language model's fields under text_config; use it when it has them.
+Section moe_section(const json& root, const std::string& origin) {
+  auto text = root.find("text_config");
+  if (text != root.end() && text->is_object() && first_key(*text, kExpertKeys)) return Section{*text, "text_config.", origin};
+  if (first_key(root, kExpertKeys)) return Section{root, "", origin};
+  const bool nested = text != root.end() && text->is_object();
+  throw UsageError(fmt::format("{}: not a MoE config (no num_experts, num_local_experts or n_routed_experts{})", origin,
+                               nested ? ", at the top level or in text_config" : ""));
 }
 
 }  // namespace
 
 MoeShape shape_from_config(const json& root, const std::string& origin) {
   if (!root.is_object()) throw UsageError(fmt::format("{}: the config is not a JSON object", origin));
-  // Multimodal configs keep the language model's fields under text_config.
-  const json& c = root.contains("text_config") && root["text_config"].is_object() ? root["text_config"] : root;
-  std::string model_type;
-  if (const json* v = first_key(c, {"model_type"}); v && v->is_string()) model_type = v->get<std::string>();
-  if (model_type.empty())
-    if (const json* v = first_key(root, {"model_type"}); v && v->is_string()) model_type = v->get<std::string>();
-
-  if (!first_key(c, {"num_experts", "num_local_experts", "n_routed_experts"})) {
-    throw UsageError(fmt::format("{}: not a MoE config (no num_experts, num_local_experts or n_routed_experts)", origin));
+  // A known-unsupported model first: DBRX has no top-level expert count and is still a MoE.
+  if (const ModelFamily top = model_family(root, root); !top.unsupported.empty()) {
+    throw UsageError(fmt::format("{}: {}", origin, top.unsupported));
   }
-  MoeShape s;
-  s.num_experts = integer_key(c, {"num_experts", "num_local_experts", "n_routed_experts"}, origin, "expert count");
-  s.top_k = integer_key(c, {"num_experts_per_tok", "experts_per_token", "moe_topk"}, origin, "experts per token");
-  s.hidden_size = integer_key(c, {"hidden_size"}, origin, "hidden size");
-  s.intermediate_size = integer_key(c, {"moe_intermediate_size", "intermediate_size"}, origin, "intermediate size");
-  s.activation = activation_from_config(c, model_type, origin);
-  s.router = router_from_config(c, model_type, origin);
-  return s;
+  const Section s = moe_section(root, origin);
+  const ModelFamily family = model_family(s.fields, root);
+  if (!family.unsupported.empty()) throw UsageError(fmt::format("{}: {}", origin, family.unsupported));
+
+  MoeShape shape;
+  std::string experts_key;
+  const json* experts = first_key(s.fields, kExpertKeys, &experts_key);
+  if (experts->is_number_integer() && experts->get<std::int64_t>() == 0) {
+    throw UsageError(fmt::format("{}: not a MoE config ({} is 0)", origin, s.key_name(experts_key)));
+  }
+  shape.num_experts = size_key(s, kExpertKeys, "expert count");
+  shape.top_k = size_key(s, {"num_experts_per_tok", "experts_per_token", "moe_topk"}, "experts per token");
+  shape.hidden_size = size_key(s, {"hidden_size"}, "hidden size");
+  shape.intermediate_size = size_key(s, {"moe_intermediate_size", "intermediate_size"}, "intermediate size");
+  shape.activation = activation_from_config(s, family);
+  shape.router = router_from_config(s, family, shape.num_experts);
+  return shape;
 }
 
-MoeShape shape_from_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UsageError(fmt::format("cannot read model config {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw UsageError(fmt::format("cannot read model config {}", path));
-  json config;
-  try {
-    config = json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    // e.byte is the 1-based offset of the error; turn it into line:column.
-    const std::string body = text.str();
-    const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, body.size());
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < at; ++i) {
-      if (body[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    throw UsageError(fmt::format("{}:{}:{}: invalid JSON", path, line, column));
-  }
-  return shape_from_config(config, path);
-}
+MoeShape shape_from_config_file(const std::string& path) { return shape_from_config(read_json_file(path), path); }
 
 }  // namespace moebench

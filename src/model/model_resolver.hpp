@@ -1,5 +1,7 @@
-// --model-path resolution (README "Model configs"): local folder, .json file, Hugging Face cache,
-// built-in preset, then a download from the Hub.
+// --model-path resolution (docs/models.md): first hit wins, in this order:
+//   1. a folder holding config.json        4. a built-in preset (models/presets/)
+//   2. a .json file                         5. a download from the Hub, saved into the cache
+//   3. a Hub id org/name[@revision] in the local Hugging Face cache
 #pragma once
 
 #include <string>
@@ -9,10 +11,12 @@
 namespace moebench {
 
 struct ResolvedModel {
-  MoeShape shape;
+  MoeShape shape;      // validated against the benchmark's limits
   std::string source;  // how it was found, for --verbose: "folder /x", "preset Qwen/...", ...
 };
 
+// UsageError (one line) when nothing matches or what matches is not a usable MoE config; an
+// unknown Hub id's error lists the closest preset names.
 ResolvedModel resolve_model(const std::string& model_path);
 
 }  // namespace moebench

@@ -54,13 +54,13 @@ std::string markdown_case_table(const std::vector<ResultRow>& rows) {
     text += fmt::format(" {} |", column_title(r->implementation));
     rule += "-----------|";
   }
-  text += " Speedup |\n" + rule + "---------|\n";
+  text += fmt::format(" Speedup |\n{}---------|\n", rule);
 
   auto add = [&](const std::string& metric, const std::function<std::string(const ResultRow&)>& cell,
                  const std::string& speedup) {
-    text += "| " + metric + " |";
-    for (const ResultRow* r : columns) text += " " + cell(*r) + " |";
-    text += " " + speedup + " |\n";
+    text += fmt::format("| {} |", metric);
+    for (const ResultRow* r : columns) text += fmt::format(" {} |", cell(*r));
+    text += fmt::format(" {} |\n", speedup);
   };
   const std::string speedup = fused && epmoe && fused->latency.mean_ms > 0
                                   ? fmt::format("{:.2f}x", epmoe->latency.mean_ms / fused->latency.mean_ms)

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -191,6 +192,18 @@ TEST(Cli, UnwritableOutputIsFoundBeforeAnyWork) {
   EXPECT_USAGE_ERROR(quick_start({"--output-file", dir.string()}), "is a directory");
   std::filesystem::remove(dir.string() + ".csv");
   EXPECT_USAGE_ERROR(quick_start({"--profile", "--profile-dir", "/proc/moebench"}), "cannot write traces");
+}
+
+TEST(Cli, ModelConfigsBeyondTheLimitsNameTheSize) {
+  const auto file = std::filesystem::temp_directory_path() / "moebench_cli_big_config.json";
+  auto write = [&](const std::string& text) {
+    std::ofstream(file) << text;
+  };
+  write(R"({"num_experts": 16, "num_experts_per_tok": 2, "hidden_size": 1048576, "intermediate_size": 64})");
+  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}), "hidden_size must be at most 65536 (got 1048576)");
+  write(R"({"num_experts": 16, "num_experts_per_tok": 32, "hidden_size": 64, "intermediate_size": 64})");
+  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}), "num_experts_per_tok (32) exceeds num_experts (16)");
+  std::filesystem::remove(file);
 }
 
 TEST(Cli, UnknownFlagIsOneLine) {
