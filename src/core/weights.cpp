@@ -23,30 +23,37 @@ EpWeights generate_ep_weights(const MoeShape& shape, std::uint64_t seed) {
 }
 
 std::int64_t FusedWeights::w13_row(std::int64_t i, bool is_up) const {
-  const std::int64_t block = i / interleave;
-  const std::int64_t block_begin = block * interleave;
-  const std::int64_t block_rows = std::min(interleave, intermediate - block_begin);
+  const std::int64_t interleave = layout.interleave;
+  const std::int64_t block_begin = i / interleave * interleave;
+  const std::int64_t block_rows = std::min(interleave, intermediate_rows - block_begin);
   return 2 * block_begin + (is_up ? block_rows : 0) + (i - block_begin);
 }
 
-FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, std::int64_t interleave) {
+namespace {
+std::int64_t round_up(std::int64_t value, std::int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+}  // namespace
+
+FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout) {
   FusedWeights f;
   f.num_experts = experts.size();
   f.hidden = ep.hidden;
   f.intermediate = inter.size();
-  f.interleave = interleave;
+  f.layout = layout;
+  f.intermediate_rows = round_up(f.intermediate, layout.intermediate_multiple);
+  f.hidden_stride = round_up(f.hidden, layout.stride_multiple);
+  f.intermediate_stride = round_up(f.intermediate, layout.stride_multiple);
   const std::int64_t H = f.hidden, I = f.intermediate;
-  f.w13.resize(static_cast<std::size_t>(f.num_experts * 2 * I * H));
-  f.w2.resize(static_cast<std::size_t>(f.num_experts * H * I));
+  f.w13.assign(static_cast<std::size_t>(f.num_experts * 2 * f.intermediate_rows * f.hidden_stride), 0);
+  f.w2.assign(static_cast<std::size_t>(f.num_experts * H * f.intermediate_stride), 0);
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t e = 0; e < f.num_experts; ++e) {
     for (std::int64_t h = 0; h < H; ++h) {
       const std::int64_t ge = experts.begin + e;
       for (std::int64_t i = 0; i < I; ++i) {
         const std::int64_t gi = inter.begin + i;
-        f.w13[static_cast<std::size_t>((e * 2 * I + f.w13_row(i, false)) * H + h)] = ep.gate(ge, h, gi);
-        f.w13[static_cast<std::size_t>((e * 2 * I + f.w13_row(i, true)) * H + h)] = ep.up(ge, h, gi);
-        f.w2[static_cast<std::size_t>((e * H + h) * I + i)] = ep.down(ge, gi, h);
+        f.w13[f.w13_index(e, f.w13_row(i, false), h)] = ep.gate(ge, h, gi);
+        f.w13[f.w13_index(e, f.w13_row(i, true), h)] = ep.up(ge, h, gi);
+        f.w2[f.w2_index(e, h, i)] = ep.down(ge, gi, h);
       }
     }
   }
@@ -67,9 +74,9 @@ EpWeights from_fused_format(const FusedWeights& f) {
     for (std::int64_t h = 0; h < H; ++h) {
       for (std::int64_t i = 0; i < I; ++i) {
         const auto ep_index = static_cast<std::size_t>((e * H + h) * I + i);
-        ep.wi_0[ep_index] = f.w13[static_cast<std::size_t>((e * 2 * I + f.w13_row(i, false)) * H + h)];
-        ep.wi_1[ep_index] = f.w13[static_cast<std::size_t>((e * 2 * I + f.w13_row(i, true)) * H + h)];
-        ep.wo[static_cast<std::size_t>((e * I + i) * H + h)] = f.w2[static_cast<std::size_t>((e * H + h) * I + i)];
+        ep.wi_0[ep_index] = f.w13[f.w13_index(e, f.w13_row(i, false), h)];
+        ep.wi_1[ep_index] = f.w13[f.w13_index(e, f.w13_row(i, true), h)];
+        ep.wo[static_cast<std::size_t>((e * I + i) * H + h)] = f.w2[f.w2_index(e, h, i)];
       }
     }
   }

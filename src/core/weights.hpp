@@ -25,22 +25,39 @@ struct EpWeights {
 
 EpWeights generate_ep_weights(const MoeShape& shape, std::uint64_t seed);
 
+// How a fused-format shard is laid out: the gate/up interleave and the paddings the reader needs.
+struct FusedLayout {
+  std::int64_t interleave = 64;            // intermediate columns per gate/up block
+  std::int64_t intermediate_multiple = 1;  // w13 holds I padded to this (zero rows), whole blocks
+  std::int64_t stride_multiple = 1;        // row strides (H of w13, I of w2) padded to this (zeros)
+};
+
 // Fused format of one device's shard (experts `experts`, intermediate slice `inter`), row-major,
 // the reduction dimension contiguous in both, as the tensor cores read B:
-//   w13 (E_local, 2 * I_local, H): the slice cut in blocks of `interleave` intermediate columns;
-//       block b holds its gate rows then its up rows, so one tile of 2*interleave rows yields
-//       both halves of the activation's input.
-//   w2  (E_local, H, I_local): w2[e][h][i] = wo[e][i][h].
+//   w13 (E_local, 2 * I_rows, H_stride): I padded to I_rows, cut in blocks of `interleave`
+//       columns; block b holds its gate rows then its up rows, so one tile of 2*interleave rows
+//       yields both halves of the activation's input.
+//   w2  (E_local, H, I_stride): w2[e][h][i] = wo[e][i][h].
+// Padding rows and columns are zero.
 struct FusedWeights {
   std::int64_t num_experts = 0, hidden = 0, intermediate = 0;  // local sizes
-  std::int64_t interleave = 0;
+  FusedLayout layout;
+  std::int64_t intermediate_rows = 0;  // I padded for w13
+  std::int64_t hidden_stride = 0;      // row stride of w13
+  std::int64_t intermediate_stride = 0;  // row stride of w2
   std::vector<bf16_bits> w13, w2;
 
   // Row of w13 holding gate (is_up = false) or up (is_up = true) column i of the slice.
   std::int64_t w13_row(std::int64_t i, bool is_up) const;
+  std::size_t w13_index(std::int64_t e, std::int64_t row, std::int64_t h) const {
+    return static_cast<std::size_t>((e * 2 * intermediate_rows + row) * hidden_stride + h);
+  }
+  std::size_t w2_index(std::int64_t e, std::int64_t h, std::int64_t i) const {
+    return static_cast<std::size_t>((e * hidden + h) * intermediate_stride + i);
+  }
 };
 
-FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, std::int64_t interleave);
+FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout);
 // The inverse, for tests: the EP-format shard the fused weights were made from.
 EpWeights from_fused_format(const FusedWeights& fused);
 

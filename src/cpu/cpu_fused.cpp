@@ -41,7 +41,7 @@ class CpuFused final : public CpuMoeBase {
       dw.inter = mesh_.intermediate_range(c.tp_rank);
       // One expert at a time, so the bf16 copy never holds more than one expert.
       for (std::int64_t e = dw.experts.begin; e < dw.experts.end; ++e) {
-        FusedWeights one = to_fused_format(w, {e, e + 1}, dw.inter, kCpuFusedInterleave);
+        FusedWeights one = to_fused_format(w, {e, e + 1}, dw.inter, FusedLayout{kCpuFusedInterleave, 1, 1});
         const std::size_t w13_at = dw.w13.size(), w2_at = dw.w2.size();
         dw.w13.resize(w13_at + one.w13.size());
         dw.w2.resize(w2_at + one.w2.size());

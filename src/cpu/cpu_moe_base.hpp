@@ -1,6 +1,8 @@
 // State both CPU paths share: the problem, its mesh, and one case's inputs and output in f32.
 #pragma once
 
+#include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "core/bf16.hpp"
@@ -22,6 +24,7 @@ class CpuMoeBase : public MoeImplementation {
   }
 
   std::vector<float> output() override { return output_; }
+  void poison_output() override { std::fill(output_.begin(), output_.end(), std::numeric_limits<float>::quiet_NaN()); }
 
  protected:
   std::int64_t H() const { return problem_.shape.hidden_size; }

@@ -42,5 +42,7 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_cpu_backend(int num_devices);
+// Only in builds with the CUDA backend (MOEBENCH_HAVE_CUDA).
+std::unique_ptr<Backend> make_cuda_backend();
 
 }  // namespace moebench

@@ -26,12 +26,36 @@ void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const
 
 }  // namespace
 
-std::unique_ptr<Backend> select_backend(const BenchmarkPlan& plan) {
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan) {
   const int gpus = cuda_device_count();
   const bool use_cuda = plan.device == DeviceChoice::kCuda || (plan.device == DeviceChoice::kAuto && gpus > 0);
   if (use_cuda) {
+#if defined(MOEBENCH_HAVE_CUDA)
     if (gpus == 0) throw UsageError("--device cuda: no CUDA device found (is this a GPU machine with a driver?)");
-    throw UsageError("--device cuda: this build has no CUDA backend yet; use --device cpu");
+    if (plan.problem.layout.tp_size / plan.problem.layout.nnodes > gpus) {
+      throw UsageError(fmt::format("tp_size exceeds device count: this node needs {} GPUs (tp_size {} / nnodes {}), {} "
+                                   "available",
+                                   plan.problem.layout.tp_size / plan.problem.layout.nnodes, plan.problem.layout.tp_size,
+                                   plan.problem.layout.nnodes, gpus));
+    }
+    if (plan.problem.layout.tp_size > 1) {
+      throw UsageError("the CUDA backend runs on one GPU so far (--tp-size 1); multi-GPU EP x TP is not implemented "
+                       "yet: use --device cpu to simulate the mesh");
+    }
+    auto backend = make_cuda_backend();
+    if (auto reason = backend->check_fits(plan)) throw UsageError(*reason);
+    log_verbose("backend: cuda, {}", backend->device_info().name);
+    return backend;
+#else
+    if (plan.device == DeviceChoice::kCuda) {
+      throw UsageError("--device cuda: this build has no CUDA backend (nvcc was not found at configure time)");
+    }
+#endif
+  }
+  if (plan.timing.cuda_graph || plan.timing.cold_l2) {
+    log_verbose("CUDA graphs and L2 flushing do not apply to the CPU backend; timing plain iterations");
+    plan.timing.cuda_graph = false;
+    plan.timing.cold_l2 = false;
   }
   if (plan.problem.layout.nnodes > 1) {
     throw UsageError("multi-node runs (--nnodes > 1) need the CUDA backend; the CPU backend simulates a mesh of "

@@ -9,7 +9,9 @@
 
 namespace moebench {
 
-std::unique_ptr<Backend> select_backend(const BenchmarkPlan& plan);
+// May adjust the plan's timing settings to what the chosen backend honours (CUDA graphs and L2
+// flushes exist only on CUDA).
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan);
 
 // CUDA devices visible to this process; 0 without a GPU, a driver, or a CUDA build.
 int cuda_device_count();

@@ -30,6 +30,9 @@ class MoeImplementation {
   virtual void run_iteration() = 0;
   // The layer output of the last iteration, (T, H) f32 in global token order.
   virtual std::vector<float> output() = 0;
+  // Fills the output with NaN, so that a check after the next iteration sees any element it
+  // failed to write.
+  virtual void poison_output() = 0;
 };
 
 }  // namespace moebench

@@ -34,7 +34,9 @@ TEST(Scenario, BalancedLoadsDifferByAtMostOne) {
       for (std::int64_t tokens : {1, 3, 64, 257, 1000}) {
         const LoadStats s = loads_of(request(Scenario::kBalanced, tokens, experts, top_k));
         EXPECT_LE(s.max_load - s.min_load, 1) << experts << " " << top_k << " " << tokens;
-        if ((tokens * top_k) % experts == 0) EXPECT_DOUBLE_EQ(s.max_imbalance, 1.0);
+        if ((tokens * top_k) % experts == 0) {
+          EXPECT_DOUBLE_EQ(s.max_imbalance, 1.0);
+        }
       }
     }
   }

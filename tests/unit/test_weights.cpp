@@ -54,7 +54,7 @@ TEST(Weights, Bf16RoundsToNearestEven) {
 
 TEST(Weights, FusedFormatLayout) {
   const EpWeights ep = generate_ep_weights(small_shape(3, 8, 10), 1);
-  const FusedWeights f = to_fused_format(ep, {0, 3}, {0, 10}, 4);
+  const FusedWeights f = to_fused_format(ep, {0, 3}, {0, 10}, FusedLayout{4, 1, 1});
   ASSERT_EQ(f.w13.size(), 3u * 20 * 8);
   // Blocks of 4 columns: rows 0-3 gate 0-3, 4-7 up 0-3, 8-11 gate 4-7, 12-15 up 4-7,
   // then the short block: 16-17 gate 8-9, 18-19 up 8-9.
@@ -75,7 +75,7 @@ TEST(Weights, FusedFormatLayout) {
 TEST(Weights, FusedFormatRoundTrip) {
   const EpWeights ep = generate_ep_weights(small_shape(4, 24, 40), 3);
   for (std::int64_t interleave : {1, 8, 16, 64}) {
-    const EpWeights back = from_fused_format(to_fused_format(ep, {0, 4}, {0, 40}, interleave));
+    const EpWeights back = from_fused_format(to_fused_format(ep, {0, 4}, {0, 40}, FusedLayout{interleave, 1, 1}));
     EXPECT_EQ(back.wi_0, ep.wi_0);
     EXPECT_EQ(back.wi_1, ep.wi_1);
     EXPECT_EQ(back.wo, ep.wo);
@@ -84,7 +84,7 @@ TEST(Weights, FusedFormatRoundTrip) {
 
 TEST(Weights, FusedShardHoldsTheSlice) {
   const EpWeights ep = generate_ep_weights(small_shape(4, 6, 12), 9);
-  const FusedWeights f = to_fused_format(ep, {2, 4}, {5, 12}, 4);
+  const FusedWeights f = to_fused_format(ep, {2, 4}, {5, 12}, FusedLayout{4, 1, 1});
   const EpWeights back = from_fused_format(f);
   ASSERT_EQ(back.num_experts, 2);
   ASSERT_EQ(back.intermediate, 7);
@@ -94,6 +94,38 @@ TEST(Weights, FusedShardHoldsTheSlice) {
         EXPECT_EQ(back.gate(e, h, i), ep.gate(e + 2, h, i + 5));
         EXPECT_EQ(back.down(e, i, h), ep.down(e + 2, i + 5, h));
       }
+}
+
+// The GPU fused kernel's layout: I padded to whole 128-column blocks, strides to 8 elements.
+TEST(Weights, PaddedFusedLayoutForTheDevice) {
+  const EpWeights ep = generate_ep_weights(small_shape(2, 13, 150), 4);
+  const FusedWeights f = to_fused_format(ep, {0, 2}, {0, 150}, FusedLayout{128, 128, 8});
+  EXPECT_EQ(f.intermediate_rows, 256);
+  EXPECT_EQ(f.hidden_stride, 16);
+  EXPECT_EQ(f.intermediate_stride, 152);
+  ASSERT_EQ(f.w13.size(), 2u * 512 * 16);
+  ASSERT_EQ(f.w2.size(), 2u * 13 * 152);
+  // Block 1 covers columns 128..255: gate rows 256..383, up rows 384..511; 150..255 are padding.
+  EXPECT_EQ(f.w13_row(130, false), 258);
+  EXPECT_EQ(f.w13_row(130, true), 386);
+  for (std::int64_t e = 0; e < 2; ++e)
+    for (std::int64_t h = 0; h < 16; ++h) {
+      for (std::int64_t i = 150; i < 256; ++i) {
+        EXPECT_EQ(f.w13[f.w13_index(e, f.w13_row(i, false), h)], 0);
+        EXPECT_EQ(f.w13[f.w13_index(e, f.w13_row(i, true), h)], 0);
+      }
+      if (h >= 13) {
+        EXPECT_EQ(f.w13[f.w13_index(e, 0, h)], 0);
+      }
+    }
+  const EpWeights back = from_fused_format(f);
+  EXPECT_EQ(back.wi_0, ep.wi_0);
+  EXPECT_EQ(back.wi_1, ep.wi_1);
+  EXPECT_EQ(back.wo, ep.wo);
+  // EP format with the whole slice as one block: gate rows 0..149, then up rows 150..299.
+  const FusedWeights split = to_fused_format(ep, {0, 2}, {0, 150}, FusedLayout{150, 1, 8});
+  EXPECT_EQ(split.w13_row(149, false), 149);
+  EXPECT_EQ(split.w13_row(0, true), 150);
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# On the GPU machine: GPU tests, compute-sanitizer on small shapes, then the one-GPU benchmark of
+# issue 4. Logs and CSVs go to $OUT (results.tar.gz plus summary.txt, the table printed last).
+# Usage: bench/device_run.sh [tests|sanitize|bench|all]...   (default: all)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle="$root/.carry/device"
+out="${OUT:-/tmp/moebench-out}"
+work="$out/work"
+mkdir -p "$work"
+export NCCL_NVLS_ENABLE=0
+cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib \
+  /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
+bench="$bundle/bin/bench_fused_vs_epmoe"
+tests="$bundle/bin/gpu_tests"
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(all)
+wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
+
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv
+  nproc
+} >"$work/machine.txt" 2>&1
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '_')
+
+if wants tests; then
+  echo "== gpu tests"
+  timeout "${TEST_TIMEOUT:-300}" "$tests" ${TEST_FILTER:+--gtest_filter="$TEST_FILTER"} 2>&1 | tee "$work/gpu_tests.log" |
+    grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure|rel|FAILED TEST|error" | head -40
+  echo "gpu_tests exit ${PIPESTATUS[0]}"
+fi
+
+if wants sanitize; then
+  for tool in memcheck racecheck synccheck; do
+    echo "== compute-sanitizer --tool $tool (small shapes)"
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter='GpuMoe.SmallShapes' \
+      >"$work/sanitizer_$tool.log" 2>&1
+    echo "exit $?: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|PASSED|FAILED' "$work/sanitizer_$tool.log" | tr '\n' ' ')"
+  done
+fi
+
+if wants bench; then
+  declare -A models=(
+    [qwen3-30b-a3b]="--num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768"
+    [qwen1.5-moe-a2.7b]="--num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408"
+    [mixtral-8x7b]="--num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"
+  )
+  for name in ${BENCH_MODELS:-qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b}; do
+    echo "== bench $name"
+    # shellcheck disable=SC2086
+    timeout 300 "$bench" --device cuda ${models[$name]} --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} \
+      --scenarios random \
+      --warmup-iters 3 --benchmark-iters 20 --check --output-format csv markdown \
+      --output-file "$work/$(date +%F)_${gpu}_${name}" 2>&1 | tee "$work/bench_$name.log" | tail -16
+  done
+  python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
+fi
+
+tar -C "$work" -czf "$out/results.tar.gz" .

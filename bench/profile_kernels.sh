@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# On the GPU machine: Nsight Compute on the GEMM kernels of one benchmark case, to see whether
+# they are bound by the tensor pipe, DRAM, or stalls. Usage: bench/profile_kernels.sh NAME ARGS...
+# Writes $OUT/ncu_NAME.txt. Never changes clocks (--clock-control none).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle="$root/.carry/device"
+out="${OUT:-/tmp/moebench-out}"
+mkdir -p "$out"
+cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
+export NCCL_NVLS_ENABLE=0
+name=$1
+shift
+timeout 300 ncu --clock-control none --kernel-name regex:"${KERNELS:-grouped|fused_moe}" --launch-count "${LAUNCHES:-3}" \
+  --section SpeedOfLight --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats \
+  --section Occupancy \
+  "$bundle/bin/bench_fused_vs_epmoe" --device cuda --no-cuda-graph --warmup-iters 0 --benchmark-iters 1 \
+  --scenarios random --output-file "$out/profiled_$name" "$@" >"$out/ncu_$name.txt" 2>&1
+echo "ncu exit $?"
+grep -E "^  [a-z_]+.*\(|Duration|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|L2 Cache Throughput|Stall|Registers Per|Achieved Occupancy|Warp Cycles Per Issued" "$out/ncu_$name.txt" | head -60

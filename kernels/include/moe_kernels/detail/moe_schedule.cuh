@@ -1,0 +1,112 @@
+// Routing bookkeeping on the device: per-expert counts to offsets and tile prefixes, scatter of
+// (token, slot) pairs into expert order, and the map from a flat tile index to its coordinates.
+#pragma once
+
+#include <cstdint>
+
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+
+// Values other CTAs of the same persistent launch wrote are read from L2 (__ldcg), never from a
+// possibly stale L1 line.
+
+// One thread block: offsets[e] = sum of counts before e; tile prefixes likewise over
+// ceil(count / block_m) * tiles_per_row_block; counts and cursors reset for the next iteration.
+// `scratch` holds blockDim.x ints of shared memory.
+__device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const RoutingBuffers& r, int* scratch) {
+  const int E = g.local_experts;
+  const int per_thread = (E + blockDim.x - 1) / blockDim.x;
+  const int first = threadIdx.x * per_thread;
+  const int last = min(E, first + per_thread);
+  int rows = 0, gate_up = 0, down = 0;
+  for (int e = first; e < last; ++e) {
+    const int count = __ldcg(&r.expert_counts[e]);
+    const int blocks = ceil_div(count, g.block_m);
+    rows += count;
+    gate_up += blocks * g.gate_up_tiles();
+    down += blocks * g.down_tiles();
+  }
+  // Exclusive scan of the three per-thread totals, one at a time through shared memory.
+  auto exclusive_scan = [&](int value) {
+    scratch[threadIdx.x] = value;
+    __syncthreads();
+    for (int step = 1; step < static_cast<int>(blockDim.x); step *= 2) {
+      const int add = threadIdx.x >= step ? scratch[threadIdx.x - step] : 0;
+      __syncthreads();
+      scratch[threadIdx.x] += add;
+      __syncthreads();
+    }
+    const int inclusive = scratch[threadIdx.x];
+    __syncthreads();
+    return inclusive - value;
+  };
+  int row_at = exclusive_scan(rows), gate_up_at = exclusive_scan(gate_up), down_at = exclusive_scan(down);
+  for (int e = first; e < last; ++e) {
+    const int count = __ldcg(&r.expert_counts[e]);
+    const int blocks = ceil_div(count, g.block_m);
+    r.expert_offsets[e] = row_at;
+    r.gate_up_tile_prefix[e] = gate_up_at;
+    r.down_tile_prefix[e] = down_at;
+    row_at += count;
+    gate_up_at += blocks * g.gate_up_tiles();
+    down_at += blocks * g.down_tiles();
+    r.expert_counts[e] = 0;
+    r.expert_cursor[e] = 0;
+  }
+  if (last == E && first < last) {
+    r.expert_offsets[E] = row_at;
+    r.gate_up_tile_prefix[E] = gate_up_at;
+    r.down_tile_prefix[E] = down_at;
+  }
+  if (E == 0 && threadIdx.x == 0) {
+    r.expert_offsets[0] = r.gate_up_tile_prefix[0] = r.down_tile_prefix[0] = 0;
+  }
+  if (threadIdx.x == 0) r.tile_counters[0] = r.tile_counters[1] = 0;
+}
+
+// Places pair p = t * k + j (routed to a local expert) at its sorted row.
+__device__ __forceinline__ void scatter_pair(const MoeGeometry& g, const RoutingBuffers& r, int pair) {
+  const int expert = __ldcg(&r.topk_ids[pair]) - g.expert_begin;
+  if (expert < 0 || expert >= g.local_experts) {
+    r.pair_row[pair] = -1;
+    return;
+  }
+  const int row = __ldcg(&r.expert_offsets[expert]) + atomicAdd(&r.expert_cursor[expert], 1);
+  r.sorted_token[row] = pair / g.top_k;
+  r.sorted_weight[row] = __ldcg(&r.topk_weights[pair]);
+  r.pair_row[pair] = row;
+}
+
+struct TileCoord {
+  int expert;     // local expert
+  int row_begin;  // first sorted row of the tile
+  int rows;       // valid rows, at most block_m
+  int n_block;    // block along the output dimension
+};
+
+// Tile `tile` of a phase whose tiles are laid out expert by expert, then output block by output
+// block, then row block: the row blocks that share a weight tile are neighbours, run at the same
+// time, and read that weight tile from HBM once.
+__device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* prefix, const std::int32_t* offsets,
+                                                 int local_experts, int block_m) {
+  int lo = 0, hi = local_experts - 1;  // last expert whose prefix <= tile
+  while (lo < hi) {
+    const int mid = (lo + hi + 1) / 2;
+    if (__ldcg(&prefix[mid]) <= tile) lo = mid;
+    else hi = mid - 1;
+  }
+  const int local = tile - __ldcg(&prefix[lo]);
+  const int first_row = __ldcg(&offsets[lo]);
+  const int expert_rows = __ldcg(&offsets[lo + 1]) - first_row;
+  const int row_blocks = ceil_div(expert_rows, block_m);
+  const int row_block = local % row_blocks;
+  TileCoord c;
+  c.expert = lo;
+  c.row_begin = first_row + row_block * block_m;
+  c.rows = min(block_m, expert_rows - row_block * block_m);
+  c.n_block = local / row_blocks;
+  return c;
+}
+
+}  // namespace moe_kernels

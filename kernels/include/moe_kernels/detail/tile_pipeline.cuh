@@ -1,0 +1,178 @@
+// The tile engine both MoE paths share: a producer warpgroup fills a ring of shared-memory stages
+// (A: kBlockM token rows x 64 K, B: 256 weight rows x 64 K, both 128B-swizzled) and kConsumers
+// consumer warpgroups, 64 rows each, run m64n256k16 wgmma over them into registers. Producer and
+// consumers walk the same tile sequence, so their ring positions always agree.
+#pragma once
+
+#include <cstdint>
+#include <cuda_bf16.h>
+
+#include "moe_kernels/detail/ptx.cuh"
+#include "moe_kernels/detail/wgmma.cuh"
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+
+template <int kConsumers>
+struct Engine {
+  static_assert(kConsumers == 1 || kConsumers == 2);
+  static constexpr int kBlockM = kWarpgroupRows * kConsumers;
+  static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
+  static constexpr int kStageBytesA = kBlockM * kBlockK * 2;
+  static constexpr int kStageBytesB = kBlockNB * kBlockK * 2;  // 32 KiB
+  static constexpr int kStages = kConsumers == 1 ? 5 : 4;      // ~200 KiB either way
+  // Rows of the A tile each producer thread gathers (8 chunks of 16 bytes per row).
+  static constexpr int kGatherRowsPerThread = kBlockM * 8 / kProducerThreads;
+
+  struct alignas(1024) Storage {
+    std::uint8_t a[kStages][kStageBytesA];
+    std::uint8_t b[kStages][kStageBytesB];
+    std::uint64_t full[kStages];   // producer -> consumers: stage loaded
+    std::uint64_t empty[kStages];  // consumers -> producer: stage free
+    // Tiles handed from the producer to the consumers, two slots deep.
+    int tile_ids[2];
+    std::uint64_t tile_full[2];   // one arrival: the producer wrote the slot
+    std::uint64_t tile_empty[2];  // every consumer thread read it
+  };
+  static constexpr int kSmemBytes = static_cast<int>(sizeof(Storage)) + 1024;  // + alignment slack
+  // Full barriers expect one arrival per producer thread (its data: cp.async or nothing) plus
+  // thread 0's expect_tx arrival for the TMA bytes.
+  static constexpr int kFullArrivals = kProducerThreads + 1;
+
+  static __device__ __forceinline__ Storage& storage(std::uint8_t* dynamic_smem) {
+    const auto base = reinterpret_cast<std::uintptr_t>(dynamic_smem);
+    return *reinterpret_cast<Storage*>((base + 1023) & ~std::uintptr_t(1023));
+  }
+
+  static __device__ __forceinline__ void init(Storage& s) {
+    if (threadIdx.x == 0) {
+      for (int i = 0; i < kStages; ++i) {
+        ptx::mbarrier_init(&s.full[i], kFullArrivals);
+        ptx::mbarrier_init(&s.empty[i], kConsumers);
+      }
+      for (int i = 0; i < 2; ++i) {
+        ptx::mbarrier_init(&s.tile_full[i], 1);
+        ptx::mbarrier_init(&s.tile_empty[i], kConsumers * kProducerThreads);
+      }
+      ptx::fence_barrier_init();
+    }
+    __syncthreads();
+  }
+};
+
+struct StageRing {
+  int stage = 0;
+  std::uint32_t phase = 0;
+  template <int kStages>
+  __device__ void advance() {
+    if (++stage == kStages) {
+      stage = 0;
+      phase ^= 1u;
+    }
+  }
+};
+
+// Positions in the shared-memory rings, carried from one GEMM phase to the next.
+struct PipelineState {
+  StageRing stages;
+  StageRing tiles;
+};
+
+constexpr int kLoadATma = 0;
+constexpr int kLoadAGather = 1;
+
+// What a tile's producer loads for each K step. A comes either from TMA over contiguous rows or
+// from a gather of rows by index; B always from TMA (one 256-row box or two 128-row boxes).
+struct TileLoad {
+  int a_mode;
+  // TMA A: rows [a_row, a_row + kBlockM) of a 2D map (K, rows).
+  const CUtensorMap* a_map;
+  int a_row;
+  // Gathered A: this thread's row pointers (row = thread / 8 + 16 * i), null for padding rows,
+  // and any valid address for the zero-filling copies to name.
+  const __nv_bfloat16* a_rows[kMaxBlockM * 8 / kProducerThreads];
+  const __nv_bfloat16* a_base;
+  int a_row_elems;  // row length in elements (a multiple of 8); chunks past it are zero
+  // B from 3D maps (K, rows, expert); b_map2 (second 128 rows) may be null.
+  const CUtensorMap* b_map;
+  const CUtensorMap* b_map2;
+  int b_row;
+  int b_expert;
+};
+
+// Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this.
+template <int kConsumers>
+__device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring,
+                                             const TileLoad& load, int k_steps, int thread) {
+  using E = Engine<kConsumers>;
+  for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
+    ptx::mbarrier_wait(&s.empty[ring.stage], ring.phase ^ 1u);
+    std::uint64_t* full = &s.full[ring.stage];
+    const int k0 = k * kBlockK;
+    if (thread == 0) {
+      const std::uint32_t bytes = E::kStageBytesB + (load.a_mode == kLoadATma ? E::kStageBytesA : 0);
+      ptx::mbarrier_arrive_expect_tx(full, bytes);
+      ptx::tma_load_3d(s.b[ring.stage], load.b_map, full, k0, load.b_row, load.b_expert);
+      if (load.b_map2 != nullptr)
+        ptx::tma_load_3d(s.b[ring.stage] + E::kStageBytesB / 2, load.b_map2, full, k0, load.b_row, load.b_expert);
+      if (load.a_mode == kLoadATma) ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
+    }
+    if (load.a_mode == kLoadAGather) {
+      // Chunk c of row r lands at chunk c ^ (r % 8) of the row: the 128B swizzle TMA writes.
+      const int chunk = thread % 8;
+      const int column = k0 + chunk * 8;
+#pragma unroll
+      for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
+        const int row = thread / 8 + 16 * i;
+        const __nv_bfloat16* src = load.a_rows[i];
+        const bool valid = src != nullptr && column < load.a_row_elems;
+        std::uint8_t* dst = s.a[ring.stage] + row * 128 + ((chunk ^ (row % 8)) * 16);
+        ptx::cp_async_16_zfill(dst, valid ? src + column : load.a_base, valid);
+      }
+      ptx::cp_async_arrive_noinc(full);
+    } else {
+      ptx::mbarrier_arrive(full);
+    }
+  }
+}
+
+// Consumer warpgroup `consumer`: accumulates its 64 rows of one tile over `k_steps` stages into
+// acc (64 x 256). One wgmma group stays in flight: a stage is released once the group after it
+// has been issued and the group that read it has completed. A warpgroup whose rows are all
+// padding (`active` false) only passes the stages on.
+template <int kConsumers>
+__device__ __forceinline__ void consume_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring, int k_steps,
+                                             float (&acc)[128], int consumer, bool active, int thread) {
+  using E = Engine<kConsumers>;
+  if (!active) {
+    for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
+      ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
+      if (thread == 0) ptx::mbarrier_arrive(&s.empty[ring.stage]);
+    }
+    return;
+  }
+  int previous_stage = -1;
+  for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
+    ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
+    // Gathered A rows were written by cp.async (generic proxy); wgmma reads through the async proxy.
+    ptx::fence_proxy_async_shared();
+    const std::uint64_t desc_a = wgmma::make_desc_k_major_sw128(s.a[ring.stage] + consumer * kWarpgroupRows * 128);
+    const std::uint64_t desc_b = wgmma::make_desc_k_major_sw128(s.b[ring.stage]);
+    wgmma::fence_accumulators(acc);
+    wgmma::fence();
+#pragma unroll
+    for (int kk = 0; kk < kBlockK / 16; ++kk) {
+      wgmma::mma_m64n256k16(acc, wgmma::advance_k(desc_a, kk * 16), wgmma::advance_k(desc_b, kk * 16), k > 0 || kk > 0);
+    }
+    wgmma::commit_group();
+    wgmma::wait_group<1>();
+    wgmma::fence_accumulators(acc);
+    if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+    previous_stage = ring.stage;
+  }
+  wgmma::wait_group<0>();
+  wgmma::fence_accumulators(acc);
+  if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+}
+
+}  // namespace moe_kernels

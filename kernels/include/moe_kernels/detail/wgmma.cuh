@@ -1,0 +1,82 @@
+// Warpgroup MMA (sm_90a): bf16 x bf16 -> f32, both operands K-major in shared memory with the
+// 128-byte swizzle that TMA writes. Tiles are rows of 64 bf16 (128 bytes); 8 rows form one
+// 1024-byte swizzle atom.
+#pragma once
+
+#include <cstdint>
+
+#include "moe_kernels/detail/ptx.cuh"
+
+namespace moe_kernels::wgmma {
+
+// Shared-memory matrix descriptor for a K-major, 128B-swizzled tile starting at `tile`
+// (1024-byte aligned): leading offset unused, stride between 8-row groups 1024 bytes.
+__device__ __forceinline__ std::uint64_t make_desc_k_major_sw128(const void* tile) {
+  const std::uint64_t address = ptx::smem_addr(tile);
+  std::uint64_t desc = (address & 0x3FFFF) >> 4;   // start address, 16-byte units
+  desc |= std::uint64_t(1) << 16;                  // leading byte offset (ignored for this layout)
+  desc |= std::uint64_t(1024 >> 4) << 32;          // stride byte offset
+  desc |= std::uint64_t(1) << 62;                  // 128-byte swizzle
+  return desc;
+}
+
+// Steps a descriptor `k_elems` bf16 along K inside the 128-byte row (k_elems * 2 bytes).
+__device__ __forceinline__ std::uint64_t advance_k(std::uint64_t desc, int k_elems) {
+  return desc + static_cast<std::uint64_t>((k_elems * 2) >> 4);
+}
+
+__device__ __forceinline__ void fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void commit_group() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+template <int kPending>
+__device__ __forceinline__ void wait_group() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(kPending) : "memory");
+}
+
+// Keeps the compiler from moving accumulator reads/writes across wgmma boundaries.
+template <int kCount>
+__device__ __forceinline__ void fence_accumulators(float (&acc)[kCount]) {
+#pragma unroll
+  for (int i = 0; i < kCount; ++i) asm volatile("" : "+f"(acc[i])::"memory");
+}
+
+// D (64 x 256, f32, 128 registers per thread) += A (64 x 16) * B (16 x 256)^T.
+// `accumulate` = false overwrites D.
+__device__ __forceinline__ void mma_m64n256k16(float (&d)[128], std::uint64_t desc_a, std::uint64_t desc_b,
+                                               bool accumulate) {
+#define MOE_ACC8(i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), \
+                    "+f"(d[i + 6]), "+f"(d[i + 7])
+  asm volatile(
+      "{\n"
+      ".reg .pred p;\n"
+      "setp.ne.b32 p, %130, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
+      "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, "
+      "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, "
+      "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, "
+      "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+      "%128, %129, p, 1, 1, 0, 0;\n"
+      "}\n"
+      : MOE_ACC8(0), MOE_ACC8(8), MOE_ACC8(16), MOE_ACC8(24), MOE_ACC8(32), MOE_ACC8(40), MOE_ACC8(48), MOE_ACC8(56),
+        MOE_ACC8(64), MOE_ACC8(72), MOE_ACC8(80), MOE_ACC8(88), MOE_ACC8(96), MOE_ACC8(104), MOE_ACC8(112),
+        MOE_ACC8(120)
+      : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+#undef MOE_ACC8
+}
+
+// Where accumulator register i of a 64 x N tile lives: row within the 64, column within N.
+// Groups of 4 registers cover 8 columns: (r, 2c), (r, 2c+1), (r+8, 2c), (r+8, 2c+1).
+struct AccumulatorCoord {
+  int row;
+  int col;
+};
+__device__ __forceinline__ AccumulatorCoord accumulator_coord(int reg, int thread_in_warpgroup) {
+  const int warp = thread_in_warpgroup / 32, lane = thread_in_warpgroup % 32;
+  const int group = reg / 4, within = reg % 4;
+  return {warp * 16 + lane / 4 + (within >= 2 ? 8 : 0), group * 8 + (lane % 4) * 2 + (within & 1)};
+}
+
+}  // namespace moe_kernels::wgmma

@@ -1,0 +1,72 @@
+// Plain types shared by the kernels and their host launchers: the layer geometry on one device,
+// router parameters, and the device buffers routing produces. No CUDA headers needed.
+#pragma once
+
+#include <cstdint>
+
+#include "core/host_device.hpp"
+
+namespace moe_kernels {
+
+constexpr int kWarpgroupRows = 64;  // token rows per consumer warpgroup (the wgmma M)
+constexpr int kMaxBlockM = 128;     // token rows per tile with two consumer warpgroups
+constexpr int kBlockK = 64;         // reduction columns per pipeline stage (128 bytes of bf16)
+constexpr int kBlockNB = 256;       // weight rows per tile: the wgmma N
+constexpr int kGateUpBlock = 128;   // intermediate columns per GEMM1 tile (gate half + up half = 256 rows)
+constexpr int kProducerThreads = 128;
+
+MOE_HOST_DEVICE constexpr int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+MOE_HOST_DEVICE constexpr int ceil_div(int value, int divisor) { return (value + divisor - 1) / divisor; }
+
+enum class Activation : int { kSilu = 0, kGelu = 1, kSwigluOai = 2 };
+
+// The layer as one device sees it. Rows of x, h and y are padded to multiples of 8 elements
+// (16 bytes, the TMA stride granule); the padding of x is zero.
+struct MoeGeometry {
+  int num_tokens = 0;     // tokens this device routes
+  int top_k = 0;
+  int num_experts = 0;    // all experts (router width)
+  int expert_begin = 0;   // first expert this device owns
+  int local_experts = 0;  // experts this device owns
+  int hidden = 0;         // H
+  int intermediate = 0;   // I of this device's slice
+
+  MOE_HOST_DEVICE int hidden_stride() const { return round_up(hidden, 8); }
+  MOE_HOST_DEVICE int intermediate_stride() const { return round_up(intermediate, 8); }
+  MOE_HOST_DEVICE int max_pairs() const { return num_tokens * top_k; }
+  // Token rows per tile: 64 (one consumer warpgroup) or 128 (two), chosen by the launcher.
+  int block_m = kWarpgroupRows;
+  // GEMM1 tiles per expert row block along I, and GEMM2 tiles along H.
+  MOE_HOST_DEVICE int gate_up_tiles() const { return ceil_div(intermediate, kGateUpBlock); }
+  MOE_HOST_DEVICE int down_tiles() const { return ceil_div(hidden, kBlockNB); }
+  // The fused format pads I to whole gate/up blocks.
+  MOE_HOST_DEVICE int fused_intermediate() const { return gate_up_tiles() * kGateUpBlock; }
+};
+
+struct RouterParams {
+  int num_experts = 0;
+  int top_k = 0;
+  bool sigmoid = false;        // scoring function: softmax (false) or sigmoid
+  bool renormalize = true;
+  int num_groups = 1;
+  int topk_groups = 1;
+  int group_score_top = 1;
+  float routed_scaling_factor = 1.0f;
+};
+
+// Device buffers of the routing and permutation steps, sized for max_pairs() and local_experts.
+struct RoutingBuffers {
+  std::int32_t* topk_ids = nullptr;        // (T, k)
+  float* topk_weights = nullptr;           // (T, k)
+  std::int32_t* expert_counts = nullptr;   // (local_experts), zero between iterations
+  std::int32_t* expert_cursor = nullptr;   // (local_experts)
+  std::int32_t* expert_offsets = nullptr;  // (local_experts + 1): first sorted row of each expert
+  std::int32_t* gate_up_tile_prefix = nullptr;  // (local_experts + 1): first GEMM1 tile of each expert
+  std::int32_t* down_tile_prefix = nullptr;     // (local_experts + 1)
+  std::int32_t* sorted_token = nullptr;    // (T*k): token of each sorted row
+  float* sorted_weight = nullptr;          // (T*k): routing weight of each sorted row
+  std::int32_t* pair_row = nullptr;        // (T*k): sorted row of each (token, slot)
+  std::int32_t* tile_counters = nullptr;   // (2): next gate/up tile, next down tile; reset by the scan
+};
+
+}  // namespace moe_kernels

@@ -1,0 +1,102 @@
+// epmoe's routing and permutation kernels: route + count, scan, scatter, permute, unpermute.
+#include "moe_kernels/detail/combine.cuh"
+#include "moe_kernels/detail/moe_schedule.cuh"
+#include "moe_kernels/detail/routing.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+constexpr int kRouteWarps = 8;
+
+// One warp per token; scores live in this warp's slice of dynamic shared memory.
+__global__ void __launch_bounds__(kRouteWarps * 32) route_and_count_kernel(const float* logits, MoeGeometry g,
+                                                                           RouterParams p, RoutingBuffers r) {
+  extern __shared__ float route_smem[];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float* scores = route_smem + warp * (p.num_experts + p.num_groups);
+  float* group_scores = scores + p.num_experts;
+  for (int t = blockIdx.x * kRouteWarps + warp; t < g.num_tokens; t += gridDim.x * kRouteWarps) {
+    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
+    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
+    route_token_warp(logits + static_cast<std::int64_t>(t) * p.num_experts, p, scores, group_scores, ids, weights, lane);
+    for (int j = lane; j < g.top_k; j += 32) {
+      const int expert = ids[j] - g.expert_begin;
+      if (expert >= 0 && expert < g.local_experts) atomicAdd(&r.expert_counts[expert], 1);
+    }
+    __syncwarp();
+  }
+}
+
+__global__ void scan_experts_kernel(MoeGeometry g, RoutingBuffers r) {
+  __shared__ int scratch[1024];
+  scan_expert_counts(g, r, scratch);
+}
+
+__global__ void scatter_pairs_kernel(MoeGeometry g, RoutingBuffers r) {
+  const int pairs = g.num_tokens * g.top_k;
+  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < pairs; p += gridDim.x * blockDim.x) scatter_pair(g, r, p);
+}
+
+// One warp per sorted row, 16-byte copies.
+__global__ void permute_rows_kernel(const __nv_bfloat16* x, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
+  const int warps = gridDim.x * (blockDim.x / 32);
+  const int rows = r.expert_offsets[g.local_experts];
+  const int vectors = g.hidden_stride() / 8;
+  for (int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; row < rows; row += warps) {
+    const uint4* src = reinterpret_cast<const uint4*>(x + static_cast<std::int64_t>(r.sorted_token[row]) * g.hidden_stride());
+    uint4* dst = reinterpret_cast<uint4*>(out + static_cast<std::int64_t>(row) * g.hidden_stride());
+    for (int v = threadIdx.x % 32; v < vectors; v += 32) dst[v] = src[v];
+  }
+}
+
+// One warp per token.
+__global__ void unpermute_kernel(const __nv_bfloat16* y, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
+  const int warps = gridDim.x * (blockDim.x / 32);
+  for (int t = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; t < g.num_tokens; t += warps)
+    combine_token_warp(y, g, r, out, t, threadIdx.x % 32);
+}
+
+int grid_for(std::int64_t items, int per_block) {
+  return static_cast<int>(std::min<std::int64_t>(std::max<std::int64_t>((items + per_block - 1) / per_block, 1), 65535));
+}
+
+}  // namespace
+
+cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, const RouterParams& p,
+                                   const RoutingBuffers& r, cudaStream_t stream) {
+  const std::size_t smem = static_cast<std::size_t>(kRouteWarps) * (p.num_experts + p.num_groups) * sizeof(float);
+  if (smem > 48 * 1024) {
+    const cudaError_t status =
+        cudaFuncSetAttribute(route_and_count_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    if (status != cudaSuccess) return status;
+  }
+  if (g.num_tokens == 0) return cudaSuccess;
+  route_and_count_kernel<<<grid_for(g.num_tokens, kRouteWarps), kRouteWarps * 32, smem, stream>>>(logits, g, p, r);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream) {
+  scan_experts_kernel<<<1, 1024, 0, stream>>>(g, r);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream) {
+  scatter_pairs_kernel<<<grid_for(g.max_pairs(), 256), 256, 0, stream>>>(g, r);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
+                                __nv_bfloat16* permuted_x, cudaStream_t stream) {
+  permute_rows_kernel<<<grid_for(g.max_pairs(), 8), 256, 0, stream>>>(x, g, r, permuted_x);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_unpermute(const __nv_bfloat16* y, const MoeGeometry& g, const RoutingBuffers& r,
+                             __nv_bfloat16* out, cudaStream_t stream) {
+  unpermute_kernel<<<grid_for(g.num_tokens, 8), 256, 0, stream>>>(y, g, r, out);
+  return cudaGetLastError();
+}
+
+}  // namespace moe_kernels

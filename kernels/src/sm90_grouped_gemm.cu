@@ -1,0 +1,113 @@
+// epmoe's grouped GEMMs on sm_90a: persistent kernels over the (expert, row block, column block)
+// tiles that the scan kernel laid out, A rows by TMA from the permuted buffer, B by TMA from the
+// K-major expert weights. The gate/up GEMM applies the activation in its epilogue.
+#include "moe_kernels/detail/epilogues.cuh"
+#include "moe_kernels/detail/gemm_phase.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+// Registers per thread once the producer warpgroup hands its share to the two consumers.
+constexpr int kProducerRegisters = 40;
+constexpr int kConsumerRegisters = 232;
+
+template <int kConsumers>
+__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
+    grouped_gate_up_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
+                           moebench::Activation act, __nv_bfloat16* h) {
+  using E = Engine<kConsumers>;
+  extern __shared__ std::uint8_t smem[];
+  typename E::Storage& s = E::storage(smem);
+  E::init(s);
+  PipelineState state;
+  const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
+                         ceil_div(g.hidden, kBlockK), E::kBlockM, r.tile_counters};
+  auto make_load = [&](const TileCoord& c, int) {
+    TileLoad load{};
+    load.a_mode = kLoadATma;
+    load.a_map = &maps.a;
+    load.a_row = c.row_begin;
+    load.b_map = &maps.b;
+    load.b_map2 = &maps.b_up;
+    load.b_row = c.n_block * kGateUpBlock;
+    load.b_expert = c.expert;
+    return load;
+  };
+  auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    store_gate_up_activation(acc, act, h, g.intermediate_stride(), c.row_begin + row_offset, c.rows - row_offset,
+                             c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
+  };
+  const int role = threadIdx.x / kProducerThreads;
+  if (role == 0) {
+    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
+    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
+  } else {
+    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
+    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
+  }
+}
+
+template <int kConsumers>
+__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
+    grouped_down_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
+                        __nv_bfloat16* y) {
+  using E = Engine<kConsumers>;
+  extern __shared__ std::uint8_t smem[];
+  typename E::Storage& s = E::storage(smem);
+  E::init(s);
+  PipelineState state;
+  const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
+                         ceil_div(g.intermediate, kBlockK), E::kBlockM, r.tile_counters + 1};
+  auto make_load = [&](const TileCoord& c, int) {
+    TileLoad load{};
+    load.a_mode = kLoadATma;
+    load.a_map = &maps.a;
+    load.a_row = c.row_begin;
+    load.b_map = &maps.b;
+    load.b_map2 = nullptr;
+    load.b_row = c.n_block * kBlockNB;
+    load.b_expert = c.expert;
+    return load;
+  };
+  auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset, c.n_block * kBlockNB,
+                    g.hidden_stride(), thread);
+  };
+  const int role = threadIdx.x / kProducerThreads;
+  if (role == 0) {
+    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
+    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
+  } else {
+    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
+    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
+  }
+}
+
+template <int kConsumers, typename Kernel, typename... Args>
+cudaError_t launch_persistent(Kernel kernel, int num_ctas, cudaStream_t stream, Args... args) {
+  using E = Engine<kConsumers>;
+  const cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, E::kSmemBytes);
+  if (status != cudaSuccess) return status;
+  kernel<<<num_ctas, E::kThreads, E::kSmemBytes, stream>>>(args...);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                   moebench::Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream) {
+  if (g.block_m == 2 * kWarpgroupRows)
+    return launch_persistent<2>(grouped_gate_up_kernel<2>, num_ctas, stream, maps, g, r, act, h);
+  return launch_persistent<1>(grouped_gate_up_kernel<1>, num_ctas, stream, maps, g, r, act, h);
+}
+
+cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                __nv_bfloat16* y, int num_ctas, cudaStream_t stream) {
+  if (g.block_m == 2 * kWarpgroupRows)
+    return launch_persistent<2>(grouped_down_kernel<2>, num_ctas, stream, maps, g, r, y);
+  return launch_persistent<1>(grouped_down_kernel<1>, num_ctas, stream, maps, g, r, y);
+}
+
+}  // namespace moe_kernels

@@ -1,0 +1,211 @@
+// The CUDA backend: one GPU, CUDA-event timing (optionally of graph replays, optionally with L2
+// flushed first), and ceilings measured on the device: a large copy, a read-only sweep, and a
+// bf16 cuBLAS GEMM on random data.
+#include <algorithm>
+#include <cublas_v2.h>
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "cuda/cuda_check.hpp"
+#include "cuda/cuda_moe.hpp"
+#include "cuda/device_buffer.hpp"
+#include "moe_kernels/peak_kernels.hpp"
+#include "runner/backend.hpp"
+#include "runner/memory.hpp"
+
+namespace moebench {
+
+namespace cuda {
+namespace {
+
+class EventTimer {
+ public:
+  EventTimer() {
+    MOE_CUDA_CHECK(cudaEventCreate(&start_));
+    MOE_CUDA_CHECK(cudaEventCreate(&stop_));
+  }
+  ~EventTimer() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  void start(cudaStream_t s) { MOE_CUDA_CHECK(cudaEventRecord(start_, s)); }
+  double stop_ms(cudaStream_t s) {
+    MOE_CUDA_CHECK(cudaEventRecord(stop_, s));
+    MOE_CUDA_CHECK(cudaEventSynchronize(stop_));
+    float ms = 0;
+    MOE_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+    return ms;
+  }
+
+ private:
+  cudaEvent_t start_{}, stop_{};
+};
+
+// Best of `repetitions` timed calls of `work` on the stream, after one untimed call.
+template <typename Work>
+double best_ms(cudaStream_t stream, int repetitions, Work work) {
+  work();
+  EventTimer timer;
+  double best = 1e30;
+  for (int i = 0; i < repetitions; ++i) {
+    timer.start(stream);
+    work();
+    best = std::min(best, timer.stop_ms(stream));
+  }
+  return best;
+}
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend() {
+    MOE_CUDA_CHECK(cudaGetDeviceCount(&device_count_));
+    MOE_CUDA_CHECK(cudaSetDevice(context_.device));
+    MOE_CUDA_CHECK(cudaGetDeviceProperties(&context_.properties, context_.device));
+    MOE_CUDA_CHECK(cudaStreamCreateWithFlags(&context_.stream, cudaStreamNonBlocking));
+  }
+  ~CudaBackend() override {
+    if (context_.stream) cudaStreamDestroy(context_.stream);
+  }
+
+  DeviceInfo device_info() const override {
+    const cudaDeviceProp& p = context_.properties;
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    DeviceInfo info;
+    info.backend = "cuda";
+    info.name = p.name;
+    info.device_count = 1;
+    info.details = fmt::format("sm_{}{}, {} SMs, {:.1f} GiB, L2 {} MiB, driver CUDA {}.{}, runtime {}.{}", p.major,
+                               p.minor, p.multiProcessorCount, p.totalGlobalMem / 1073741824.0, p.l2CacheSize >> 20,
+                               driver / 1000, driver % 1000 / 10, runtime / 1000, runtime % 1000 / 10);
+    return info;
+  }
+
+  int max_devices() const override { return device_count_; }
+
+  std::optional<std::string> check_fits(const BenchmarkPlan& plan) const override {
+    double need = 0;
+    for (ImplKind kind : plan.implementations) {
+      need += kind == ImplKind::kFused ? cuda_fused_bytes(plan.problem, plan.max_tokens())
+                                       : cuda_epmoe_bytes(plan.problem, plan.max_tokens());
+    }
+    need += 2.0 * context_.properties.l2CacheSize;  // the cold-L2 flush buffer
+    std::size_t free = 0, total = 0;
+    MOE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    if (need <= 0.95 * static_cast<double>(free)) return std::nullopt;
+    return fmt::format("the run needs {} of GPU memory, {} is free on GPU {} ({})", format_bytes(need),
+                       format_bytes(static_cast<double>(free)), context_.device, context_.properties.name);
+  }
+
+  TrafficModel traffic_model() const override { return TrafficModel{2, 2, 4, 2}; }
+
+  DevicePeaks measure_peaks() override {
+    DevicePeaks peaks;
+    cudaStream_t s = context_.stream;
+    {
+      const std::size_t bytes = std::size_t{1} << 30;
+      DeviceBuffer<std::uint8_t> a(bytes), b(bytes);
+      DeviceBuffer<unsigned int> sink(1);
+      const double copy_ms =
+          best_ms(s, 5, [&] { MOE_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, s)); });
+      const double read_ms = best_ms(s, 5, [&] { MOE_CUDA_CHECK(moe_kernels::launch_read_reduce(a.data(), bytes, sink.data(), s)); });
+      const double copy_gbps = 2.0 * bytes / (copy_ms * 1e-3) / 1e9;
+      const double read_gbps = bytes / (read_ms * 1e-3) / 1e9;
+      peaks.bandwidth_gbps = std::max(copy_gbps, read_gbps);
+      peaks.bandwidth_method = copy_gbps >= read_gbps ? fmt::format("D2D copy of 1 GiB, read sweep {:.0f} GB/s", read_gbps)
+                                                      : fmt::format("read sweep of 1 GiB, D2D copy {:.0f} GB/s", copy_gbps);
+    }
+    {
+      const int n = 8192;
+      const std::size_t count = static_cast<std::size_t>(n) * n;
+      DeviceBuffer<__nv_bfloat16> a(count), b(count), c(count);
+      MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(a.data(), count, 1, s));
+      MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(b.data(), count, 2, s));
+      cublasHandle_t handle = nullptr;
+      MOE_CUBLAS_CHECK(cublasCreate(&handle));
+      MOE_CUBLAS_CHECK(cublasSetStream(handle, s));
+      const float alpha = 1.0f, beta = 0.0f;
+      const double gemm_ms = best_ms(s, 10, [&] {
+        MOE_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.data(), CUDA_R_16BF, n,
+                                      b.data(), CUDA_R_16BF, n, &beta, c.data(), CUDA_R_16BF, n, CUBLAS_COMPUTE_32F,
+                                      CUBLAS_GEMM_DEFAULT));
+      });
+      cublasDestroy(handle);
+      peaks.tflops = 2.0 * n * n * static_cast<double>(n) / (gemm_ms * 1e-3) / 1e12;
+      peaks.compute_method = "cuBLAS bf16 GEMM 8192^3, random data";
+    }
+    return peaks;
+  }
+
+  std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem, const EpWeights& weights) override {
+    return kind == ImplKind::kFused ? make_cuda_fused(context_, problem, weights)
+                                    : make_cuda_epmoe(context_, problem, weights);
+  }
+
+  std::vector<double> time_iterations(MoeImplementation& impl, const TimingConfig& timing,
+                                      const std::atomic<bool>& stop) override {
+    cudaStream_t s = context_.stream;
+    for (int i = 0; i < timing.warmup_iters && !stop; ++i) impl.run_iteration();
+    MOE_CUDA_CHECK(cudaStreamSynchronize(s));
+    cudaGraphExec_t graph_exec = timing.cuda_graph ? capture(impl) : nullptr;
+    DeviceBuffer<std::uint8_t> flush;
+    if (timing.cold_l2) flush.resize(2 * static_cast<std::size_t>(context_.properties.l2CacheSize));
+    EventTimer timer;
+    std::vector<double> samples;
+    for (int i = 0; i < timing.benchmark_iters && !stop; ++i) {
+      if (timing.cold_l2) MOE_CUDA_CHECK(cudaMemsetAsync(flush.data(), i & 0xFF, flush.bytes(), s));
+      timer.start(s);
+      if (graph_exec) MOE_CUDA_CHECK(cudaGraphLaunch(graph_exec, s));
+      else impl.run_iteration();
+      samples.push_back(timer.stop_ms(s));
+    }
+    if (graph_exec) cudaGraphExecDestroy(graph_exec);
+    return samples;
+  }
+
+ private:
+  // One iteration captured as a graph; null (timed eagerly instead) where capture is refused.
+  cudaGraphExec_t capture(MoeImplementation& impl) {
+    cudaStream_t s = context_.stream;
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    MOE_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    try {
+      impl.run_iteration();
+    } catch (...) {
+      cudaStreamEndCapture(s, &graph);
+      if (graph) cudaGraphDestroy(graph);
+      throw;
+    }
+    MOE_CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+    const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    if (status != cudaSuccess) {
+      cudaGetLastError();
+      log_warning("CUDA graph capture of {} failed ({}); timing eager launches", impl_name(impl.kind()),
+                  cudaGetErrorString(status));
+      return nullptr;
+    }
+    return exec;
+  }
+
+  CudaContext context_;
+  int device_count_ = 0;
+};
+
+}  // namespace
+}  // namespace cuda
+
+std::unique_ptr<Backend> make_cuda_backend() { return std::make_unique<cuda::CudaBackend>(); }
+
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+}  // namespace moebench

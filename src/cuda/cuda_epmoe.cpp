@@ -1,0 +1,84 @@
+// epmoe on one GPU: seven kernels, each a separate step that reads and writes device memory:
+// route + count, scan, scatter, permute (the permuted copy of x), grouped gate/up GEMM with the
+// activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out).
+#include "cuda/cuda_moe.hpp"
+#include "cuda/cuda_moe_base.hpp"
+#include "moe_kernels/launch.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::MoeGeometry;
+
+class CudaEpMoe final : public CudaMoeBase {
+ public:
+  CudaEpMoe(const CudaContext& context, const Problem& problem, const EpWeights& w) : CudaMoeBase(context, problem) {
+    const MoeGeometry& g = geometry_;
+    // K-major weights, as a grouped-GEMM library reads them: per expert the gate block (I rows)
+    // then the up block (I rows) of H, and the down projection as H rows of I.
+    const FusedWeights f = to_fused_format(w, {0, g.local_experts}, {0, g.intermediate},
+                                           FusedLayout{g.intermediate, 1, 8});
+    w13_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
+    w2_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
+    const std::uint64_t E = g.local_experts, H = g.hidden, I = g.intermediate;
+    const std::uint64_t Hs = g.hidden_stride(), Is = g.intermediate_stride();
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up_maps_.b, w13_.data(), E, I, H, Hs, 2 * I * Hs,
+                                                   moe_kernels::kGateUpBlock));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up_maps_.b_up, w13_.data() + I * Hs, E, I, H, Hs, 2 * I * Hs,
+                                                   moe_kernels::kGateUpBlock));
+    MOE_CUDA_CHECK(
+        moe_kernels::make_tensor_map_3d(&down_maps_.b, w2_.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+  }
+
+  ImplKind kind() const override { return ImplKind::kEpMoe; }
+
+  void run_iteration() override {
+    const MoeGeometry& g = geometry_;
+    const auto r = routing_buffers();
+    cudaStream_t stream = context_.stream;
+    const int ctas = context_.sm_count();
+    MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_permute_rows(x_.data(), g, r, permuted_x_.data(), stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, problem_.shape.activation, h_.data(), ctas, stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_unpermute(y_.data(), g, r, out_.data(), stream));
+  }
+
+ private:
+  void size_workspace() override {
+    const MoeGeometry& g = geometry_;
+    const std::uint64_t pairs = g.max_pairs();
+    permuted_x_.resize(pairs * g.hidden_stride());
+    h_.resize(pairs * g.intermediate_stride());
+    y_.resize(pairs * g.hidden_stride());
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&gate_up_maps_.a, permuted_x_.data(), pairs, g.hidden,
+                                                   g.hidden_stride(), g.block_m));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&down_maps_.a, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), g.block_m));
+  }
+
+  DeviceBuffer<__nv_bfloat16> w13_, w2_, permuted_x_, h_, y_;
+  moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_cuda_epmoe(const CudaContext& context, const Problem& problem,
+                                                   const EpWeights& weights) {
+  return std::make_unique<CudaEpMoe>(context, problem, weights);
+}
+
+double cuda_epmoe_bytes(const Problem& problem, std::int64_t num_tokens) {
+  const MoeShape& s = problem.shape;
+  const double E = static_cast<double>(s.num_experts), H = static_cast<double>(s.hidden_size);
+  const double I = static_cast<double>(s.intermediate_size), T = static_cast<double>(num_tokens);
+  const double pairs = T * static_cast<double>(s.top_k);
+  const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
+  const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
+  const double buffers = 2.0 * (T * Hs + T * H + pairs * (2 * Hs + Is)) + 4.0 * T * E + 24.0 * pairs;
+  return weights + buffers;
+}
+
+}  // namespace moebench::cuda

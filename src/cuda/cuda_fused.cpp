@@ -1,0 +1,76 @@
+// fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
+#include "cuda/cuda_moe.hpp"
+#include "cuda/cuda_moe_base.hpp"
+#include "moe_kernels/launch.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::MoeGeometry;
+
+class CudaFused final : public CudaMoeBase {
+ public:
+  CudaFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : CudaMoeBase(context, problem) {
+    const MoeGeometry& g = geometry_;
+    const FusedWeights f = to_fused_format(w, {0, g.local_experts}, {0, g.intermediate},
+                                           FusedLayout{moe_kernels::kGateUpBlock, moe_kernels::kGateUpBlock, 8});
+    w13_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
+    w2_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
+    const std::uint64_t E = g.local_experts, H = g.hidden, I = g.intermediate, rows = 2ull * f.intermediate_rows;
+    const std::uint64_t Hs = g.hidden_stride(), Is = g.intermediate_stride();
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&args_.w13, w13_.data(), E, rows, H, Hs, rows * Hs,
+                                                   moe_kernels::kBlockNB));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&args_.w2, w2_.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+    barrier_.resize(2);
+    args_.router = router_;
+    args_.activation = problem.shape.activation;
+  }
+
+  ImplKind kind() const override { return ImplKind::kFused; }
+
+  void run_iteration() override { MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream)); }
+
+ private:
+  void size_workspace() override {
+    const MoeGeometry& g = geometry_;
+    const std::uint64_t pairs = g.max_pairs();
+    h_.resize(pairs * g.intermediate_stride());
+    y_.resize(pairs * g.hidden_stride());
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&args_.h_map, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), g.block_m));
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_max_ctas(context_.device, g.block_m, &num_ctas_));
+    args_.x = x_.data();
+    args_.logits = logits_.data();
+    args_.h = h_.data();
+    args_.y = y_.data();
+    args_.out = out_.data();
+    args_.barrier = barrier_.data();
+    args_.routing = routing_buffers();
+    args_.geometry = g;
+  }
+
+  DeviceBuffer<__nv_bfloat16> w13_, w2_, h_, y_;
+  DeviceBuffer<unsigned int> barrier_;
+  moe_kernels::FusedMoeArgs args_{};
+  int num_ctas_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_cuda_fused(const CudaContext& context, const Problem& problem,
+                                                   const EpWeights& weights) {
+  return std::make_unique<CudaFused>(context, problem, weights);
+}
+
+double cuda_fused_bytes(const Problem& problem, std::int64_t num_tokens) {
+  const MoeShape& s = problem.shape;
+  const double E = static_cast<double>(s.num_experts), H = static_cast<double>(s.hidden_size);
+  const double I = static_cast<double>(s.intermediate_size), T = static_cast<double>(num_tokens);
+  const double pairs = T * static_cast<double>(s.top_k);
+  const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
+  const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
+  const double buffers = 2.0 * (T * Hs + T * H + pairs * (Is + Hs)) + 4.0 * T * E + 24.0 * pairs;
+  return weights + buffers;
+}
+
+}  // namespace moebench::cuda

@@ -1,0 +1,92 @@
+// Inputs up, output down, routing buffers.
+#include "cuda/cuda_moe_base.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "moe_kernels/heuristics.hpp"
+
+namespace moebench::cuda {
+
+moe_kernels::RouterParams device_router(const MoeShape& shape) {
+  moe_kernels::RouterParams p;
+  p.num_experts = static_cast<int>(shape.num_experts);
+  p.top_k = static_cast<int>(shape.top_k);
+  p.sigmoid = shape.router.scoring == ScoringFunc::kSigmoid;
+  p.renormalize = shape.router.renormalize;
+  p.num_groups = shape.router.num_groups;
+  p.topk_groups = shape.router.topk_groups;
+  p.group_score_top = shape.router.group_score_top;
+  p.routed_scaling_factor = static_cast<float>(shape.router.routed_scaling_factor);
+  return p;
+}
+
+CudaMoeBase::CudaMoeBase(const CudaContext& context, const Problem& problem)
+    : context_(context), problem_(problem), router_(device_router(problem.shape)) {
+  const MoeShape& s = problem.shape;
+  geometry_.top_k = static_cast<int>(s.top_k);
+  geometry_.num_experts = static_cast<int>(s.num_experts);
+  geometry_.expert_begin = 0;
+  geometry_.local_experts = static_cast<int>(s.num_experts);
+  geometry_.hidden = static_cast<int>(s.hidden_size);
+  geometry_.intermediate = static_cast<int>(s.intermediate_size);
+  const auto experts = static_cast<std::size_t>(geometry_.local_experts);
+  expert_counts_.resize(experts);
+  expert_cursor_.resize(experts);
+  expert_offsets_.resize(experts + 1);
+  gate_up_prefix_.resize(experts + 1);
+  down_prefix_.resize(experts + 1);
+  tile_counters_.resize(2);
+}
+
+void CudaMoeBase::prepare(const CaseInputs& inputs) {
+  const std::int64_t T = inputs.bench_case.num_tokens;
+  geometry_.num_tokens = static_cast<int>(T);
+  geometry_.block_m = moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
+  log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
+  const std::int64_t H = geometry_.hidden, stride = geometry_.hidden_stride();
+  std::vector<bf16_bits> padded(static_cast<std::size_t>(T * stride), 0);
+  for (std::int64_t t = 0; t < T; ++t)
+    std::copy_n(inputs.hidden_states.data() + t * H, H, padded.data() + t * stride);
+  x_.upload(reinterpret_cast<const __nv_bfloat16*>(padded.data()), padded.size());
+  logits_.upload(inputs.router_logits.data(), inputs.router_logits.size());
+  out_.resize(static_cast<std::size_t>(T * H));
+  const auto pairs = static_cast<std::size_t>(geometry_.max_pairs());
+  for (auto* buffer : {&topk_ids_, &sorted_token_, &pair_row_}) buffer->resize(pairs);
+  for (auto* buffer : {&topk_weights_, &sorted_weight_}) buffer->resize(pairs);
+  size_workspace();
+  MOE_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+std::vector<float> CudaMoeBase::output() {
+  MOE_CUDA_CHECK(cudaStreamSynchronize(context_.stream));
+  const std::size_t count = static_cast<std::size_t>(geometry_.num_tokens) * geometry_.hidden;
+  std::vector<bf16_bits> bits(count);
+  MOE_CUDA_CHECK(cudaMemcpy(bits.data(), out_.data(), count * sizeof(bf16_bits), cudaMemcpyDeviceToHost));
+  std::vector<float> values(count);
+  bf16_to_float(bits, values);
+  return values;
+}
+
+void CudaMoeBase::poison_output() {
+  // 0xFFFF is a bf16 NaN: an element the layer forgets to write stays NaN.
+  MOE_CUDA_CHECK(cudaMemsetAsync(out_.data(), 0xFF, out_.bytes(), context_.stream));
+}
+
+moe_kernels::RoutingBuffers CudaMoeBase::routing_buffers() const {
+  moe_kernels::RoutingBuffers r;
+  r.topk_ids = topk_ids_.data();
+  r.topk_weights = topk_weights_.data();
+  r.expert_counts = expert_counts_.data();
+  r.expert_cursor = expert_cursor_.data();
+  r.expert_offsets = expert_offsets_.data();
+  r.gate_up_tile_prefix = gate_up_prefix_.data();
+  r.down_tile_prefix = down_prefix_.data();
+  r.sorted_token = sorted_token_.data();
+  r.sorted_weight = sorted_weight_.data();
+  r.pair_row = pair_row_.data();
+  r.tile_counters = tile_counters_.data();
+  return r;
+}
+
+}  // namespace moebench::cuda

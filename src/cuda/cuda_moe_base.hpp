@@ -1,0 +1,44 @@
+// What both CUDA paths share: the geometry and router on the device, the case's inputs uploaded
+// (x padded to 16-byte rows), the routing buffers, and the bf16 output.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <vector>
+
+#include "cuda/cuda_context.hpp"
+#include "cuda/device_buffer.hpp"
+#include "moe_kernels/moe_types.hpp"
+#include "runner/implementation.hpp"
+
+namespace moebench::cuda {
+
+moe_kernels::RouterParams device_router(const MoeShape& shape);
+
+class CudaMoeBase : public MoeImplementation {
+ public:
+  CudaMoeBase(const CudaContext& context, const Problem& problem);
+
+  void prepare(const CaseInputs& inputs) override;
+  std::vector<float> output() override;
+  void poison_output() override;
+
+ protected:
+  // Grows the path's own workspace for geometry_.num_tokens (called by prepare).
+  virtual void size_workspace() = 0;
+  moe_kernels::RoutingBuffers routing_buffers() const;
+
+  CudaContext context_;
+  Problem problem_;
+  moe_kernels::MoeGeometry geometry_;
+  moe_kernels::RouterParams router_;
+  DeviceBuffer<__nv_bfloat16> x_;    // (T, hidden_stride)
+  DeviceBuffer<float> logits_;       // (T, E)
+  DeviceBuffer<__nv_bfloat16> out_;  // (T, H)
+
+ private:
+  DeviceBuffer<std::int32_t> topk_ids_, expert_counts_, expert_cursor_, expert_offsets_, gate_up_prefix_, down_prefix_,
+      sorted_token_, pair_row_, tile_counters_;
+  DeviceBuffer<float> topk_weights_, sorted_weight_;
+};
+
+}  // namespace moebench::cuda

@@ -1,0 +1,34 @@
+// Host-side arithmetic of the CUDA kernels: strides, tile counts, the tile-height heuristic.
+#include <gtest/gtest.h>
+
+#include "moe_kernels/heuristics.hpp"
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+namespace {
+
+TEST(KernelGeometry, StridesAndTiles) {
+  MoeGeometry g;
+  g.hidden = 2050;
+  g.intermediate = 770;
+  g.num_tokens = 10;
+  g.top_k = 3;
+  EXPECT_EQ(g.hidden_stride(), 2056);
+  EXPECT_EQ(g.intermediate_stride(), 776);
+  EXPECT_EQ(g.gate_up_tiles(), 7);   // ceil(770 / 128)
+  EXPECT_EQ(g.down_tiles(), 9);      // ceil(2050 / 256)
+  EXPECT_EQ(g.fused_intermediate(), 896);
+  EXPECT_EQ(g.max_pairs(), 30);
+}
+
+TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
+  EXPECT_EQ(choose_block_m(64, 8, 128), 64);      // 4 rows per expert
+  EXPECT_EQ(choose_block_m(1024, 8, 128), 64);    // 64 rows per expert
+  EXPECT_EQ(choose_block_m(2048, 8, 128), 128);   // 128 rows per expert
+  EXPECT_EQ(choose_block_m(64, 2, 8), 64);        // Mixtral, 16 rows per expert
+  EXPECT_EQ(choose_block_m(1024, 2, 8), 128);
+  EXPECT_EQ(choose_block_m(1, 1, 0), 64);
+}
+
+}  // namespace
+}  // namespace moe_kernels
