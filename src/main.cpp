@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
     return fail(kExitRunFailure, e.what());
   }
 
+  if (plan.profile) {
+    log_warning("--profile: writing traces is not implemented yet; the run is not profiled and {} is left untouched",
+                plan.profile_dir);
+  }
   install_signal_handlers();
   ProgressLine progress(stderr, plan.verbose);
   try {
