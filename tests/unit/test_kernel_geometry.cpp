@@ -23,9 +23,11 @@ TEST(KernelGeometry, StridesAndTiles) {
 
 TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
   EXPECT_EQ(choose_block_m(64, 8, 128), 64);      // 4 rows per expert
-  EXPECT_EQ(choose_block_m(1024, 8, 128), 64);    // 64 rows per expert
+  EXPECT_EQ(choose_block_m(512, 8, 128), 64);     // 32 rows per expert
+  EXPECT_EQ(choose_block_m(1024, 8, 128), 128);   // 64 rows per expert
   EXPECT_EQ(choose_block_m(2048, 8, 128), 128);   // 128 rows per expert
   EXPECT_EQ(choose_block_m(64, 2, 8), 64);        // Mixtral, 16 rows per expert
+  EXPECT_EQ(choose_block_m(256, 2, 8), 128);      // Mixtral, 64 rows per expert
   EXPECT_EQ(choose_block_m(1024, 2, 8), 128);
   EXPECT_EQ(choose_block_m(1, 1, 0), 64);
 }
