@@ -9,7 +9,9 @@ out="${OUT:-/tmp/moebench-out}"
 work="$out/work"
 mkdir -p "$work"
 export NCCL_NVLS_ENABLE=0
-cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib \
+# libcupti (for --profile and its test) is opened at run time from one of these too.
+cuda_libs=$(ls -d /usr/local/cuda/lib64 /usr/local/cuda/extras/CUPTI/lib64 \
+  /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib \
   /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
 export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
 bench="$bundle/bin/bench_fused_vs_epmoe"

@@ -3,6 +3,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json 3.10 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(ZLIB REQUIRED)  # gzip of --profile traces
 find_package(PkgConfig REQUIRED)
 # OpenBLAS serves the CPU backend's GEMMs. Off only for GPU-only bundles (bench/device_build.sh),
 # which fall back to a plain loop nest.

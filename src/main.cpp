@@ -1,5 +1,7 @@
 // bench_fused_vs_epmoe: parse, validate, pick the backend, run, print. Exit codes: 0 done,
 // 1 failed while running (results so far kept), 2 bad input (nothing written), 130/143 interrupted.
+// `report` and `compare` work on saved runs instead (src/report/tool_commands.hpp); compare exits
+// 1 for a regression.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include "core/log.hpp"
 #include "model/model_list.hpp"
 #include "output/printer.hpp"
+#include "report/tool_commands.hpp"
 #include "runner/backend_factory.hpp"
 #include "runner/benchmark_runner.hpp"
 
@@ -43,6 +46,8 @@ moebench::PrinterMultiplex make_printers(const moebench::BenchmarkPlan& plan) {
   printers.add(moebench::make_console_printer(stdout));
   if (plan.output.csv) printers.add(moebench::make_csv_printer(plan.output.csv_path()));
   if (plan.output.markdown) printers.add(moebench::make_markdown_printer(plan.output.markdown_path()));
+  if (plan.output.json) printers.add(moebench::make_json_printer(plan.output.json_path()));
+  if (plan.output.html) printers.add(moebench::make_html_printer(plan.output.html_path()));
   return printers;
 }
 
@@ -50,6 +55,15 @@ moebench::PrinterMultiplex make_printers(const moebench::BenchmarkPlan& plan) {
 
 int main(int argc, char** argv) {
   using namespace moebench;
+  if (is_tool_command(argc, argv)) {
+    try {
+      return run_tool_command(argc, argv, stdout);
+    } catch (const UsageError& e) {
+      return fail(kExitUsage, e.what());
+    } catch (const std::exception& e) {
+      return fail(kExitRunFailure, e.what());
+    }
+  }
   const ParsedCommandLine parsed = parse_command_line(argc, argv);
   if (parsed.exit_now) {
     if (parsed.exit_code == 0) {
@@ -75,10 +89,6 @@ int main(int argc, char** argv) {
     return fail(kExitRunFailure, e.what());
   }
 
-  if (plan.profile) {
-    log_warning("--profile: writing traces is not implemented yet; the run is not profiled and {} is left untouched",
-                plan.profile_dir);
-  }
   install_signal_handlers();
   ProgressLine progress(stderr, plan.verbose);
   try {

@@ -19,6 +19,9 @@ std::string quote_if_needed(const std::string& arg) {
 
 void define_options(CLI::App& app, CliOptions& o) {
   app.description("Benchmark a fused MoE kernel against an expert-parallel grouped-GEMM MoE layer.");
+  app.footer("Saved runs (--output-format json) have their own commands, each with --help:\n"
+             "  bench_fused_vs_epmoe report RUN.json... -o REPORT.html\n"
+             "  bench_fused_vs_epmoe compare A.json B.json [--fail-on-regression PCT]");
   app.get_formatter()->column_width(40);
   // As with argparse, a flag given twice keeps its last value (list flags keep all of them).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -71,11 +74,12 @@ void define_options(CLI::App& app, CliOptions& o) {
   prof->add_option("--profile-dir", o.profile_dir, "Trace output directory")->capture_default_str();
 
   auto* out = app.add_option_group("Output");
-  out->add_option("--output-format", o.output_format, "Output formats {csv,markdown,both}")
+  out->add_option("--output-format", o.output_format, "Output formats {csv,markdown,json,html,both}, several allowed")
       ->expected(1, -1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->capture_default_str();
-  out->add_option("--output-file", o.output_file, "Output base path (.csv / .md appended)")->capture_default_str();
+  out->add_option("--output-file", o.output_file, "Output base path (.csv .md .json .html appended)")
+      ->capture_default_str();
   out->add_flag("--verbose", o.verbose, "Verbose logging on stderr");
 }
 

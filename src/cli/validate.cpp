@@ -89,9 +89,15 @@ OutputConfig output_config(const CliOptions& o) {
     if (f == "csv") out.csv = true;
     else if (f == "markdown" || f == "md") out.markdown = true;
     else if (f == "both") out.csv = out.markdown = true;
-    else throw UsageError(fmt::format("unknown value '{}' for --output-format (choose from csv, markdown, both)", f));
+    else if (f == "json") out.json = true;
+    else if (f == "html") out.html = true;
+    else {
+      throw UsageError(
+          fmt::format("unknown value '{}' for --output-format (choose from csv, markdown, json, html, both)", f));
+    }
   }
-  for (const std::string& path : {out.csv ? out.csv_path() : "", out.markdown ? out.markdown_path() : ""}) {
+  for (const std::string& path : {out.csv ? out.csv_path() : "", out.markdown ? out.markdown_path() : "",
+                                  out.json ? out.json_path() : "", out.html ? out.html_path() : ""}) {
     if (path.empty()) continue;
     const std::string reason = unwritable_reason(path);
     if (!reason.empty()) throw UsageError(fmt::format("cannot write output file {}: {}", path, reason));
@@ -210,11 +216,7 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   plan.timing.benchmark_iters = static_cast<int>(o.benchmark_iters);
 
   plan.implementations = parse_list<ImplKind>(o.implementations, "--implementations", "fused, epmoe",
-                                              [](const std::string& s) -> std::optional<ImplKind> {
-                                                if (s == "fused") return ImplKind::kFused;
-                                                if (s == "epmoe") return ImplKind::kEpMoe;
-                                                return std::nullopt;
-                                              });
+                                              [](const std::string& s) { return parse_impl(s); });
   plan.check = o.check;
   if (plan.check && plan.implementations.size() != 2) {
     throw UsageError("--check compares the two implementations: run both (--implementations fused epmoe)");
@@ -228,8 +230,12 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   plan.profile = o.profile;
   plan.profile_dir = o.profile_dir;
   if (plan.profile) {
+    // Traces are an extra: the benchmark still runs and writes its results without them.
     const std::string reason = unwritable_reason(plan.profile_dir + "/probe");
-    if (!reason.empty()) throw UsageError(fmt::format("cannot write traces under --profile-dir {}: {}", plan.profile_dir, reason));
+    if (!reason.empty()) {
+      log_warning("cannot write traces under --profile-dir {} ({}); running without --profile", plan.profile_dir, reason);
+      plan.profile = false;
+    }
   }
   plan.output = output_config(o);
   return plan;

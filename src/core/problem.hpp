@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@ namespace moebench {
 
 enum class ImplKind { kFused, kEpMoe };
 std::string_view impl_name(ImplKind kind);
+std::optional<ImplKind> parse_impl(std::string_view name);  // impl_name's inverse
 
 struct Layout {
   int tp_size = 1;  // all devices, the seed's meaning

@@ -1,11 +1,14 @@
 // epmoe on the CPU: route, permute by expert, dispatch to the owning devices, grouped GEMMs
-// (one BLAS call per expert and projection), activation, combine back with the routing weights.
+// (BLAS calls per expert and projection, spread over threads), activation, combine back with the
+// routing weights.
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "core/router.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/cpu_moe.hpp"
 #include "cpu/cpu_moe_base.hpp"
+#include "profile/phase.hpp"
 
 namespace moebench::cpu {
 namespace {
@@ -24,12 +27,23 @@ class CpuEpMoe final : public CpuMoeBase {
   ImplKind kind() const override { return ImplKind::kEpMoe; }
 
   void run_iteration() override {
-    route();
-    permute();
+    {
+      const ScopedPhase phase("route");
+      route();
+    }
+    {
+      const ScopedPhase phase("permute");
+      permute();
+    }
     for (int d = 0; d < mesh_.num_devices(); ++d) {
-      dispatch(d);
+      const ScopedPhase device(fmt::format("device {}", d), "device", nlohmann::json{{"device", d}});
+      {
+        const ScopedPhase phase("dispatch");
+        dispatch(d);
+      }
       expert_ffn(d);
     }
+    const ScopedPhase phase("combine");
     combine();
   }
 
@@ -84,7 +98,8 @@ class CpuEpMoe final : public CpuMoeBase {
     }
   }
 
-  // Grouped GEMMs over device d's experts and its slice of the intermediate dimension.
+  // Grouped GEMMs over device d's experts and its slice of the intermediate dimension: gate and
+  // up (one BLAS call each per expert), the activation, then down.
   void expert_ffn(int d) {
     const DeviceCoord c = mesh_.coord(d);
     const Range experts = mesh_.expert_range(c.ep_rank);
@@ -96,27 +111,53 @@ class CpuEpMoe final : public CpuMoeBase {
     s.up.resize(s.gate.size());
     s.act.resize(s.gate.size());
     s.y.resize(static_cast<std::size_t>(rows.size() * H()));
-    for (std::int64_t e = experts.begin; e < experts.end; ++e) {
-      const std::int64_t first = expert_offsets_[e] - rows.begin;
-      const std::int64_t count = expert_offsets_[e + 1] - expert_offsets_[e];
-      if (count == 0) continue;
-      const float* x = s.x.data() + first * H();
-      gemm(Trans::kNo, Trans::kNo, count, n_inter, H(), 1.0f, x, H(), gate_.data() + e * H() * I + inter.begin, I,
-           0.0f, s.gate.data() + first * n_inter, n_inter);
-      gemm(Trans::kNo, Trans::kNo, count, n_inter, H(), 1.0f, x, H(), up_.data() + e * H() * I + inter.begin, I,
-           0.0f, s.up.data() + first * n_inter, n_inter);
+    // Work items of at most kRowsPerItem rows of one expert, spread over the OpenMP threads (BLAS
+    // itself runs single-threaded: one thread pool, no contention between two).
+    const std::vector<Range> items = work_items(experts, rows.begin);
+    const auto num_items = static_cast<std::int64_t>(items.size());
+    {
+      const ScopedPhase phase("gate_up_gemm");
+#pragma omp parallel for schedule(dynamic, 1)
+      for (std::int64_t w = 0; w < num_items; ++w) {
+        const Range r = items[static_cast<std::size_t>(w)];
+        const std::int64_t e = item_expert_[static_cast<std::size_t>(w)];
+        const float* x = s.x.data() + r.begin * H();
+        gemm(Trans::kNo, Trans::kNo, r.size(), n_inter, H(), 1.0f, x, H(), gate_.data() + e * H() * I + inter.begin, I,
+             0.0f, s.gate.data() + r.begin * n_inter, n_inter);
+        gemm(Trans::kNo, Trans::kNo, r.size(), n_inter, H(), 1.0f, x, H(), up_.data() + e * H() * I + inter.begin, I,
+             0.0f, s.up.data() + r.begin * n_inter, n_inter);
+      }
     }
-    const auto n = static_cast<std::int64_t>(s.act.size());
-    const Activation act = problem_.shape.activation;
+    {
+      const ScopedPhase phase("activation");
+      const auto n = static_cast<std::int64_t>(s.act.size());
+      const Activation act = problem_.shape.activation;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) s.act[i] = apply_activation(act, s.gate[i], s.up[i]);
-    for (std::int64_t e = experts.begin; e < experts.end; ++e) {
-      const std::int64_t first = expert_offsets_[e] - rows.begin;
-      const std::int64_t count = expert_offsets_[e + 1] - expert_offsets_[e];
-      if (count == 0) continue;
-      gemm(Trans::kNo, Trans::kNo, count, H(), n_inter, 1.0f, s.act.data() + first * n_inter, n_inter,
-           down_.data() + (e * I + inter.begin) * H(), H(), 0.0f, s.y.data() + first * H(), H());
+      for (std::int64_t i = 0; i < n; ++i) s.act[i] = apply_activation(act, s.gate[i], s.up[i]);
     }
+    const ScopedPhase phase("down_gemm");
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::int64_t w = 0; w < num_items; ++w) {
+      const Range r = items[static_cast<std::size_t>(w)];
+      const std::int64_t e = item_expert_[static_cast<std::size_t>(w)];
+      gemm(Trans::kNo, Trans::kNo, r.size(), H(), n_inter, 1.0f, s.act.data() + r.begin * n_inter, n_inter,
+           down_.data() + (e * I + inter.begin) * H(), H(), 0.0f, s.y.data() + r.begin * H(), H());
+    }
+  }
+
+  // The rows of `experts` cut into items of at most kRowsPerItem, relative to `first_row`; the
+  // expert of each item goes to item_expert_.
+  std::vector<Range> work_items(Range experts, std::int64_t first_row) {
+    constexpr std::int64_t kRowsPerItem = 128;
+    std::vector<Range> items;
+    item_expert_.clear();
+    for (std::int64_t e = experts.begin; e < experts.end; ++e) {
+      for (std::int64_t r = expert_offsets_[e]; r < expert_offsets_[e + 1]; r += kRowsPerItem) {
+        items.push_back({r - first_row, std::min(r + kRowsPerItem, expert_offsets_[e + 1]) - first_row});
+        item_expert_.push_back(e);
+      }
+    }
+    return items;
   }
 
   // Each token's owner gathers its k rows back from the devices that computed them, summing the
@@ -148,7 +189,7 @@ class CpuEpMoe final : public CpuMoeBase {
 
   std::vector<float> gate_, up_, down_;  // EP format, f32 holding bf16 values
   Routing routing_;
-  std::vector<std::int64_t> expert_offsets_, sorted_pairs_, row_of_pair_;
+  std::vector<std::int64_t> expert_offsets_, sorted_pairs_, row_of_pair_, item_expert_;
   std::vector<DeviceScratch> devices_;
 };
 

@@ -3,12 +3,14 @@
 // GEMM and the weighted combine; the permuted copy of the batch never exists.
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include "core/router.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/cpu_moe.hpp"
 #include "cpu/cpu_moe_base.hpp"
+#include "profile/phase.hpp"
 
 namespace moebench::cpu {
 namespace {
@@ -68,9 +70,9 @@ class CpuFused final : public CpuMoeBase {
   }
 
   void run_iteration() override {
-    const ScopedBlasThreads one_blas_thread(1);
     std::fill(output_.begin(), output_.end(), 0.0f);
     for (int d = 0; d < mesh_.num_devices(); ++d) {
+      const ScopedPhase device(fmt::format("fused pass, device {}", d), "device", nlohmann::json{{"device", d}});
       // Blocks never straddle two source devices: each block is one owner's tokens.
       std::vector<Range> blocks;
       for (int source = 0; source < mesh_.num_devices(); ++source) {
@@ -91,6 +93,7 @@ class CpuFused final : public CpuMoeBase {
   // Routes the block, then runs each of the device's experts on the block's rows routed to it,
   // accumulating into the owners' output rows (a remote reduction on a real mesh).
   void process_block(const DeviceWeights& dw, Range block, ThreadScratch& s) {
+    const ScopedPhase phase("fused_block", "phase", nlohmann::json{{"first_token", block.begin}, {"tokens", block.size()}});
     const std::int64_t n = block.size(), local_experts = dw.experts.size();
     s.ids.resize(static_cast<std::size_t>(n * k()));
     s.weights.resize(s.ids.size());

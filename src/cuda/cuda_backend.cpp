@@ -79,6 +79,11 @@ class CudaBackend final : public Backend {
     info.details = fmt::format("sm_{}{}, {} SMs, {:.1f} GiB, L2 {} MiB, driver CUDA {}.{}, runtime {}.{}", p.major,
                                p.minor, p.multiProcessorCount, p.totalGlobalMem / 1073741824.0, p.l2CacheSize >> 20,
                                driver / 1000, driver % 1000 / 10, runtime / 1000, runtime % 1000 / 10);
+    info.sm_count = p.multiProcessorCount;
+    info.memory_bytes = p.totalGlobalMem;
+    info.compute_capability = fmt::format("{}.{}", p.major, p.minor);
+    info.driver_cuda_version = fmt::format("{}.{}", driver / 1000, driver % 1000 / 10);
+    info.cuda_runtime_version = fmt::format("{}.{}", runtime / 1000, runtime % 1000 / 10);
     return info;
   }
 
@@ -163,6 +168,8 @@ class CudaBackend final : public Backend {
     if (graph_exec) cudaGraphExecDestroy(graph_exec);
     return samples;
   }
+
+  void synchronize() override { MOE_CUDA_CHECK(cudaStreamSynchronize(context_.stream)); }
 
  private:
   // One iteration captured as a graph; null (timed eagerly instead) where capture is refused.

@@ -2,6 +2,7 @@
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
 #include "moe_kernels/launch.hpp"
+#include "profile/phase.hpp"
 
 namespace moebench::cuda {
 namespace {
@@ -28,7 +29,10 @@ class CudaFused final : public CudaMoeBase {
 
   ImplKind kind() const override { return ImplKind::kFused; }
 
-  void run_iteration() override { MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream)); }
+  void run_iteration() override {
+    const ScopedPhase phase("fused_moe");
+    MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream));
+  }
 
  private:
   void size_workspace() override {

@@ -5,6 +5,7 @@ target_sources(moebench_host PRIVATE
   cuda/cuda_epmoe.cpp
   cuda/cuda_fused.cpp
   cuda/cuda_moe_base.cpp
+  profile/cupti_activity.cpp
 )
 target_compile_definitions(moebench_host PUBLIC MOEBENCH_HAVE_CUDA=1)
 target_link_libraries(moebench_host PUBLIC moe_kernels CUDA::cudart CUDA::cublas)

@@ -38,6 +38,8 @@ class PrinterMultiplex final : public ResultPrinter {
 
 std::unique_ptr<ResultPrinter> make_csv_printer(std::string path);
 std::unique_ptr<ResultPrinter> make_markdown_printer(std::string path);
+std::unique_ptr<ResultPrinter> make_json_printer(std::string path);
+std::unique_ptr<ResultPrinter> make_html_printer(std::string path);
 std::unique_ptr<ResultPrinter> make_console_printer(std::FILE* stream);
 
 }  // namespace moebench

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/metrics.hpp"
 #include "core/problem.hpp"
@@ -27,6 +28,7 @@ struct ResultRow {
   std::string dtype;   // storage type of inputs and weights on that backend
   std::optional<double> check_rel_err;
   std::optional<RooflineMetrics> roofline;
+  std::vector<std::int64_t> expert_loads;  // tokens routed to each expert: the case's, same in each of its rows
 };
 
 struct RunInfo {
@@ -34,6 +36,7 @@ struct RunInfo {
   DeviceInfo device;
   DevicePeaks peaks;
   std::string version;
+  std::vector<std::string> hosts{};  // the machines the run used (this one until multi-node runs exist)
 };
 
 }  // namespace moebench

@@ -8,6 +8,8 @@
 #include "core/log.hpp"
 #include "core/reference.hpp"
 #include "core/statistics.hpp"
+#include "profile/profiler.hpp"
+#include "runner/host_name.hpp"
 #include "runner/version.hpp"
 
 namespace moebench {
@@ -20,10 +22,10 @@ struct MeasuredImpl {
   std::vector<float> output;  // only with --check
 };
 
-ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DevicePeaks& peaks, const BenchCase& c,
-                   const MeasuredImpl& m, const LoadStats& load, std::int64_t active_experts) {
+ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DeviceInfo& device, const DevicePeaks& peaks,
+                   const BenchCase& c, const MeasuredImpl& m, const std::vector<std::int64_t>& loads,
+                   const LoadStats& load, std::int64_t active_experts) {
   const Problem& p = plan.problem;
-  const DeviceInfo device = backend.device_info();
   ResultRow row;
   row.implementation = m.kind;
   row.bench_case = c;
@@ -33,6 +35,7 @@ ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const Devi
   row.top_k = p.shape.top_k;
   row.latency = m.latency;
   row.load = load;
+  row.expert_loads = loads;
   row.throughput_tok_per_sec = throughput_tok_per_sec(c.num_tokens, m.latency.mean_ms);
   row.device = device.backend + ":" + device.name;
   const TrafficModel traffic = backend.traffic_model();
@@ -67,7 +70,10 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
 
   progress.update("measuring device peaks");
   const DevicePeaks peaks = backend.measure_peaks();
-  printer.begin(RunInfo{&plan, backend.device_info(), peaks, moebench_version()});
+  const DeviceInfo device = backend.device_info();
+  std::unique_ptr<Profiler> profiler;
+  if (plan.profile) profiler = std::make_unique<Profiler>(plan, device.backend + ":" + device.name, device.backend == "cuda");
+  printer.begin(RunInfo{&plan, device, peaks, moebench_version(), {host_name()}});
 
   const int total = static_cast<int>(cases.size() * impls.size());
   int step = 0;
@@ -93,11 +99,20 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       MeasuredImpl m{impl->kind(), summarize_latencies(samples), {}};
       if (plan.check) m.output = impl->output();
       measured.push_back(std::move(m));
+      if (profiler && !stop) {
+        progress.update(fmt::format("[{}/{}] {} {} tokens={}: profiled pass", step, total, impl_name(impl->kind()),
+                                    scenario_name(c.scenario), c.num_tokens));
+        const ProfiledPass pass = profiler->profile(c, impl->kind(), plan.timing.benchmark_iters, [&](int) {
+          impl->run_iteration();
+          backend.synchronize();
+        });
+        if (!pass.path.empty()) log_verbose("trace {}; top by total time:\n{}", pass.path, pass.summary);
+      }
     }
     if (stop) break;
 
     std::vector<ResultRow> rows;
-    for (const MeasuredImpl& m : measured) rows.push_back(make_row(plan, backend, peaks, c, m, load, active));
+    for (const MeasuredImpl& m : measured) rows.push_back(make_row(plan, backend, device, peaks, c, m, loads, load, active));
     if (plan.check && measured.size() == 2) {
       const auto& fused = measured[0].kind == ImplKind::kFused ? measured[0] : measured[1];
       const auto& epmoe = measured[0].kind == ImplKind::kFused ? measured[1] : measured[0];

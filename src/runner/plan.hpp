@@ -22,8 +22,12 @@ struct OutputConfig {
   std::string base_path = "./benchmark_results";
   bool csv = true;
   bool markdown = true;
+  bool json = false;
+  bool html = false;
   std::string csv_path() const { return base_path + ".csv"; }
   std::string markdown_path() const { return base_path + ".md"; }
+  std::string json_path() const { return base_path + ".json"; }
+  std::string html_path() const { return base_path + ".html"; }
 };
 
 struct BenchmarkPlan {

@@ -1,0 +1,25 @@
+// The JSON results document (docs/results_json.md, docs/results_schema.json): a RunRecord written
+// out whole, and read back by `report` and `compare`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "output/run_record.hpp"
+
+namespace moebench {
+
+inline constexpr const char* kResultsSchemaName = "moebench-results";
+inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr const char* kResultsProgram = "bench_fused_vs_epmoe";
+
+// Keys keep the order they are written in, so the file reads top-down as the docs describe it.
+using Json = nlohmann::ordered_json;
+
+Json results_to_json(const RunRecord& run);
+
+// Throws UsageError, one line naming `source` and what is wrong: another program's file, another
+// schema version, a missing or mistyped field.
+RunRecord results_from_json(const Json& document, const std::string& source);
+
+}  // namespace moebench

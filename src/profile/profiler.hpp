@@ -1,0 +1,43 @@
+// --profile: after a case's timed iterations (which stay unprofiled, so the CSV never measures a
+// profiled run), one more pass of the same number of iterations runs with phase recording and,
+// on the GPU, CUPTI activity, and becomes one trace per (scenario, tokens, implementation).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "profile/gpu_activity.hpp"
+#include "profile/phase.hpp"
+#include "runner/plan.hpp"
+
+namespace moebench {
+
+struct ProfiledPass {
+  std::string path;     // the trace written; empty when writing failed (a warning said why)
+  std::string summary;  // top kernels (or phases on the CPU) by total time, for --verbose
+};
+
+class Profiler {
+ public:
+  // `gpu` asks for CUPTI activity; when it cannot be had, one warning, and host phases only.
+  Profiler(const BenchmarkPlan& plan, const std::string& device_description, bool gpu);
+
+  // Runs run_iteration(-1) untraced (a warm-up), then run_iteration(i) for i in [0, iterations),
+  // each inside an "iteration i" range, and writes the trace. run_iteration must return only when
+  // the iteration's work is complete.
+  ProfiledPass profile(const BenchCase& bench_case, ImplKind kind, int iterations,
+                       const std::function<void(int)>& run_iteration);
+
+ private:
+  const BenchmarkPlan& plan_;
+  std::string device_description_;
+  std::string run_id_;
+  std::string host_;
+  std::unique_ptr<GpuActivityCollector> gpu_;
+};
+
+// Per event name, total time and share of the iterations' time, largest first (top `count`).
+std::string summarize_trace(const Trace& trace, const std::string& category, int count);
+
+}  // namespace moebench
