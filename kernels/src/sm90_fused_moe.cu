@@ -19,9 +19,6 @@ namespace moe_kernels {
 
 namespace {
 
-constexpr int kProducerRegisters = 40;
-constexpr int kConsumerRegisters = 232;
-
 // Phase 1: routing scratch reuses the pipeline's shared memory (the GEMM phases come later).
 __device__ void route_phase(const FusedMoeArgs& a, std::uint8_t* smem) {
   const MoeGeometry& g = a.geometry;
@@ -129,21 +126,13 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   grid.sync();
 
   PipelineState state;
-  const int role = threadIdx.x / kProducerThreads;
-  if (role == 0) {
-    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
+  run_roles<kConsumers>([&](int role) {
     gate_up_phase<kConsumers>(a, s, state, role);
     grid.sync();
     down_phase<kConsumers>(a, s, state, role);
     grid.sync();
-  } else {
-    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
-    gate_up_phase<kConsumers>(a, s, state, role);
-    grid.sync();
-    down_phase<kConsumers>(a, s, state, role);
-    grid.sync();
-    combine_phase<kConsumers>(a);
-  }
+    if (role > 0) combine_phase<kConsumers>(a);
+  });
 }
 
 template <int kConsumers>

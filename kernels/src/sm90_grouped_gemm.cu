@@ -9,10 +9,6 @@ namespace moe_kernels {
 
 namespace {
 
-// Registers per thread once the producer warpgroup hands its share to the two consumers.
-constexpr int kProducerRegisters = 40;
-constexpr int kConsumerRegisters = 232;
-
 template <int kConsumers>
 __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     grouped_gate_up_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
@@ -39,14 +35,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     store_gate_up_activation(acc, act, h, g.intermediate_stride(), c.row_begin + row_offset, c.rows - row_offset,
                              c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
   };
-  const int role = threadIdx.x / kProducerThreads;
-  if (role == 0) {
-    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
-    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
-  } else {
-    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
-    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
-  }
+  run_roles<kConsumers>([&](int role) { run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue); });
 }
 
 template <int kConsumers>
@@ -75,14 +64,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset, c.n_block * kBlockNB,
                     g.hidden_stride(), thread);
   };
-  const int role = threadIdx.x / kProducerThreads;
-  if (role == 0) {
-    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
-    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
-  } else {
-    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
-    run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue);
-  }
+  run_roles<kConsumers>([&](int role) { run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue); });
 }
 
 template <int kConsumers, typename Kernel, typename... Args>

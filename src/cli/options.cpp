@@ -45,6 +45,9 @@ void define_options(CLI::App& app, CliOptions& o) {
   dist->add_option("--dist-init-addr", o.dist_init_addr, "Rendezvous address host:port of node 0 (multi-node)");
   dist->add_option("--nnodes", o.nnodes, "Number of nodes")->capture_default_str();
   dist->add_option("--node-rank", o.node_rank, "This node's rank")->capture_default_str();
+  dist->add_option("--dist-timeout", o.dist_timeout_s,
+                   "Seconds to wait for every node to join, and for a silent node before giving up")
+      ->capture_default_str();
 
   auto* bench = app.add_option_group("Benchmark parameters");
   bench->add_option("--num-tokens", o.num_tokens, "Token counts to test")->expected(1, -1)

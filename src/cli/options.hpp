@@ -23,6 +23,7 @@ struct CliOptions {
   std::string dist_init_addr;
   std::int64_t nnodes = 1;
   std::int64_t node_rank = 0;
+  double dist_timeout_s = 300.0;
 
   // Benchmark.
   std::vector<std::int64_t> num_tokens{512, 1024, 2048};

@@ -187,6 +187,10 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size), static_cast<int>(o.nnodes),
                                static_cast<int>(o.node_rank)};
   plan.dist_init_addr = o.dist_init_addr;
+  if (!std::isfinite(o.dist_timeout_s) || o.dist_timeout_s <= 0 || o.dist_timeout_s > 86400) {
+    throw UsageError(fmt::format("--dist-timeout must be in (0, 86400] seconds (got {})", o.dist_timeout_s));
+  }
+  plan.dist_timeout_s = o.dist_timeout_s;
 
   if (o.num_tokens.empty()) throw UsageError("--num-tokens needs at least one value");
   for (std::int64_t t : o.num_tokens) require_in_range("--num-tokens", t, 1, Limits::kMaxTokens);

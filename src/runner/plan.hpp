@@ -44,6 +44,7 @@ struct BenchmarkPlan {
   std::string profile_dir = "./profiles";
   DeviceChoice device = DeviceChoice::kAuto;
   std::string dist_init_addr;
+  double dist_timeout_s = 300.0;
   OutputConfig output;
   std::string command_line;
 

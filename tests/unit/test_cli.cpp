@@ -113,6 +113,7 @@ TEST(Cli, MultiNodeFlags) {
   EXPECT_EQ(plan.problem.layout.nnodes, 2);
   EXPECT_EQ(plan.problem.layout.node_rank, 1);
   EXPECT_EQ(plan.dist_init_addr, "10.0.0.1:12345");
+  EXPECT_DOUBLE_EQ(plan.dist_timeout_s, 300.0);
 }
 
 TEST(Cli, HelpExitsZero) {
@@ -179,6 +180,7 @@ TEST(Cli, LayoutErrors) {
   EXPECT_USAGE_ERROR(quick_start({"--nnodes", "2", "--tp-size", "3", "--dist-init-addr", "h:1"}),
                      "tp_size must be divisible by nnodes");
   EXPECT_USAGE_ERROR(quick_start({"--dist-init-addr", "10.0.0.1"}), "host:port");
+  EXPECT_USAGE_ERROR(quick_start({"--dist-timeout", "0"}), "--dist-timeout must be in (0, 86400]");
   EXPECT_USAGE_ERROR(quick_start({"--dist-init-addr", "10.0.0.1:99999"}), "host:port");
   EXPECT_USAGE_ERROR((std::vector<std::string>{"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "8",
                                                "--intermediate-size", "2", "--tp-size", "4"}),

@@ -23,6 +23,25 @@ struct PhaseTiles {
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
 constexpr int kProducerBarrier = 1;
 
+// Registers per thread once the producer warpgroup hands its share to two consumers.
+constexpr int kProducerRegisters = 40;
+constexpr int kConsumerRegisters = 232;
+
+// Runs body(role) in the warp-specialised roles, role 0 the producer warpgroup and 1 + consumer
+// index the others. With two consumers the producer first gives registers to them; setmaxnreg
+// needs each role to be one branch of a single if/else, hence the body appears in both.
+template <int kConsumers, typename Body>
+__device__ __forceinline__ void run_roles(Body body) {
+  const int role = threadIdx.x / kProducerThreads;
+  if (role == 0) {
+    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
+    body(role);
+  } else {
+    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
+    body(role);
+  }
+}
+
 // make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
 // row_offset being the consumer's first row within the tile.
 template <int kConsumers, typename MakeLoad, typename Epilogue>
