@@ -21,7 +21,6 @@ void gemm(Trans trans_a, Trans trans_b, std::int64_t m, std::int64_t n, std::int
               static_cast<blasint>(ldc));
 }
 
-int blas_threads() { return openblas_get_num_threads(); }
 void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
 
 #else
@@ -40,7 +39,6 @@ void gemm(Trans trans_a, Trans trans_b, std::int64_t m, std::int64_t n, std::int
   }
 }
 
-int blas_threads() { return 1; }
 void set_blas_threads(int) {}
 
 #endif

@@ -11,19 +11,7 @@ enum class Trans { kNo, kYes };
 void gemm(Trans trans_a, Trans trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
           std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc);
 
-int blas_threads();
+// The CPU backend sets 1 and parallelises with OpenMP around the calls (cpu_backend.cpp says why).
 void set_blas_threads(int threads);
-
-// BLAS threads for a scope: the fused path runs one GEMM per OpenMP thread and wants 1.
-class ScopedBlasThreads {
- public:
-  explicit ScopedBlasThreads(int threads) : previous_(blas_threads()) { set_blas_threads(threads); }
-  ~ScopedBlasThreads() { set_blas_threads(previous_); }
-  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
-  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
-
- private:
-  int previous_;
-};
 
 }  // namespace moebench::cpu

@@ -17,7 +17,6 @@ TEST(KernelGeometry, StridesAndTiles) {
   EXPECT_EQ(g.intermediate_stride(), 776);
   EXPECT_EQ(g.gate_up_tiles(), 7);   // ceil(770 / 128)
   EXPECT_EQ(g.down_tiles(), 9);      // ceil(2050 / 256)
-  EXPECT_EQ(g.fused_intermediate(), 896);
   EXPECT_EQ(g.max_pairs(), 30);
 }
 

@@ -108,10 +108,13 @@ TEST(Rendezvous, NodeJoiningTwiceIsRefused) {
   RendezvousConfig twice = config(port, 3, 1);
   twice.host = "elsewhere";
   auto second = start(twice);
+  // Either copy may reach node 0 first (a connect can be retried): the message names both hosts.
   const std::string at0 = error_of(node0);
-  EXPECT_NE(at0.find("node 1 joined twice (from host1 and elsewhere)"), std::string::npos) << at0;
+  EXPECT_NE(at0.find("node 1 joined twice (from "), std::string::npos) << at0;
+  EXPECT_NE(at0.find("host1"), std::string::npos) << at0;
+  EXPECT_NE(at0.find("elsewhere"), std::string::npos) << at0;
   EXPECT_NE(error_of(first).find("node 0 stopped the run"), std::string::npos);
-  EXPECT_NE(error_of(second).find("node 0 stopped the run: node 1 joined twice"), std::string::npos);
+  EXPECT_NE(error_of(second).find("node 0 stopped the run"), std::string::npos);
 }
 
 TEST(Rendezvous, GarbageFromAStrayClientIsIgnored) {

@@ -49,7 +49,7 @@ cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& 
 struct FusedMoeArgs {
   const __nv_bfloat16* x;     // (T, hidden_stride), padding zero
   const float* logits;        // (T, E)
-  CUtensorMap w13;            // 3D (H, 2 * fused_intermediate, local experts), gate/up interleaved by kGateUpBlock
+  CUtensorMap w13;            // 3D (H, 2 * I padded to kGateUpBlock, local experts), gate/up interleaved by kGateUpBlock
   CUtensorMap w2;             // 3D (I, H, local experts)
   CUtensorMap h_map;          // 2D (I, T*k) over h, box rows = geometry.block_m
   __nv_bfloat16* h;           // (T*k, intermediate_stride) workspace

@@ -39,8 +39,6 @@ struct MoeGeometry {
   // GEMM1 tiles per expert row block along I, and GEMM2 tiles along H.
   MOE_HOST_DEVICE int gate_up_tiles() const { return ceil_div(intermediate, kGateUpBlock); }
   MOE_HOST_DEVICE int down_tiles() const { return ceil_div(hidden, kBlockNB); }
-  // The fused format pads I to whole gate/up blocks.
-  MOE_HOST_DEVICE int fused_intermediate() const { return gate_up_tiles() * kGateUpBlock; }
 };
 
 struct RouterParams {
