@@ -2,8 +2,14 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# The sanitizer suite and the fuzzers (README "Development"): clang, ASan + UBSan, CUDA off.
+SAN_BUILD_DIR ?= build-asan
+SAN_CXX ?= clang++-14
+FUZZ_SECONDS ?= 30
+SAN_ENV = ASAN_OPTIONS=detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1 \
+	UBSAN_OPTIONS=print_stacktrace=1 ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test sanitize clean
 
 all: build
 
@@ -18,8 +24,17 @@ build: deps
 run: build
 	@scripts/run_default.sh $(BUILD_DIR)
 
+# Every test, then every CPU test again under the sanitizers, and each fuzzer for FUZZ_SECONDS.
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory sanitize
+
+sanitize: deps
+	@cmake -S . -B $(SAN_BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=$(SAN_CXX) -DMOEBENCH_ENABLE_CUDA=OFF \
+		-DMOEBENCH_SANITIZE=ON -DMOEBENCH_FUZZ=ON -DMOEBENCH_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" >/dev/null
+	@cmake --build $(SAN_BUILD_DIR) -j $(JOBS)
+	@$(SAN_ENV) ctest --test-dir $(SAN_BUILD_DIR) --output-on-failure -j $(JOBS)
 
 clean:
-	@rm -rf $(BUILD_DIR)
+	@rm -rf $(BUILD_DIR) $(SAN_BUILD_DIR)

@@ -8,6 +8,9 @@ packages=(
   libopenblas-dev libcurl4-openssl-dev zlib1g-dev
   # The report tests: headless Chromium renders the HTML, Python checks it and the JSON.
   chromium fonts-dejavu-core python3
+  # `make sanitize` (part of `make test`): clang with its ASan/UBSan/libFuzzer runtimes, its
+  # OpenMP runtime, llvm-symbolizer for readable reports; bash and setpriv for the fault tests.
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14 bash util-linux
 )
 
 # Python's jsonschema validates the JSON results against docs/results_schema.json (tests only),

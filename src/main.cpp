@@ -2,8 +2,6 @@
 // 1 failed while running (results so far kept), 2 bad input (nothing written), 130/143 interrupted.
 // `report` and `compare` work on saved runs instead (src/report/tool_commands.hpp); compare exits
 // 1 for a regression.
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -16,24 +14,9 @@
 #include "report/tool_commands.hpp"
 #include "runner/backend_factory.hpp"
 #include "runner/benchmark_runner.hpp"
+#include "runner/interrupt.hpp"
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int signal) {
-  g_signal = signal;
-  g_stop = true;
-}
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
 
 int fail(int code, const std::string& message) {
   std::fflush(stdout);
@@ -41,13 +24,13 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-moebench::PrinterMultiplex make_printers(const moebench::BenchmarkPlan& plan) {
-  moebench::PrinterMultiplex printers;
-  printers.add(moebench::make_console_printer(stdout));
-  if (plan.output.csv) printers.add(moebench::make_csv_printer(plan.output.csv_path()));
-  if (plan.output.markdown) printers.add(moebench::make_markdown_printer(plan.output.markdown_path()));
-  if (plan.output.json) printers.add(moebench::make_json_printer(plan.output.json_path()));
-  if (plan.output.html) printers.add(moebench::make_html_printer(plan.output.html_path()));
+std::unique_ptr<moebench::ResultPrinter> make_printers(const moebench::BenchmarkPlan& plan) {
+  auto printers = std::make_unique<moebench::PrinterMultiplex>();
+  printers->add(moebench::make_console_printer(stdout));
+  if (plan.output.csv) printers->add(moebench::make_csv_printer(plan.output.csv_path()));
+  if (plan.output.markdown) printers->add(moebench::make_markdown_printer(plan.output.markdown_path()));
+  if (plan.output.json) printers->add(moebench::make_json_printer(plan.output.json_path()));
+  if (plan.output.html) printers->add(moebench::make_html_printer(plan.output.html_path()));
   return printers;
 }
 
@@ -89,16 +72,17 @@ int main(int argc, char** argv) {
     return fail(kExitRunFailure, e.what());
   }
 
-  install_signal_handlers();
   ProgressLine progress(stderr, plan.verbose);
   try {
-    PrinterMultiplex printers = make_printers(plan);
-    const RunOutcome outcome = run_benchmark(plan, *backend, printers, progress, g_stop);
+    // SIGINT/SIGTERM from here on: the run stops within a second with its finished cases written.
+    InterruptGuard interrupts(static_cast<int>(plan.cases().size()));
+    const std::unique_ptr<ResultPrinter> printers = interrupts.guard_printer(make_printers(plan));
+    const RunOutcome outcome = run_benchmark(plan, *backend, *printers, progress, interrupts.stop_flag());
+    interrupts.disarm();
     if (outcome.interrupted) {
-      fmt::print(stderr, "bench_fused_vs_epmoe: interrupted by signal {} after {} of {} case(s); finished cases are "
-                         "written\n",
-                 g_signal.load(), outcome.cases_done, outcome.cases_planned);
-      return 128 + g_signal.load();
+      fmt::print(stderr, "bench_fused_vs_epmoe: {}\n",
+                 interrupted_message(interrupts.signal_number(), outcome.cases_done, outcome.cases_planned));
+      return 128 + interrupts.signal_number();
     }
   } catch (const std::exception& e) {
     progress.clear();

@@ -57,7 +57,9 @@ void validate_layout(const CliOptions& o, const MoeShape& shape) {
   if (!o.dist_init_addr.empty()) {
     const auto colon = o.dist_init_addr.rfind(':');
     const std::string port = colon == std::string::npos ? "" : o.dist_init_addr.substr(colon + 1);
-    const bool numeric = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), ::isdigit);
+    // isdigit() of a negative char (a byte >= 0x80) is undefined: compare the characters instead.
+    const bool numeric = !port.empty() && port.size() <= 5 &&
+                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (colon == 0 || !numeric || std::stol(port) < 1 || std::stol(port) > 65535) {
       throw UsageError(fmt::format("--dist-init-addr must be host:port with a port in 1..65535 (got '{}')", o.dist_init_addr));
     }

@@ -3,20 +3,13 @@
 #pragma once
 
 #include "cli/options.hpp"
+#include "core/limits.hpp"
 #include "runner/plan.hpp"
 
 namespace moebench {
 
-// Largest values accepted from flags or configs (docs/cli.md "Limits").
-struct Limits {
-  static constexpr std::int64_t kMaxExperts = 4096;
-  static constexpr std::int64_t kMaxTopK = 64;
-  static constexpr std::int64_t kMaxHidden = 65536;
-  static constexpr std::int64_t kMaxIntermediate = 262144;
-  static constexpr std::int64_t kMaxTokens = 1 << 24;
-  static constexpr std::int64_t kMaxDevices = 65536;
-  static constexpr std::int64_t kMaxIterations = 1000000;
-};
+// Limits (the largest values accepted from flags or configs) live in core/limits.hpp, with the
+// proof that they keep every size product within range; docs/limits.md explains them.
 
 BenchmarkPlan build_plan(const CliOptions& options);
 

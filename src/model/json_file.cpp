@@ -25,6 +25,12 @@ std::string parse_error_reason(const std::string& what) {
   return reason;
 }
 
+// "[json.exception.out_of_range.406] number overflow parsing '1e400'" without its tag.
+std::string without_exception_tag(const std::string& what) {
+  const auto end = what.find("] ");
+  return what.rfind("[json.exception", 0) == 0 && end != std::string::npos ? what.substr(end + 2) : what;
+}
+
 }  // namespace
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& origin, const std::string& hint) {
@@ -46,6 +52,9 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
       }
     }
     throw UsageError(fmt::format("{}:{}:{}: invalid JSON ({}){}", origin, line, column, parse_error_reason(e.what()), hint));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond double's range (1e400) is valid JSON that nlohmann refuses: same answer.
+    throw UsageError(fmt::format("{}: invalid JSON ({}){}", origin, without_exception_tag(e.what()), hint));
   }
 }
 

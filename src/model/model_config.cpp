@@ -137,10 +137,12 @@ RouterConfig router_from_config(const Section& s, const ModelFamily& family, std
   }
   // greedy: plain top-k; such models ignore n_group/topk_group (DeepSeek-V2-Lite sets them to 1).
 
+  // The routers multiply f32 weights (at most 1) by it: a bound keeps them finite (docs/limits.md).
+  constexpr double kMaxScaling = 1e6;
   r.routed_scaling_factor = number_key(s, "routed_scaling_factor", family.routed_scaling_factor);
-  if (!(r.routed_scaling_factor > 0) || !std::isfinite(r.routed_scaling_factor)) {
-    throw UsageError(fmt::format("{}: routed_scaling_factor must be a positive number (got {})", s.origin,
-                                 r.routed_scaling_factor));
+  if (!(r.routed_scaling_factor > 0) || !(r.routed_scaling_factor <= kMaxScaling)) {
+    throw UsageError(fmt::format("{}: routed_scaling_factor must be a positive number at most {:g} (got {})", s.origin,
+                                 kMaxScaling, r.routed_scaling_factor));
   }
   // Grok caps router logits with cap * tanh(logit / cap): monotonic, so the chosen experts are the
   // same, and the synthetic logits (|x| of a few units) are changed by under 1%.

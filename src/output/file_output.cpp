@@ -2,6 +2,7 @@
 #include "output/file_output.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -47,39 +48,27 @@ std::string unwritable_reason(const std::string& path) {
   return "";
 }
 
-AppendFile::AppendFile(std::string path) : path_(std::move(path)) {
-  create_parent_directories(path_);
-  file_ = std::fopen(path_.c_str(), "w");
-  if (file_ == nullptr) throw RunError(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
-}
-
-AppendFile::~AppendFile() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
-void AppendFile::write(const std::string& text) {
-  errno = 0;
-  const bool ok = std::fwrite(text.data(), 1, text.size(), file_) == text.size() && std::fflush(file_) == 0;
-  if (!ok) throw RunError(fmt::format("writing {} failed: {}", path_, errno ? std::strerror(errno) : "short write"));
-}
-
 void write_file_atomically(const std::string& path, const std::string& content) {
-  create_parent_directories(path);
-  const std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "w");
-  if (file == nullptr) throw RunError(fmt::format("cannot open {}: {}", temporary, std::strerror(errno)));
-  errno = 0;
-  bool ok = std::fwrite(content.data(), 1, content.size(), file) == content.size();
-  ok = (std::fflush(file) == 0) && ok;
-  const int saved_errno = errno;
-  ok = (std::fclose(file) == 0) && ok;
-  if (!ok) {
-    std::remove(temporary.c_str());
-    throw RunError(fmt::format("writing {} failed: {}", path, saved_errno ? std::strerror(saved_errno) : "short write"));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+  // A folder removed during the run is created again; removed between the temporary's creation
+  // and the rename (the rename then fails with ENOENT), the whole write is done once more.
+  for (int attempt = 0;; ++attempt) {
+    create_parent_directories(path);
+    const std::string temporary = path + ".tmp";
+    std::FILE* file = std::fopen(temporary.c_str(), "w");
+    if (file == nullptr) throw RunError(fmt::format("cannot open {}: {}", temporary, std::strerror(errno)));
+    errno = 0;
+    bool ok = std::fwrite(content.data(), 1, content.size(), file) == content.size();
+    ok = (std::fflush(file) == 0) && ok;
+    const int saved_errno = errno;
+    ok = (std::fclose(file) == 0) && ok;
+    if (!ok) {
+      std::remove(temporary.c_str());
+      throw RunError(fmt::format("writing {} failed: {}", path, saved_errno ? std::strerror(saved_errno) : "short write"));
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) == 0) return;
     const int rename_errno = errno;
     std::remove(temporary.c_str());
+    if (rename_errno == ENOENT && attempt == 0) continue;
     throw RunError(fmt::format("cannot replace {}: {}", path, std::strerror(rename_errno)));
   }
 }

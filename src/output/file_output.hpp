@@ -1,8 +1,7 @@
-// Output files that never look complete when they are not: appends flushed whole lines, rewrites
-// go through a temporary file and a rename.
+// Output files that never look complete when they are not: every file is rewritten whole through
+// a temporary file and a rename, so a reader sees one complete version or the next.
 #pragma once
 
-#include <cstdio>
 #include <string>
 
 namespace moebench {
@@ -14,21 +13,8 @@ void create_parent_directories(const std::string& path);
 // writable; or the file itself read-only), a one-line reason; empty when it can be.
 std::string unwritable_reason(const std::string& path);
 
-class AppendFile {
- public:
-  explicit AppendFile(std::string path);  // truncates
-  ~AppendFile();
-  AppendFile(const AppendFile&) = delete;
-  AppendFile& operator=(const AppendFile&) = delete;
-  // Writes `text` and flushes; throws RunError naming the file on any failure.
-  void write(const std::string& text);
-
- private:
-  std::string path_;
-  std::FILE* file_ = nullptr;
-};
-
-// Writes `content` to `path` by way of `path.tmp` and a rename.
+// Writes `content` to `path` by way of `path.tmp` and a rename, creating missing folders (again,
+// if one vanished during the run). On failure, RunError naming the file; the old file stays whole.
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace moebench

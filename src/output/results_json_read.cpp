@@ -1,6 +1,8 @@
 // JSON back to a RunRecord, refusing anything that is not this program's schema version, with one
 // line that names the file and the field.
+#include <cmath>
 #include <fmt/format.h>
+#include <limits>
 
 #include "core/errors.hpp"
 #include "output/results_json.hpp"
@@ -8,6 +10,11 @@
 namespace moebench {
 
 namespace {
+
+// Bounds of every number read: integers as JSON writers of int64 give them, reals finite and far
+// from overflow when multiplied by the few factors the report applies.
+constexpr std::int64_t kMaxInteger = std::numeric_limits<std::int64_t>::max();
+constexpr double kHuge = 1e300;
 
 // A JSON object and where it sits in the document, for error messages ("cases[2].rows[0]").
 class Fields {
@@ -23,9 +30,27 @@ class Fields {
     if (!((*it).*is_type)()) fail(where(key), fmt::format("must be {}", type));
     return *it;
   }
-  double number(const std::string& key) const { return get(key, &Json::is_number, "a number").get<double>(); }
-  std::int64_t integer(const std::string& key) const {
-    return get(key, &Json::is_number_integer, "an integer").get<std::int64_t>();
+  // Numbers within the schema's bounds (docs/results_schema.json): the report and compare divide
+  // by counts and take logarithms of latencies, so a file outside them is refused here, by name.
+  double number(const std::string& key, double low = -kHuge) const {
+    const double value = get(key, &Json::is_number, "a number").get<double>();
+    if (!(value >= low) || std::fabs(value) > kHuge) {
+      fail(where(key), low > -kHuge ? fmt::format("must be a number from {} to {:g} (got {})", low, kHuge, value)
+                                    : fmt::format("must be a number of magnitude at most {:g} (got {})", kHuge, value));
+    }
+    return value;
+  }
+  std::int64_t integer(const std::string& key, std::int64_t low, std::int64_t high = kMaxInteger) const {
+    const Json& v = get(key, &Json::is_number_integer, "an integer");
+    const bool too_big = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(high);
+    const std::int64_t value = too_big ? high : v.get<std::int64_t>();
+    if (too_big || value < low || value > high) {
+      fail(where(key), fmt::format("must be an integer in [{}, {}] (got {})", low, high, v.dump()));
+    }
+    return value;
+  }
+  int small_integer(const std::string& key, int low) const {
+    return static_cast<int>(integer(key, low, std::numeric_limits<int>::max()));
   }
   std::string text(const std::string& key) const { return get(key, &Json::is_string, "a string").get<std::string>(); }
   bool boolean(const std::string& key) const { return get(key, &Json::is_boolean, "true or false").get<bool>(); }
@@ -40,8 +65,8 @@ class Fields {
     const auto it = object_.find(key);
     return it == object_.end() || it->is_null();
   }
-  std::optional<double> optional_number(const std::string& key) const {
-    return is_null(key) ? std::nullopt : std::optional<double>(number(key));
+  std::optional<double> optional_number(const std::string& key, double low = -kHuge) const {
+    return is_null(key) ? std::nullopt : std::optional<double>(number(key, low));
   }
   std::string optional_text(const std::string& key) const { return is_null(key) ? "" : text(key); }
   template <typename T>
@@ -53,11 +78,23 @@ class Fields {
     }
     return out;
   }
-  std::vector<std::int64_t> integers(const std::string& key) const {
-    return list<std::int64_t>(key, &Json::is_number_integer, "integers");
+  // A non-empty list of integers in [low, kMaxInteger].
+  std::vector<std::int64_t> integers(const std::string& key, std::int64_t low) const {
+    std::vector<std::int64_t> out = list<std::int64_t>(key, &Json::is_number_integer, "integers");
+    if (out.empty()) fail(where(key), "is empty");
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const Json& v = array(key)[i];
+      if (out[i] < low || (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxInteger))) {
+        fail(fmt::format("{}[{}]", where(key), i),
+             fmt::format("must be an integer in [{}, {}] (got {})", low, kMaxInteger, v.dump()));
+      }
+    }
+    return out;
   }
   std::vector<std::string> strings(const std::string& key) const {
-    return list<std::string>(key, &Json::is_string, "strings");
+    std::vector<std::string> out = list<std::string>(key, &Json::is_string, "strings");
+    if (out.empty()) fail(where(key), "is empty");
+    return out;
   }
 
   std::string where(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -92,21 +129,21 @@ T parse_name(const Fields& f, const std::string& key, Parse parse) {
 ResultRow read_row(const Fields& f) {
   ResultRow r;
   r.implementation = parse_name<ImplKind>(f, "implementation", parse_impl);
-  r.bench_case = {parse_name<Scenario>(f, "scenario", parse_scenario), f.integer("num_tokens")};
-  r.ep_size = static_cast<int>(f.integer("ep_size"));
-  r.tp_size = static_cast<int>(f.integer("tp_size"));
-  r.num_experts = f.integer("num_experts");
-  r.top_k = f.integer("num_experts_per_tok");
-  r.latency = {static_cast<int>(f.integer("latency_count")),
-               f.number("latency_mean_ms"),
-               f.number("latency_std_ms"),
-               f.number("latency_p50_ms"),
-               f.number("latency_p95_ms"),
-               f.number("latency_p99_ms"),
-               f.number("latency_min_ms"),
-               f.number("latency_max_ms")};
-  r.load = {f.integer("max_load"), f.integer("min_load"), f.number("avg_load"), f.number("max_imbalance")};
-  r.throughput_tok_per_sec = f.number("throughput_tok_per_sec");
+  r.bench_case = {parse_name<Scenario>(f, "scenario", parse_scenario), f.integer("num_tokens", 1)};
+  r.ep_size = f.small_integer("ep_size", 1);
+  r.tp_size = f.small_integer("tp_size", 1);
+  r.num_experts = f.integer("num_experts", 1);
+  r.top_k = f.integer("num_experts_per_tok", 1);
+  r.latency = {f.small_integer("latency_count", 1),
+               f.number("latency_mean_ms", 0),
+               f.number("latency_std_ms", 0),
+               f.number("latency_p50_ms", 0),
+               f.number("latency_p95_ms", 0),
+               f.number("latency_p99_ms", 0),
+               f.number("latency_min_ms", 0),
+               f.number("latency_max_ms", 0)};
+  r.load = {f.integer("max_load", 0), f.integer("min_load", 0), f.number("avg_load", 0), f.number("max_imbalance", 0)};
+  r.throughput_tok_per_sec = f.number("throughput_tok_per_sec", 0);
   r.device = f.text("device");
   r.dtype = f.text("dtype");
   r.check_rel_err = f.optional_number("check_rel_err");
@@ -119,8 +156,8 @@ ResultRow read_row(const Fields& f) {
 
 CaseRecord read_case(const Fields& f) {
   CaseRecord c;
-  c.bench_case = {parse_name<Scenario>(f, "scenario", parse_scenario), f.integer("num_tokens")};
-  const std::vector<std::int64_t> loads = f.integers("expert_loads");
+  c.bench_case = {parse_name<Scenario>(f, "scenario", parse_scenario), f.integer("num_tokens", 1)};
+  const std::vector<std::int64_t> loads = f.integers("expert_loads", 0);
   const std::size_t count = f.array("rows").size();
   if (count == 0) f.fail(f.where("rows"), "is empty");
   for (std::size_t i = 0; i < count; ++i) {
@@ -138,11 +175,11 @@ DeviceInfo read_device(const Fields& f) {
   DeviceInfo d;
   d.backend = f.text("backend");
   d.name = f.text("name");
-  d.device_count = static_cast<int>(f.integer("count"));
+  d.device_count = f.small_integer("count", 1);
   d.details = f.text("details");
-  d.sm_count = f.is_null("sm_count") ? 0 : static_cast<int>(f.integer("sm_count"));
-  d.cpu_threads = f.is_null("cpu_threads") ? 0 : static_cast<int>(f.integer("cpu_threads"));
-  d.memory_bytes = f.is_null("memory_bytes") ? 0 : static_cast<std::uint64_t>(f.integer("memory_bytes"));
+  d.sm_count = f.is_null("sm_count") ? 0 : f.small_integer("sm_count", 1);
+  d.cpu_threads = f.is_null("cpu_threads") ? 0 : f.small_integer("cpu_threads", 1);
+  d.memory_bytes = f.is_null("memory_bytes") ? 0 : static_cast<std::uint64_t>(f.integer("memory_bytes", 1));
   d.compute_capability = f.optional_text("compute_capability");
   d.driver_cuda_version = f.optional_text("driver_cuda_version");
   d.cuda_runtime_version = f.optional_text("cuda_runtime_version");
@@ -179,32 +216,37 @@ RunRecord results_from_json(const Json& document, const std::string& source) {
   run.version = f.text("version");
   run.command_line = f.text("command_line");
   run.hosts = f.strings("hosts");
-  run.seed = static_cast<std::uint64_t>(f.integer("seed"));
+  run.seed = static_cast<std::uint64_t>(f.integer("seed", 0));
 
   const Fields m = f.object("model");
-  run.model = ModelSummary{m.optional_text("name"),  m.integer("num_experts"),       m.integer("num_experts_per_tok"),
-                           m.integer("hidden_size"), m.integer("intermediate_size"), m.text("activation"),
-                           m.text("router"),         m.text("description")};
+  run.model = ModelSummary{m.optional_text("name"),
+                           m.integer("num_experts", 1),
+                           m.integer("num_experts_per_tok", 1),
+                           m.integer("hidden_size", 1),
+                           m.integer("intermediate_size", 1),
+                           m.text("activation"),
+                           m.text("router"),
+                           m.text("description")};
   const Fields l = f.object("layout");
-  run.layout = Layout{static_cast<int>(l.integer("tp_size")), static_cast<int>(l.integer("ep_size")),
-                      static_cast<int>(l.integer("nnodes")), static_cast<int>(l.integer("node_rank"))};
+  run.layout = Layout{l.small_integer("tp_size", 1), l.small_integer("ep_size", 1), l.small_integer("nnodes", 1),
+                      l.small_integer("node_rank", 0)};
   if (f.array("devices").empty()) f.fail("devices", "is empty");
   run.device = read_device(f.element("devices", 0));
   if (!f.is_null("peaks")) {
     const Fields p = f.object("peaks");
-    run.peaks = DevicePeaks{p.number("bandwidth_gbps"), p.number("tflops"), p.text("bandwidth_method"),
+    run.peaks = DevicePeaks{p.number("bandwidth_gbps", 0), p.number("tflops", 0), p.text("bandwidth_method"),
                             p.text("compute_method")};
   }
   const Fields t = f.object("timing");
-  run.timing = TimingConfig{static_cast<int>(t.integer("warmup_iters")), static_cast<int>(t.integer("benchmark_iters")),
+  run.timing = TimingConfig{t.small_integer("warmup_iters", 0), t.small_integer("benchmark_iters", 1),
                             t.boolean("cuda_graph"), t.boolean("cold_l2")};
   const Fields b = f.object("benchmark");
   run.scenarios = parse_names<Scenario>(b, "scenarios", parse_scenario);
-  run.token_counts = b.integers("num_tokens");
+  run.token_counts = b.integers("num_tokens", 1);
   run.implementations = parse_names<ImplKind>(b, "implementations", parse_impl);
-  run.imbalance_factor = b.number("imbalance_factor");
+  run.imbalance_factor = b.number("imbalance_factor", 0);
   run.check = b.boolean("check");
-  run.cases_planned = static_cast<int>(f.integer("cases_planned"));
+  run.cases_planned = f.small_integer("cases_planned", 0);
   for (std::size_t i = 0; i < f.array("cases").size(); ++i) run.cases.push_back(read_case(f.element("cases", i)));
   return run;
 }

@@ -22,6 +22,7 @@ double nice_step(double raw) {
 
 std::vector<double> decade_ticks(const Scale& s, std::initializer_list<double> multipliers, int decade_stride) {
   std::vector<double> out;
+  if (!(s.lo > 0) || !std::isfinite(s.hi)) return out;  // log_scale() never makes such a domain
   const int first = static_cast<int>(std::floor(std::log10(s.lo)));
   const int last = static_cast<int>(std::ceil(std::log10(s.hi)));
   for (int e = first; e <= last; ++e) {
@@ -37,12 +38,21 @@ std::vector<double> decade_ticks(const Scale& s, std::initializer_list<double> m
 }  // namespace
 
 double Scale::map(double value) const {
+  // A value at or below zero has no place on a log axis: it sits on the axis' lower end.
+  if (log) value = std::max(value, lo);
   const double t =
       log ? (std::log10(value) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (value - lo) / (hi - lo);
   return pixel_lo + t * (pixel_hi - pixel_lo);
 }
 
 Scale log_scale(double min_value, double max_value, double pixel_lo, double pixel_hi) {
+  // Data from a saved file can hold zeros or extremes (latency 0 ms): the domain stays positive,
+  // finite and within kMaxDecades, so the padding and the decade ticks below never overflow.
+  constexpr double kMaxDecades = 12;
+  if (!(max_value > 0)) max_value = 1.0;
+  max_value = std::clamp(max_value, 1e-280, 1e280);
+  const double lowest = max_value * std::pow(10.0, -kMaxDecades);
+  min_value = std::clamp(std::isfinite(min_value) ? min_value : 0.0, lowest, max_value);
   const double span = std::log10(max_value / min_value);
   const double pad = span > 0 ? std::max(0.04, span * 0.06) : std::log10(2.0);
   return Scale{min_value / std::pow(10.0, pad), max_value * std::pow(10.0, pad), pixel_lo, pixel_hi, true};
@@ -67,8 +77,13 @@ std::vector<double> ticks_for(const Scale& s) {
     // padded domain lands on the same step.
     const double step = nice_step((s.hi - s.lo) / 6);
     std::vector<double> out;
-    for (double v = std::ceil(s.lo / step) * step; v <= s.hi + step * 1e-6; v += step)
+    // A domain too wide or too narrow for its magnitude (possible only with values from an edited
+    // file) gets no ticks rather than an endless loop: v += step must move, a few dozen times.
+    if (!(step > 0) || !std::isfinite(step) || !std::isfinite(s.lo)) return out;
+    for (double v = std::ceil(s.lo / step) * step; v <= s.hi + step * 1e-6 && out.size() < 64; v += step) {
+      if (v + step == v) break;
       out.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+    }
     return out;
   }
   std::vector<double> out = decade_ticks(s, {1, 2, 5}, 1);

@@ -32,6 +32,9 @@ RunRecord read_results_file(const std::string& path) {
     document = Json::parse(text.str());
   } catch (const nlohmann::json::parse_error& e) {
     throw UsageError(fmt::format("{}: not JSON ({})", path, without_exception_tag(e.what())));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // Valid JSON nlohmann refuses: a number beyond double's range (1e400).
+    throw UsageError(fmt::format("{}: not JSON ({})", path, without_exception_tag(e.what())));
   }
   RunRecord run = results_from_json(document, path);
   if (run.cases.empty()) {
