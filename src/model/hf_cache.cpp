@@ -13,6 +13,7 @@
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "model/hf_environment.hpp"
 
 namespace moebench {
 
@@ -20,22 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
 std::string read_small_file(const fs::path& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string trimmed(std::string text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
 }
 
 // Writes `text` to `path` through a temporary sibling and a rename: readers see the old file or the
@@ -65,10 +55,8 @@ void write_atomically(const fs::path& path, const std::string& text) {
 }  // namespace
 
 std::string hf_cache_root() {
-  if (const std::string cache = env("HF_HUB_CACHE"); !cache.empty()) return cache;
-  if (const std::string home = env("HF_HOME"); !home.empty()) return (fs::path(home) / "hub").string();
-  if (const std::string xdg = env("XDG_CACHE_HOME"); !xdg.empty()) return (fs::path(xdg) / "huggingface" / "hub").string();
-  return (fs::path(env("HOME")) / ".cache" / "huggingface" / "hub").string();
+  if (const std::string cache = env_or_empty("HF_HUB_CACHE"); !cache.empty()) return cache;
+  return (hf_home() / "hub").string();
 }
 
 std::optional<CachedConfig> find_cached_config(const std::string& root, const HubId& id) {

@@ -12,23 +12,13 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "model/hf_environment.hpp"
 
 namespace moebench {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
-std::string trimmed(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
 
 // huggingface_hub's truthy values for boolean variables.
 bool truthy(std::string value) {
@@ -38,11 +28,9 @@ bool truthy(std::string value) {
 
 // The token `hf auth login` saved, when HF_TOKEN is not set.
 std::string token_from_file() {
-  fs::path path = env("HF_TOKEN_PATH");
+  fs::path path = env_or_empty("HF_TOKEN_PATH");
   if (path.empty()) {
-    if (const std::string home = env("HF_HOME"); !home.empty()) path = fs::path(home) / "token";
-    else if (const std::string xdg = env("XDG_CACHE_HOME"); !xdg.empty()) path = fs::path(xdg) / "huggingface" / "token";
-    else path = fs::path(env("HOME")) / ".cache" / "huggingface" / "token";
+    path = hf_home() / "token";
   }
   std::ifstream in(path);
   if (!in) return "";
@@ -52,7 +40,7 @@ std::string token_from_file() {
 }
 
 double timeout_from_env() {
-  const std::string text = env("MOEBENCH_HUB_TIMEOUT_S");
+  const std::string text = env_or_empty("MOEBENCH_HUB_TIMEOUT_S");
   if (text.empty()) return HubSettings{}.timeout_s;
   char* end = nullptr;
   const double seconds = std::strtod(text.c_str(), &end);
@@ -66,20 +54,20 @@ double timeout_from_env() {
 
 HubSettings HubSettings::from_environment() {
   HubSettings s;
-  if (std::string endpoint = trimmed(env("HF_ENDPOINT")); !endpoint.empty()) {
+  if (std::string endpoint = trimmed(env_or_empty("HF_ENDPOINT")); !endpoint.empty()) {
     while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
     if (endpoint.rfind("https://", 0) != 0 && endpoint.rfind("http://", 0) != 0) {
       throw UsageError(fmt::format("HF_ENDPOINT must be an http:// or https:// URL (got '{}')", endpoint));
     }
     s.endpoint = endpoint;
   }
-  s.token = trimmed(env("HF_TOKEN"));
+  s.token = trimmed(env_or_empty("HF_TOKEN"));
   if (s.token.empty()) s.token = token_from_file();
   // It goes into an HTTP header: a line break would end the header early. (Never show the token.)
   if (std::any_of(s.token.begin(), s.token.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
     throw UsageError("HF_TOKEN (or the saved login token) contains control characters");
   }
-  s.offline = truthy(env("HF_HUB_OFFLINE"));
+  s.offline = truthy(env_or_empty("HF_HUB_OFFLINE"));
   s.timeout_s = timeout_from_env();
   return s;
 }
