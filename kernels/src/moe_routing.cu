@@ -52,10 +52,10 @@ __global__ void permute_rows_kernel(const __nv_bfloat16* x, MoeGeometry g, Routi
 }
 
 // One warp per token.
-__global__ void unpermute_kernel(const __nv_bfloat16* y, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
+__global__ void unpermute_kernel(const CombineSource src, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
   const int warps = gridDim.x * (blockDim.x / 32);
   for (int t = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; t < g.num_tokens; t += warps)
-    combine_token_warp(y, g, r, out, t, threadIdx.x % 32);
+    combine_token_warp(src, g, r, out, t, threadIdx.x % 32);
 }
 
 int grid_for(std::int64_t items, int per_block) {
@@ -93,9 +93,10 @@ cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, co
   return cudaGetLastError();
 }
 
-cudaError_t launch_unpermute(const __nv_bfloat16* y, const MoeGeometry& g, const RoutingBuffers& r,
+cudaError_t launch_unpermute(const CombineSource& src, const MoeGeometry& g, const RoutingBuffers& r,
                              __nv_bfloat16* out, cudaStream_t stream) {
-  unpermute_kernel<<<grid_for(g.num_tokens, 8), 256, 0, stream>>>(y, g, r, out);
+  if (g.num_tokens == 0) return cudaSuccess;
+  unpermute_kernel<<<grid_for(g.num_tokens, 8), 256, 0, stream>>>(src, g, r, out);
   return cudaGetLastError();
 }
 

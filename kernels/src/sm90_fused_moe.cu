@@ -8,9 +8,7 @@
 //   5. down GEMM tiles, y rows written the same way;
 //   6. each token's k rows of y summed with their routing weights into the bf16 output.
 // Phases 4-6 run warp-specialised: one producer warpgroup feeding one or two consumers.
-#include "moe_kernels/detail/combine.cuh"
-#include "moe_kernels/detail/epilogues.cuh"
-#include "moe_kernels/detail/gemm_phase.cuh"
+#include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
 #include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/launch.hpp"
@@ -40,74 +38,6 @@ __device__ void route_phase(const FusedMoeArgs& a, std::uint8_t* smem) {
 }
 
 template <int kConsumers>
-__device__ void gate_up_phase(const FusedMoeArgs& a, typename Engine<kConsumers>::Storage& s, PipelineState& state,
-                              int role) {
-  const MoeGeometry& g = a.geometry;
-  const RoutingBuffers& r = a.routing;
-  const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.hidden, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters};
-  run_gemm_phase<kConsumers>(
-      s, state, phase, role,
-      [&](const TileCoord& c, int thread) {
-        TileLoad load{};
-        load.a_mode = kLoadAGather;
-        load.a_base = a.x;
-        load.a_row_elems = g.hidden_stride();
-#pragma unroll
-        for (int i = 0; i < Engine<kConsumers>::kGatherRowsPerThread; ++i) {
-          const int row = thread / 8 + 16 * i;
-          const int token = row < c.rows ? __ldcg(&r.sorted_token[c.row_begin + row]) : 0;
-          load.a_rows[i] = row < c.rows ? a.x + static_cast<std::int64_t>(token) * g.hidden_stride() : nullptr;
-        }
-        load.b_map = &a.w13;
-        load.b_map2 = nullptr;
-        load.b_row = c.n_block * 2 * kGateUpBlock;
-        load.b_expert = c.expert;
-        return load;
-      },
-      [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-        store_gate_up_activation(acc, a.activation, a.h, g.intermediate_stride(), c.row_begin + row_offset,
-                                 c.rows - row_offset, c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
-        ptx::fence_proxy_async_global();  // h is read by TMA in the next phase
-      });
-}
-
-template <int kConsumers>
-__device__ void down_phase(const FusedMoeArgs& a, typename Engine<kConsumers>::Storage& s, PipelineState& state,
-                           int role) {
-  const MoeGeometry& g = a.geometry;
-  const RoutingBuffers& r = a.routing;
-  const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.intermediate, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters + 1};
-  run_gemm_phase<kConsumers>(
-      s, state, phase, role,
-      [&](const TileCoord& c, int) {
-        TileLoad load{};
-        load.a_mode = kLoadATma;
-        load.a_map = &a.h_map;
-        load.a_row = c.row_begin;
-        load.b_map = &a.w2;
-        load.b_map2 = nullptr;
-        load.b_row = c.n_block * kBlockNB;
-        load.b_expert = c.expert;
-        return load;
-      },
-      [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-        store_rows_bf16(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
-                        c.n_block * kBlockNB, g.hidden_stride(), thread);
-      });
-}
-
-// Phase 6, on the consumer warps only: one warp per token.
-template <int kConsumers>
-__device__ void combine_phase(const FusedMoeArgs& a) {
-  constexpr int kWarps = kConsumers * kProducerThreads / 32;
-  const int warp = (threadIdx.x - kProducerThreads) / 32;
-  for (int t = blockIdx.x * kWarps + warp; t < a.geometry.num_tokens; t += gridDim.x * kWarps)
-    combine_token_warp(a.y, a.geometry, a.routing, a.out, t, threadIdx.x % 32);
-}
-
-template <int kConsumers>
 __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_kernel(const __grid_constant__ FusedMoeArgs a) {
   using E = Engine<kConsumers>;
   extern __shared__ std::uint8_t smem_raw[];
@@ -129,9 +59,12 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   run_roles<kConsumers>([&](int role) {
     gate_up_phase<kConsumers>(a, s, state, role);
     grid.sync();
-    down_phase<kConsumers>(a, s, state, role);
+    down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+      store_rows_bf16(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
+                      c.n_block * kBlockNB, g.hidden_stride(), thread);
+    });
     grid.sync();
-    if (role > 0) combine_phase<kConsumers>(a);
+    if (role > 0) combine_phase<kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
   });
 }
 

@@ -60,7 +60,7 @@ class CudaEpMoe final : public CudaMoeBase {
       MOE_CUDA_CHECK(moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream));
     }
     const ScopedPhase phase("combine");
-    MOE_CUDA_CHECK(moe_kernels::launch_unpermute(y_.data(), g, r, out_.data(), stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream));
   }
 
  private:

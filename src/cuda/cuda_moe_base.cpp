@@ -30,13 +30,6 @@ CudaMoeBase::CudaMoeBase(const CudaContext& context, const Problem& problem)
   geometry_.local_experts = static_cast<int>(s.num_experts);
   geometry_.hidden = static_cast<int>(s.hidden_size);
   geometry_.intermediate = static_cast<int>(s.intermediate_size);
-  const auto experts = static_cast<std::size_t>(geometry_.local_experts);
-  expert_counts_.resize(experts);
-  expert_cursor_.resize(experts);
-  expert_offsets_.resize(experts + 1);
-  gate_up_prefix_.resize(experts + 1);
-  down_prefix_.resize(experts + 1);
-  tile_counters_.resize(2);
 }
 
 void CudaMoeBase::prepare(const CaseInputs& inputs) {
@@ -52,8 +45,7 @@ void CudaMoeBase::prepare(const CaseInputs& inputs) {
   logits_.upload(inputs.router_logits.data(), inputs.router_logits.size());
   out_.resize(static_cast<std::size_t>(T * H));
   const auto pairs = static_cast<std::size_t>(geometry_.max_pairs());
-  for (auto* buffer : {&topk_ids_, &sorted_token_, &pair_row_}) buffer->resize(pairs);
-  for (auto* buffer : {&topk_weights_, &sorted_weight_}) buffer->resize(pairs);
+  routing_.resize(static_cast<std::size_t>(geometry_.local_experts), pairs, pairs);
   size_workspace();
   MOE_CUDA_CHECK(cudaDeviceSynchronize());
 }
@@ -71,22 +63,6 @@ std::vector<float> CudaMoeBase::output() {
 void CudaMoeBase::poison_output() {
   // 0xFFFF is a bf16 NaN: an element the layer forgets to write stays NaN.
   MOE_CUDA_CHECK(cudaMemsetAsync(out_.data(), 0xFF, out_.bytes(), context_.stream));
-}
-
-moe_kernels::RoutingBuffers CudaMoeBase::routing_buffers() const {
-  moe_kernels::RoutingBuffers r;
-  r.topk_ids = topk_ids_.data();
-  r.topk_weights = topk_weights_.data();
-  r.expert_counts = expert_counts_.data();
-  r.expert_cursor = expert_cursor_.data();
-  r.expert_offsets = expert_offsets_.data();
-  r.gate_up_tile_prefix = gate_up_prefix_.data();
-  r.down_tile_prefix = down_prefix_.data();
-  r.sorted_token = sorted_token_.data();
-  r.sorted_weight = sorted_weight_.data();
-  r.pair_row = pair_row_.data();
-  r.tile_counters = tile_counters_.data();
-  return r;
 }
 
 }  // namespace moebench::cuda

@@ -7,6 +7,7 @@
 
 #include "cuda/cuda_context.hpp"
 #include "cuda/device_buffer.hpp"
+#include "cuda/routing_storage.hpp"
 #include "moe_kernels/moe_types.hpp"
 #include "runner/implementation.hpp"
 
@@ -25,7 +26,7 @@ class CudaMoeBase : public MoeImplementation {
  protected:
   // Grows the path's own workspace for geometry_.num_tokens (called by prepare).
   virtual void size_workspace() = 0;
-  moe_kernels::RoutingBuffers routing_buffers() const;
+  moe_kernels::RoutingBuffers routing_buffers() const { return routing_.view(); }
 
   CudaContext context_;
   Problem problem_;
@@ -36,9 +37,7 @@ class CudaMoeBase : public MoeImplementation {
   DeviceBuffer<__nv_bfloat16> out_;  // (T, H)
 
  private:
-  DeviceBuffer<std::int32_t> topk_ids_, expert_counts_, expert_cursor_, expert_offsets_, gate_up_prefix_, down_prefix_,
-      sorted_token_, pair_row_, tile_counters_;
-  DeviceBuffer<float> topk_weights_, sorted_weight_;
+  RoutingStorage routing_;
 };
 
 }  // namespace moebench::cuda

@@ -1,5 +1,5 @@
 // What a consumer warpgroup does with its finished 64 x 256 accumulator tile: the gated activation
-// into h, or a bf16 store of y rows.
+// into h, or a bf16 store of y rows (in place, or each row to its own destination).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +37,25 @@ __device__ __forceinline__ void store_rows_bf16(const float (&acc)[128], __nv_bf
     if (at.row >= rows || col >= col_limit) continue;
     *reinterpret_cast<__nv_bfloat162*>(y + static_cast<std::int64_t>(row_begin + at.row) * y_stride + col) =
         __floats2bfloat162_rn(acc[reg], acc[reg + 1]);
+  }
+}
+
+// As store_rows_bf16, each row to its own destination: row_pointer(r) is where row r (< rows) of
+// the tile goes, possibly on a peer GPU. A thread holds two rows of the accumulator (the wgmma
+// layout), so it asks for two pointers.
+template <typename RowPointer>
+__device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], RowPointer row_pointer, int rows,
+                                                       int col_begin, int col_limit, int thread) {
+  const int first_row = wgmma::accumulator_coord(0, thread).row;
+  __nv_bfloat16* const destination[2] = {first_row < rows ? row_pointer(first_row) : nullptr,
+                                         first_row + 8 < rows ? row_pointer(first_row + 8) : nullptr};
+#pragma unroll
+  for (int reg = 0; reg < 128; reg += 2) {
+    const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
+    const int col = col_begin + at.col;
+    __nv_bfloat16* row = destination[at.row == first_row ? 0 : 1];
+    if (row == nullptr || col >= col_limit) continue;
+    *reinterpret_cast<__nv_bfloat162*>(row + col) = __floats2bfloat162_rn(acc[reg], acc[reg + 1]);
   }
 }
 

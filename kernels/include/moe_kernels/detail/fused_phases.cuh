@@ -1,0 +1,81 @@
+// The GEMM and combine phases of the fused kernels (one GPU and expert-parallel), run inside the
+// warp-specialised roles: gate/up with A rows gathered by sorted_token from `a.x` and the
+// activation in the epilogue, down with A from h through TMA and a caller-given store of y, and
+// the weighted combine. `Args` is either kernel's argument struct; both name their operands
+// x, w13, w2, h, h_map, geometry, routing and activation.
+#pragma once
+
+#include "moe_kernels/detail/combine.cuh"
+#include "moe_kernels/detail/epilogues.cuh"
+#include "moe_kernels/detail/gemm_phase.cuh"
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+
+template <int kConsumers, typename Args>
+__device__ __forceinline__ void gate_up_phase(const Args& a, typename Engine<kConsumers>::Storage& s,
+                                              PipelineState& state, int role) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
+                         ceil_div(g.hidden, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters};
+  run_gemm_phase<kConsumers>(
+      s, state, phase, role,
+      [&](const TileCoord& c, int thread) {
+        TileLoad load{};
+        load.a_mode = kLoadAGather;
+        load.a_base = a.x;
+        load.a_row_elems = g.hidden_stride();
+#pragma unroll
+        for (int i = 0; i < Engine<kConsumers>::kGatherRowsPerThread; ++i) {
+          const int row = thread / 8 + 16 * i;
+          const int token = row < c.rows ? __ldcg(&r.sorted_token[c.row_begin + row]) : 0;
+          load.a_rows[i] = row < c.rows ? a.x + static_cast<std::int64_t>(token) * g.hidden_stride() : nullptr;
+        }
+        load.b_map = &a.w13;
+        load.b_map2 = nullptr;
+        load.b_row = c.n_block * 2 * kGateUpBlock;
+        load.b_expert = c.expert;
+        return load;
+      },
+      [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+        store_gate_up_activation(acc, a.activation, a.h, g.intermediate_stride(), c.row_begin + row_offset,
+                                 c.rows - row_offset, c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
+        ptx::fence_proxy_async_global();  // h is read by TMA in the next phase
+      });
+}
+
+template <int kConsumers, typename Args, typename Store>
+__device__ __forceinline__ void down_phase(const Args& a, typename Engine<kConsumers>::Storage& s, PipelineState& state,
+                                           int role, Store store) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
+                         ceil_div(g.intermediate, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters + 1};
+  run_gemm_phase<kConsumers>(
+      s, state, phase, role,
+      [&](const TileCoord& c, int) {
+        TileLoad load{};
+        load.a_mode = kLoadATma;
+        load.a_map = &a.h_map;
+        load.a_row = c.row_begin;
+        load.b_map = &a.w2;
+        load.b_map2 = nullptr;
+        load.b_row = c.n_block * kBlockNB;
+        load.b_expert = c.expert;
+        return load;
+      },
+      store);
+}
+
+// The combine, on the consumer warps only: one warp per token.
+template <int kConsumers>
+__device__ __forceinline__ void combine_phase(const CombineSource& src, const MoeGeometry& g, const RoutingBuffers& r,
+                                              __nv_bfloat16* out) {
+  constexpr int kWarps = kConsumers * kProducerThreads / 32;
+  const int warp = (threadIdx.x - kProducerThreads) / 32;
+  for (int t = blockIdx.x * kWarps + warp; t < g.num_tokens; t += gridDim.x * kWarps)
+    combine_token_warp(src, g, r, out, t, threadIdx.x % 32);
+}
+
+}  // namespace moe_kernels
