@@ -3,6 +3,7 @@
 // `report` and `compare` work on saved runs instead (src/report/tool_commands.hpp); compare exits
 // 1 for a regression.
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "cli/options.hpp"
@@ -27,6 +28,8 @@ int fail(int code, const std::string& message) {
 std::unique_ptr<moebench::ResultPrinter> make_printers(const moebench::BenchmarkPlan& plan) {
   auto printers = std::make_unique<moebench::PrinterMultiplex>();
   printers->add(moebench::make_console_printer(stdout));
+  // With several nodes, node 0 writes the files; every node prints the table.
+  if (plan.problem.layout.node_rank != 0) return printers;
   if (plan.output.csv) printers->add(moebench::make_csv_printer(plan.output.csv_path()));
   if (plan.output.markdown) printers->add(moebench::make_markdown_printer(plan.output.markdown_path()));
   if (plan.output.json) printers->add(moebench::make_json_printer(plan.output.json_path()));
@@ -62,10 +65,11 @@ int main(int argc, char** argv) {
   }
 
   BenchmarkPlan plan;
+  std::unique_ptr<dist::Rendezvous> rendezvous;  // multi-node only; outlives the backend
   std::unique_ptr<Backend> backend;
   try {
     plan = build_plan(parsed.options);
-    backend = select_backend(plan);
+    backend = select_backend(plan, rendezvous);
   } catch (const UsageError& e) {
     return fail(kExitUsage, e.what());
   } catch (const RunError& e) {
@@ -79,11 +83,17 @@ int main(int argc, char** argv) {
     const std::unique_ptr<ResultPrinter> printers = interrupts.guard_printer(make_printers(plan));
     const RunOutcome outcome = run_benchmark(plan, *backend, *printers, progress, interrupts.stop_flag());
     interrupts.disarm();
+    if (rendezvous && !outcome.interrupted) rendezvous->finish();
     if (outcome.interrupted) {
       fmt::print(stderr, "bench_fused_vs_epmoe: {}\n",
                  interrupted_message(interrupts.signal_number(), outcome.cases_done, outcome.cases_planned));
       return 128 + interrupts.signal_number();
     }
+  } catch (const DeviceStuckError& e) {
+    progress.clear();
+    fail(kExitRunFailure, e.what());
+    std::fflush(stderr);
+    std::_Exit(kExitRunFailure);  // destructors would wait on the stuck GPU forever
   } catch (const std::exception& e) {
     progress.clear();
     return fail(kExitRunFailure, e.what());

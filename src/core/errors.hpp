@@ -17,6 +17,13 @@ class RunError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A GPU that never finishes its work (it waits on a peer that never arrives): the process cannot
+// tear its CUDA and NCCL state down cleanly, so main ends it at once, finished rows kept.
+class DeviceStuckError : public RunError {
+ public:
+  using RunError::RunError;
+};
+
 constexpr int kExitUsage = 2;
 constexpr int kExitRunFailure = 1;
 

@@ -8,11 +8,13 @@ namespace moebench {
 
 void set_verbose(bool verbose);
 bool verbose_enabled();
+// Seconds since the program started (the first call), for the --verbose time stamps.
+double seconds_since_start();
 
 template <typename... Args>
 void log_verbose(fmt::format_string<Args...> format, Args&&... args) {
   if (!verbose_enabled()) return;
-  fmt::print(stderr, "[moebench] {}\n", fmt::format(format, std::forward<Args>(args)...));
+  fmt::print(stderr, "[moebench {:7.2f}s] {}\n", seconds_since_start(), fmt::format(format, std::forward<Args>(args)...));
 }
 
 template <typename... Args>

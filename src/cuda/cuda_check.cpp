@@ -2,6 +2,7 @@
 #include "cuda/cuda_check.hpp"
 
 #include <fmt/format.h>
+#include <nccl.h>
 #include <unistd.h>
 
 #include "core/errors.hpp"
@@ -25,6 +26,13 @@ void throw_cuda_error(cudaError_t status, const char* call, const char* file, in
 
 void throw_cublas_error(int status, const char* call, const char* file, int line) {
   throw RunError(fmt::format("cuBLAS error {} in {} at {}", status, call, where(file, line)));
+}
+
+void throw_nccl_error(int status, const char* call, const char* file, int line) {
+  const char* detail = ncclGetLastError(nullptr);
+  throw RunError(fmt::format("NCCL error {} ({}{}{}) in {} at {}", status,
+                             ncclGetErrorString(static_cast<ncclResult_t>(status)), detail && *detail ? ": " : "",
+                             detail ? detail : "", call, where(file, line)));
 }
 
 }  // namespace moebench::cuda

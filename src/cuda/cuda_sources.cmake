@@ -5,6 +5,10 @@ target_sources(moebench_host PRIVATE
   cuda/cuda_epmoe.cpp
   cuda/cuda_fused.cpp
   cuda/cuda_moe_base.cpp
+  cuda/device_group.cpp
+  cuda/ep_epmoe.cpp
+  cuda/ep_fused.cpp
+  cuda/ep_moe_base.cpp
   profile/cupti_activity.cpp
 )
 target_compile_definitions(moebench_host PUBLIC MOEBENCH_HAVE_CUDA=1)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <set>
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
@@ -75,14 +76,21 @@ ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations
   return pass;
 }
 
+// Shares are of the iterations' time on every device: with several GPUs a kernel that runs on
+// all of them for a whole iteration is 100%, not N x 100%.
 std::string summarize_trace(const Trace& trace, const std::string& category, int count) {
   std::map<std::string, double> total_ns;
+  std::set<int> devices;
   double iterations_ns = 0;
   for (const TraceEvent& e : trace.events) {
     const double ns = e.end_ns > e.start_ns ? static_cast<double>(e.end_ns - e.start_ns) : 0.0;
     if (e.category == "iteration") iterations_ns += ns;
-    if (e.category == category) total_ns[e.name] += ns;
+    if (e.category == category) {
+      total_ns[e.name] += ns;
+      devices.insert(e.process);
+    }
   }
+  iterations_ns *= static_cast<double>(std::max<std::size_t>(devices.size(), 1));
   std::vector<std::pair<std::string, double>> ranked(total_ns.begin(), total_ns.end());
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string text;

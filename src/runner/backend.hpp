@@ -53,7 +53,13 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_cpu_backend(int num_devices);
-// Only in builds with the CUDA backend (MOEBENCH_HAVE_CUDA).
-std::unique_ptr<Backend> make_cuda_backend();
+// Only in builds with the CUDA backend (MOEBENCH_HAVE_CUDA). `layout`: the GPUs this node drives
+// (tp_size / nnodes); `start_token`: node 0's NCCL id from the rendezvous, empty on one node;
+// `max_tokens`: the run's largest case, for buffers sized once (0: sized case by case);
+// `stuck_timeout_s`: how long several GPUs may take to finish queued work (--dist-timeout).
+std::unique_ptr<Backend> make_cuda_backend(const Layout& layout = {}, const std::string& start_token = {},
+                                           std::int64_t max_tokens = 0, double stuck_timeout_s = 300);
+// Node 0's NCCL unique id, as the rendezvous hands it to the other nodes.
+std::string make_nccl_start_token();
 
 }  // namespace moebench

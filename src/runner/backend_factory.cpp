@@ -3,8 +3,15 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "dist/fingerprint.hpp"
+#include "runner/host_name.hpp"
+#include "runner/version.hpp"
 
 namespace moebench {
 
@@ -24,9 +31,45 @@ void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const
   }
 }
 
+#if defined(MOEBENCH_HAVE_CUDA)
+// Meets the other nodes; node 0 makes the NCCL id they all start from. The watch afterwards ends
+// this process (exit 1) when a peer dies, aborts or falls silent: NCCL calls waiting on that peer
+// would otherwise never return. Rows written so far stay written.
+std::unique_ptr<dist::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan) {
+  const Layout& l = plan.problem.layout;
+  dist::RendezvousConfig config;
+  config.address = plan.dist_init_addr;
+  config.nnodes = l.nnodes;
+  config.node_rank = l.node_rank;
+  config.local_devices = l.tp_size / l.nnodes;
+  config.host = host_name();
+  config.program_version = moebench_version();
+  config.config_fingerprint = dist::config_fingerprint(plan);
+  config.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(plan.dist_timeout_s * 1000));
+  config.make_start_token = [] { return make_nccl_start_token(); };
+  log_verbose("node {} of {}: meeting the other nodes at {}", l.node_rank, l.nnodes, plan.dist_init_addr);
+  std::unique_ptr<dist::Rendezvous> rendezvous;
+  try {
+    rendezvous = dist::Rendezvous::join(config);
+  } catch (const dist::RendezvousError& e) {
+    throw RunError(fmt::format("node {}: {}", l.node_rank, e.what()));
+  }
+  const int node = l.node_rank;
+  rendezvous->start_monitor(
+      [node](const std::string& reason) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "bench_fused_vs_epmoe: error: node %d: %s\n", node, reason.c_str());
+        std::fflush(stderr);
+        std::_Exit(kExitRunFailure);
+      },
+      std::chrono::milliseconds(1000));
+  return rendezvous;
+}
+#endif
+
 }  // namespace
 
-std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan) {
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, std::unique_ptr<dist::Rendezvous>& rendezvous) {
   const int gpus = cuda_device_count();
   const bool use_cuda = plan.device == DeviceChoice::kCuda || (plan.device == DeviceChoice::kAuto && gpus > 0);
   if (use_cuda) {
@@ -38,11 +81,9 @@ std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan) {
                                    plan.problem.layout.tp_size / plan.problem.layout.nnodes, plan.problem.layout.tp_size,
                                    plan.problem.layout.nnodes, gpus));
     }
-    if (plan.problem.layout.tp_size > 1) {
-      throw UsageError("the CUDA backend runs on one GPU so far (--tp-size 1); multi-GPU EP x TP is not implemented "
-                       "yet: use --device cpu to simulate the mesh");
-    }
-    auto backend = make_cuda_backend();
+    if (plan.problem.layout.nnodes > 1) rendezvous = meet_other_nodes(plan);
+    auto backend = make_cuda_backend(plan.problem.layout, rendezvous ? rendezvous->start_token() : std::string(),
+                                     plan.max_tokens(), plan.dist_timeout_s);
     if (auto reason = backend->check_fits(plan)) throw UsageError(*reason);
     log_verbose("backend: cuda, {}", backend->device_info().name);
     return backend;

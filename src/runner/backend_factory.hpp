@@ -4,14 +4,17 @@
 
 #include <memory>
 
+#include "dist/rendezvous.hpp"
 #include "runner/backend.hpp"
 #include "runner/plan.hpp"
 
 namespace moebench {
 
 // May adjust the plan's timing settings to what the chosen backend honours (CUDA graphs and L2
-// flushes exist only on CUDA).
-std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan);
+// flushes exist only on CUDA). With --nnodes > 1 it first meets the other nodes (`rendezvous`,
+// which then watches them for the rest of the run: a node that fails ends this process with one
+// line naming it; call finish() on it after a clean run).
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, std::unique_ptr<dist::Rendezvous>& rendezvous);
 
 // CUDA devices visible to this process; 0 without a GPU, a driver, or a CUDA build.
 int cuda_device_count();

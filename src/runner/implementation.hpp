@@ -33,6 +33,9 @@ class MoeImplementation {
   // Fills the output with NaN, so that a check after the next iteration sees any element it
   // failed to write.
   virtual void poison_output() = 0;
+  // False where an iteration needs the host in the middle (epmoe over several GPUs reads the
+  // all-to-all sizes back): the backend then times eager launches instead of a graph replay.
+  virtual bool graph_capturable() const { return true; }
 };
 
 }  // namespace moebench

@@ -72,7 +72,8 @@ TEST(Limits, OneMoreThanEachLargestValueIsRefusedByName) {
 TEST(Limits, TheCpuBackendRefusesTheLargestLayerByItsMemory) {
   BenchmarkPlan plan = plan_of(largest("1", "1"));
   try {
-    select_backend(plan);
+    std::unique_ptr<dist::Rendezvous> rendezvous;
+    select_backend(plan, rendezvous);
     FAIL() << "accepted";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("of host memory"), std::string::npos) << e.what();

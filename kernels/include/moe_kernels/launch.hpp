@@ -8,7 +8,11 @@
 #include <cuda_runtime.h>
 
 #include "core/activation.hpp"
+#include "moe_kernels/combine_source.hpp"
+#include "moe_kernels/expert_parallel_window.hpp"
 #include "moe_kernels/moe_types.hpp"
+
+struct ncclDevComm;
 
 namespace moe_kernels {
 
@@ -24,9 +28,19 @@ cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, 
 // permuted_x[row] = x[sorted_token[row]] for every sorted row.
 cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
                                 __nv_bfloat16* permuted_x, cudaStream_t stream);
-// out[t] = sum_j w[t,j] * y[pair_row[t,j]] (bf16 out, f32 sum).
-cudaError_t launch_unpermute(const __nv_bfloat16* y, const MoeGeometry& g, const RoutingBuffers& r,
+// out[t] = sum_j w[t,j] * sum_p y_p[row(t,j)] (bf16 out with rows of g.hidden, f32 sum), the rows
+// and partial sums where `src` says.
+cudaError_t launch_unpermute(const CombineSource& src, const MoeGeometry& g, const RoutingBuffers& r,
                              __nv_bfloat16* out, cudaStream_t stream);
+
+// ---- moe_dispatch.cu: epmoe's expert-parallel bookkeeping -----------------------------------------
+
+// A device's rows received by the EP dispatch lie source by source, each source's rows sorted by
+// expert as that source's expert offsets say (all_offsets[s * (num_experts + 1) + e], gathered
+// from every source). Labels received row i with its expert (topk_ids[i], weight 1: the geometry
+// has top_k 1 and num_tokens = rows received) and counts rows per local expert.
+cudaError_t launch_label_received_rows(const std::int32_t* all_offsets, int num_sources, const MoeGeometry& g,
+                                       const RoutingBuffers& r, cudaStream_t stream);
 
 // ---- sm90_grouped_gemm.cu: epmoe's grouped GEMMs (persistent, TMA + wgmma) ------------------------
 
@@ -68,6 +82,42 @@ struct FusedMoeArgs {
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream);
 // Largest grid the fused kernel with this tile height can keep resident (1 CTA per SM).
 cudaError_t fused_moe_max_ctas(int device, int block_m, int* num_ctas);
+
+// ---- sm90_fused_moe_ep.cu: the fused kernel under expert and tensor parallelism ----------------
+
+struct FusedMoeEpArgs {
+  // The gate/up and down GEMMs run over the rows this device received (fused_phases.cuh names).
+  const __nv_bfloat16* x;     // = the local window's recv_x
+  CUtensorMap w13;            // this device's experts and intermediate slice, fused layout
+  CUtensorMap w2;
+  CUtensorMap h_map;          // 2D over h, rows = num_devices * source_capacity
+  __nv_bfloat16* h;
+  MoeGeometry geometry;       // num_tokens/top_k: this device's own tokens; experts, I: its shard
+  RoutingBuffers routing;     // topk_*: own tokens; counts, offsets, sorted_token: received rows
+  moebench::Activation activation;
+  // This device's own tokens.
+  const __nv_bfloat16* tokens; // (num_tokens, hidden_stride)
+  const float* logits;         // (num_tokens, E)
+  RouterParams router;
+  std::int32_t* send_count;    // (num_devices / tp_actual): rows sent per EP group, zero between iterations
+  __nv_bfloat16* out;          // (num_tokens, H)
+  // The exchange.
+  ExpertParallelWindow window;
+  std::uint8_t* const* peer_window;  // (num_devices): every device's window, as this device addresses it
+  const ncclDevComm* dev_comm;       // device copy of the NCCL device communicator (its LSA barrier)
+  unsigned int* barrier;             // 2 words, zero at allocation
+};
+
+// Fills peer_window[0, num_devices) with each rank's window base as this device addresses it
+// (NCCL's load/store-accessible mapping over NVLink). `window` is the ncclWindow_t of the buffer.
+cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint8_t** peer_window,
+                                        cudaStream_t stream);
+// One cooperative launch per device and iteration: route own tokens and write each (token, slot)
+// row into the owning devices' windows; a cross-GPU barrier; count, scan and scatter the received
+// rows; gate/up and down GEMMs, each y row written back into its source's window; a cross-GPU
+// barrier; the weighted combine of the TP partial sums into out.
+cudaError_t launch_fused_moe_ep(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream);
+cudaError_t fused_moe_ep_max_ctas(int device, int block_m, int* num_ctas);
 
 // ---- tensor_maps.cpp: TMA descriptors ----------------------------------------------------------
 

@@ -1,0 +1,248 @@
+// The fused MoE layer under expert and tensor parallelism: one persistent, cooperative sm_90a
+// kernel per device and iteration, the communication inside it through NCCL's device API (the
+// symmetric window's load/store mapping of every peer over NVLink, and its LSA barrier).
+//   1. route this device's tokens (a warp each); each (token, slot) row is stored straight into
+//      the windows of the devices owning its expert (every TP rank of that EP group), with its
+//      local expert and pair index;
+//   2. the per-group row counts go to the same peers; cross-GPU barrier;
+//   3. count, scan and scatter the received rows by local expert (indices only);
+//   4. gate/up GEMM, A rows gathered from the received rows, activation in the epilogue;
+//   5. down GEMM, each y row stored into its source's window (slot: TP rank, pair index);
+//      cross-GPU barrier;
+//   6. each own token's k rows, summed over the TP partials, weighted into the bf16 output.
+// A source writes a device's window only between the two barriers of the same iteration, or
+// before the first, when that device is past the second barrier of the previous iteration and
+// reads only y_back: so one window serves every iteration without double buffering.
+#include <cuda/atomic>
+#include <nccl_device.h>
+
+#include "moe_kernels/detail/fused_phases.cuh"
+#include "moe_kernels/detail/grid_barrier.cuh"
+#include "moe_kernels/detail/routing.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+struct ReceivedRow {
+  int local_expert;
+  int pair;  // t * k + j on the source
+};
+
+__device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int device) {
+  return a.peer_window[device];
+}
+
+// Every device of the LSA team arrives and waits (one thread; NCCL's barrier over the window's
+// inboxes, release/acquire at system scope). All CTAs' stores to peers were fenced at system
+// scope before the grid barrier that precedes this.
+__device__ __forceinline__ void cross_gpu_barrier(const FusedMoeEpArgs& a) {
+  ncclLsaBarrierSession<ncclCoopThread> barrier(ncclCoopThread(), *a.dev_comm, ncclTeamTagLsa(), 0);
+  barrier.sync(ncclCoopThread(), cuda::memory_order_acq_rel);
+}
+
+// Phase 1, one warp per own token.
+__device__ void route_and_dispatch(const FusedMoeEpArgs& a, std::uint8_t* smem) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  const ExpertParallelWindow& w = a.window;
+  const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float* scores = reinterpret_cast<float*>(smem) + warp * (a.router.num_experts + a.router.num_groups);
+  float* group_scores = scores + a.router.num_experts;
+  const int vectors = g.hidden_stride() / 8;
+  for (int t = blockIdx.x * warps + warp; t < g.num_tokens; t += gridDim.x * warps) {
+    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
+    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
+    route_token_warp(a.logits + static_cast<std::int64_t>(t) * a.router.num_experts, a.router, scores, group_scores,
+                     ids, weights, lane);
+    __syncwarp();
+    const uint4* row = reinterpret_cast<const uint4*>(a.tokens + static_cast<std::int64_t>(t) * g.hidden_stride());
+    for (int j = 0; j < g.top_k; ++j) {
+      const int expert = ids[j];
+      const int group = expert / w.experts_per_rank;
+      int slot = 0;
+      if (lane == 0) slot = atomicAdd(&a.send_count[group], 1);
+      slot = __shfl_sync(0xffffffffu, slot, 0);
+      const std::int64_t received = static_cast<std::int64_t>(w.device) * w.source_capacity + slot;
+      for (int q = 0; q < w.tp_actual; ++q) {
+        std::uint8_t* base = peer(a, group * w.tp_actual + q);
+        if (lane == 0) {
+          reinterpret_cast<ReceivedRow*>(base + w.recv_meta)[received] =
+              ReceivedRow{expert - group * w.experts_per_rank, t * g.top_k + j};
+        }
+        uint4* dst = reinterpret_cast<uint4*>(base + w.recv_x) + received * vectors;
+        for (int v = lane; v < vectors; v += 32) dst[v] = row[v];
+      }
+    }
+  }
+}
+
+// Phase 2 on CTA 0: the counts, then the barrier. Resets the send counters for the next iteration.
+__device__ void publish_counts(const FusedMoeEpArgs& a) {
+  const ExpertParallelWindow& w = a.window;
+  const int groups = w.num_devices / w.tp_actual;
+  for (int group = threadIdx.x; group < groups; group += blockDim.x) {
+    const int rows = __ldcg(&a.send_count[group]);
+    for (int q = 0; q < w.tp_actual; ++q)
+      reinterpret_cast<int*>(peer(a, group * w.tp_actual + q) + w.recv_count)[w.device] = rows;
+    a.send_count[group] = 0;
+  }
+  __threadfence_system();
+  __syncthreads();
+  if (threadIdx.x == 0) cross_gpu_barrier(a);
+  __syncthreads();
+}
+
+__device__ __forceinline__ const ReceivedRow* received_rows(const FusedMoeEpArgs& a) {
+  return reinterpret_cast<const ReceivedRow*>(peer(a, a.window.device) + a.window.recv_meta);
+}
+__device__ __forceinline__ const int* received_counts(const FusedMoeEpArgs& a) {
+  return reinterpret_cast<const int*>(peer(a, a.window.device) + a.window.recv_count);
+}
+
+// Phase 3a: rows per local expert. Received row i = source * source_capacity + slot.
+__device__ void count_received(const FusedMoeEpArgs& a) {
+  const ExpertParallelWindow& w = a.window;
+  const ReceivedRow* rows = received_rows(a);
+  const int* counts = received_counts(a);
+  const int total = w.num_devices * w.source_capacity;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    if (i % w.source_capacity < __ldcg(&counts[i / w.source_capacity]))
+      atomicAdd(&a.routing.expert_counts[__ldcg(&rows[i].local_expert)], 1);
+  }
+}
+
+// Phase 3c: sorted_token of each sorted row is its received row.
+__device__ void scatter_received(const FusedMoeEpArgs& a) {
+  const ExpertParallelWindow& w = a.window;
+  const RoutingBuffers& r = a.routing;
+  const ReceivedRow* rows = received_rows(a);
+  const int* counts = received_counts(a);
+  const int total = w.num_devices * w.source_capacity;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    if (i % w.source_capacity >= __ldcg(&counts[i / w.source_capacity])) continue;
+    const int expert = __ldcg(&rows[i].local_expert);
+    r.sorted_token[__ldcg(&r.expert_offsets[expert]) + atomicAdd(&r.expert_cursor[expert], 1)] = i;
+  }
+}
+
+// Phase 5's epilogue: y of sorted row `row` goes to y_back[tp_rank][pair] in its source's window.
+template <int kConsumers>
+__device__ void down_to_sources(const FusedMoeEpArgs& a, typename Engine<kConsumers>::Storage& s,
+                                PipelineState& state, int role) {
+  const ExpertParallelWindow& w = a.window;
+  const MoeGeometry& g = a.geometry;
+  const ReceivedRow* rows = received_rows(a);
+  const int tp_rank = w.device % w.tp_actual;
+  down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    auto row_pointer = [&](int r) {
+      const int received = __ldcg(&a.routing.sorted_token[c.row_begin + row_offset + r]);
+      const int pair = __ldcg(&rows[received].pair);
+      std::uint8_t* base = peer(a, received / w.source_capacity);
+      return reinterpret_cast<__nv_bfloat16*>(base + w.y_back) +
+             (static_cast<std::int64_t>(tp_rank) * w.pair_capacity + pair) * g.hidden_stride();
+    };
+    store_rows_bf16_routed(acc, row_pointer, c.rows - row_offset, c.n_block * kBlockNB, g.hidden_stride(), thread);
+  });
+}
+
+template <int kConsumers>
+__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
+    fused_moe_ep_kernel(const __grid_constant__ FusedMoeEpArgs a) {
+  using E = Engine<kConsumers>;
+  extern __shared__ std::uint8_t smem_raw[];
+  typename E::Storage& s = E::storage(smem_raw);
+  GridBarrier grid{a.barrier, a.barrier + 1};
+  const MoeGeometry& g = a.geometry;
+  const ExpertParallelWindow& w = a.window;
+
+  route_and_dispatch(a, s.a[0]);
+  __threadfence_system();
+  grid.sync();
+  if (blockIdx.x == 0) publish_counts(a);
+  grid.sync();
+  count_received(a);
+  grid.sync();
+  if (blockIdx.x == 0) scan_expert_counts(g, a.routing, reinterpret_cast<int*>(s.a[0]));
+  grid.sync();
+  scatter_received(a);
+  E::init(s);
+  grid.sync();
+
+  PipelineState state;
+  const std::uint8_t* own = a.peer_window[w.device];
+  const CombineSource partials{reinterpret_cast<const __nv_bfloat16*>(own + w.y_back), g.hidden_stride(), w.tp_actual,
+                               static_cast<std::int64_t>(w.pair_capacity) * g.hidden_stride(), true};
+  run_roles<kConsumers>([&](int role) {
+    gate_up_phase<kConsumers>(a, s, state, role);
+    grid.sync();
+    down_to_sources<kConsumers>(a, s, state, role);
+    __threadfence_system();
+    grid.sync();
+    if (blockIdx.x == 0 && threadIdx.x == 0) cross_gpu_barrier(a);
+    grid.sync();
+    if (role > 0) combine_phase<kConsumers>(partials, g, a.routing, a.out);
+  });
+}
+
+__global__ void resolve_peer_windows_kernel(ncclWindow_t window, int num_devices, std::uint8_t** peer_window) {
+  for (int d = threadIdx.x; d < num_devices; d += blockDim.x)
+    peer_window[d] = static_cast<std::uint8_t*>(ncclGetPeerPointer(window, 0, d));
+}
+
+template <int kConsumers>
+cudaError_t set_smem() {
+  return cudaFuncSetAttribute(fused_moe_ep_kernel<kConsumers>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                              Engine<kConsumers>::kSmemBytes);
+}
+
+template <int kConsumers>
+cudaError_t launch(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream) {
+  const cudaError_t status = set_smem<kConsumers>();
+  if (status != cudaSuccess) return status;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(num_ctas);
+  config.blockDim = dim3(Engine<kConsumers>::kThreads);
+  config.dynamicSmemBytes = Engine<kConsumers>::kSmemBytes;
+  config.stream = stream;
+  cudaLaunchAttribute cooperative{};
+  cooperative.id = cudaLaunchAttributeCooperative;
+  cooperative.val.cooperative = 1;
+  config.attrs = &cooperative;
+  config.numAttrs = 1;
+  return cudaLaunchKernelEx(&config, fused_moe_ep_kernel<kConsumers>, args);
+}
+
+template <int kConsumers>
+cudaError_t max_ctas(int device, int* num_ctas) {
+  cudaError_t status = set_smem<kConsumers>();
+  if (status != cudaSuccess) return status;
+  int per_sm = 0, sms = 0;
+  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fused_moe_ep_kernel<kConsumers>,
+                                                         Engine<kConsumers>::kThreads, Engine<kConsumers>::kSmemBytes);
+  if (status != cudaSuccess) return status;
+  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  if (status != cudaSuccess) return status;
+  *num_ctas = per_sm * sms;
+  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
+}
+
+}  // namespace
+
+cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint8_t** peer_window,
+                                        cudaStream_t stream) {
+  resolve_peer_windows_kernel<<<1, 256, 0, stream>>>(static_cast<ncclWindow_t>(window), num_devices, peer_window);
+  return cudaGetLastError();
+}
+
+cudaError_t fused_moe_ep_max_ctas(int device, int block_m, int* num_ctas) {
+  return block_m == 2 * kWarpgroupRows ? max_ctas<2>(device, num_ctas) : max_ctas<1>(device, num_ctas);
+}
+
+cudaError_t launch_fused_moe_ep(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream) {
+  return args.geometry.block_m == 2 * kWarpgroupRows ? launch<2>(args, num_ctas, stream)
+                                                      : launch<1>(args, num_ctas, stream);
+}
+
+}  // namespace moe_kernels
