@@ -70,7 +70,7 @@ TEST(CpuMoe, MatchesReferenceOnOneDevice) {
 
 TEST(CpuMoe, MatchesReferenceOnSimulatedMeshes) {
   std::uint64_t seed = 200;
-  for (auto [tp, ep] : {std::pair{2, 2}, {4, 4}, {4, 2}, {4, 1}, {2, 1}, {8, 8}, {8, 2}}) {
+  for (auto [tp, ep] : {std::pair{2, 2}, {4, 4}, {4, 2}, {4, 1}, {2, 1}, {8, 8}, {8, 4}, {8, 2}, {8, 1}}) {
     check_case({16, 4, 40, 52, 61, tp, ep, Scenario::kRandom}, ++seed);
     check_case({16, 2, 24, 17, 5, tp, ep, Scenario::kImbalanced, Activation::kSwigluOai}, ++seed);
   }
