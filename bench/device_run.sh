@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# On the GPU machine: GPU tests, compute-sanitizer on small shapes, then the one-GPU benchmark of
-# issue 4. Logs and CSVs go to $OUT (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|all]...   (default: all)
+# On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
+# issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
+# (results.tar.gz plus summary.txt, the table printed last).
+# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|all]...   (default: all)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bundle="$root/.carry/device"
@@ -16,6 +17,7 @@ cuda_libs=$(ls -d /usr/local/cuda/lib64 /usr/local/cuda/extras/CUPTI/lib64 \
 export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
 bench="$bundle/bin/bench_fused_vs_epmoe"
 tests="$bundle/bin/gpu_tests"
+export MOEBENCH_BINARY="$bench"  # for the multi-node tests, which start it
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(all)
 wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
@@ -57,6 +59,27 @@ if wants bench; then
       --output-file "$work/$(date +%F)_${gpu}_${name}" 2>&1 | tee "$work/bench_$name.log" | tail -16
   done
   python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
+fi
+
+if wants multigpu; then
+  echo "== multigpu tests ($(nvidia-smi -L | wc -l) GPUs)"
+  timeout "${TEST_TIMEOUT:-600}" "$bundle/bin/multigpu_tests" ${MULTIGPU_FILTER:+--gtest_filter="$MULTIGPU_FILTER"} 2>&1 |
+    tee "$work/multigpu_tests.log" | grep -E "^\[  (PASSED|FAILED|SKIPPED|     OK) |Failure|rel|FAILED TEST|error" | head -60
+  echo "multigpu_tests exit ${PIPESTATUS[0]}"
+fi
+
+if wants case1; then
+  # The seed's case 1 as written (program name swapped): Qwen3-Coder-30B-A3B-Instruct on 4 GPUs,
+  # EP=4 against EP=1 (TP=4).
+  for layout in "4 ep4_tp1" "1 ep1_tp4"; do
+    set -- $layout
+    echo "== case 1: --tp-size 4 --ep-size $1"
+    timeout "${CASE1_TIMEOUT:-400}" "$bench" --model-path Qwen/Qwen3-Coder-30B-A3B-Instruct --tp-size 4 --ep-size "$1" \
+      --num-tokens ${CASE1_TOKENS:-1024 2048 4096 8192 16384} --scenarios random balanced imbalanced \
+      --warmup-iters 1 --benchmark-iters 10 --check --verbose \
+      --output-file "$work/$(date +%F)_4x${gpu}_qwen3-coder_$2" 2>&1 | tee "$work/case1_$2.log" |
+      grep -vE "^\[|^ *$" | tail -40
+  done
 fi
 
 tar -C "$work" -czf "$out/results.tar.gz" .
