@@ -146,14 +146,31 @@ void DeviceGroup::synchronize() const {
   });
 }
 
+// While one GPU is waited for, the others are checked every 100 ms: a GPU whose kernel faulted
+// leaves its peers spinning in the exchange, and its error is the one worth reporting.
 void DeviceGroup::wait(int local, cudaEvent_t event, const std::string& what) const {
-  MOE_CUDA_CHECK(cudaSetDevice(local));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(stuck_timeout_s_);
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::duration<double>(stuck_timeout_s_);
+  auto next_check = Clock::now() + std::chrono::milliseconds(100);
   for (;;) {
+    MOE_CUDA_CHECK(cudaSetDevice(local));
     const cudaError_t status = cudaEventQuery(event);
     if (status == cudaSuccess) return;
     if (status != cudaErrorNotReady) MOE_CUDA_CHECK(status);
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (Clock::now() > next_check) {
+      for (int other = 0; other < local_count(); ++other) {
+        MOE_CUDA_CHECK(cudaSetDevice(other));
+        const cudaError_t failed = cudaStreamQuery(context(other).stream);
+        if (failed != cudaSuccess && failed != cudaErrorNotReady) {
+          throw DeviceStuckError(fmt::format("GPU rank {} failed with CUDA error {} ({}) while GPU rank {} was running "
+                                             "{}; the finished cases are written",
+                                             rank(other), cudaGetErrorName(failed), cudaGetErrorString(failed),
+                                             rank(local), what));
+        }
+      }
+      next_check = Clock::now() + std::chrono::milliseconds(100);
+    }
+    if (Clock::now() > deadline) {
       throw DeviceStuckError(fmt::format(
           "GPU rank {} did not finish {} within {:g} s (--dist-timeout): a GPU is waiting in a cross-GPU exchange "
           "for a peer that never arrives; the finished cases are written",
