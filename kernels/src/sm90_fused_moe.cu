@@ -8,6 +8,7 @@
 //   5. down GEMM tiles, y rows written the same way;
 //   6. each token's k rows of y summed with their routing weights into the bf16 output.
 // Phases 4-6 run warp-specialised: one producer warpgroup feeding one or two consumers.
+#include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
 #include "moe_kernels/detail/routing.cuh"
@@ -68,51 +69,16 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   });
 }
 
-template <int kConsumers>
-cudaError_t set_smem(void (*kernel)(FusedMoeArgs)) {
-  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Engine<kConsumers>::kSmemBytes);
-}
-
-template <int kConsumers>
-cudaError_t launch(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {
-  const cudaError_t status = set_smem<kConsumers>(fused_moe_kernel<kConsumers>);
-  if (status != cudaSuccess) return status;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(num_ctas);
-  config.blockDim = dim3(Engine<kConsumers>::kThreads);
-  config.dynamicSmemBytes = Engine<kConsumers>::kSmemBytes;
-  config.stream = stream;
-  cudaLaunchAttribute cooperative{};
-  cooperative.id = cudaLaunchAttributeCooperative;
-  cooperative.val.cooperative = 1;
-  config.attrs = &cooperative;
-  config.numAttrs = 1;
-  return cudaLaunchKernelEx(&config, fused_moe_kernel<kConsumers>, args);
-}
-
-template <int kConsumers>
-cudaError_t max_ctas(int device, int* num_ctas) {
-  cudaError_t status = set_smem<kConsumers>(fused_moe_kernel<kConsumers>);
-  if (status != cudaSuccess) return status;
-  int per_sm = 0, sms = 0;
-  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fused_moe_kernel<kConsumers>,
-                                                         Engine<kConsumers>::kThreads, Engine<kConsumers>::kSmemBytes);
-  if (status != cudaSuccess) return status;
-  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  if (status != cudaSuccess) return status;
-  *num_ctas = per_sm * sms;
-  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
-}
-
 }  // namespace
 
 cudaError_t fused_moe_max_ctas(int device, int block_m, int* num_ctas) {
-  return block_m == 2 * kWarpgroupRows ? max_ctas<2>(device, num_ctas) : max_ctas<1>(device, num_ctas);
+  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(fused_moe_kernel<2>, device, num_ctas)
+                                      : max_cooperative_ctas<1>(fused_moe_kernel<1>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.geometry.block_m == 2 * kWarpgroupRows ? launch<2>(args, num_ctas, stream)
-                                                      : launch<1>(args, num_ctas, stream);
+  return args.geometry.block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(fused_moe_kernel<2>, args, num_ctas, stream)
+                                                      : launch_cooperative<1>(fused_moe_kernel<1>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

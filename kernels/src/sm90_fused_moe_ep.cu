@@ -16,6 +16,7 @@
 #include <cuda/atomic>
 #include <nccl_device.h>
 
+#include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
 #include "moe_kernels/detail/routing.cuh"
@@ -191,43 +192,6 @@ __global__ void resolve_peer_windows_kernel(ncclWindow_t window, int num_devices
     peer_window[d] = static_cast<std::uint8_t*>(ncclGetPeerPointer(window, 0, d));
 }
 
-template <int kConsumers>
-cudaError_t set_smem() {
-  return cudaFuncSetAttribute(fused_moe_ep_kernel<kConsumers>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                              Engine<kConsumers>::kSmemBytes);
-}
-
-template <int kConsumers>
-cudaError_t launch(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream) {
-  const cudaError_t status = set_smem<kConsumers>();
-  if (status != cudaSuccess) return status;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(num_ctas);
-  config.blockDim = dim3(Engine<kConsumers>::kThreads);
-  config.dynamicSmemBytes = Engine<kConsumers>::kSmemBytes;
-  config.stream = stream;
-  cudaLaunchAttribute cooperative{};
-  cooperative.id = cudaLaunchAttributeCooperative;
-  cooperative.val.cooperative = 1;
-  config.attrs = &cooperative;
-  config.numAttrs = 1;
-  return cudaLaunchKernelEx(&config, fused_moe_ep_kernel<kConsumers>, args);
-}
-
-template <int kConsumers>
-cudaError_t max_ctas(int device, int* num_ctas) {
-  cudaError_t status = set_smem<kConsumers>();
-  if (status != cudaSuccess) return status;
-  int per_sm = 0, sms = 0;
-  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fused_moe_ep_kernel<kConsumers>,
-                                                         Engine<kConsumers>::kThreads, Engine<kConsumers>::kSmemBytes);
-  if (status != cudaSuccess) return status;
-  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  if (status != cudaSuccess) return status;
-  *num_ctas = per_sm * sms;
-  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
-}
-
 }  // namespace
 
 cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint8_t** peer_window,
@@ -237,12 +201,13 @@ cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint
 }
 
 cudaError_t fused_moe_ep_max_ctas(int device, int block_m, int* num_ctas) {
-  return block_m == 2 * kWarpgroupRows ? max_ctas<2>(device, num_ctas) : max_ctas<1>(device, num_ctas);
+  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(fused_moe_ep_kernel<2>, device, num_ctas)
+                                      : max_cooperative_ctas<1>(fused_moe_ep_kernel<1>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_ep(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.geometry.block_m == 2 * kWarpgroupRows ? launch<2>(args, num_ctas, stream)
-                                                      : launch<1>(args, num_ctas, stream);
+  return args.geometry.block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(fused_moe_ep_kernel<2>, args, num_ctas, stream)
+                                                      : launch_cooperative<1>(fused_moe_ep_kernel<1>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

@@ -234,8 +234,9 @@ class CudaBackend final : public Backend {
       }
       double slowest = 0;
       group_.for_each([&](int d) { MOE_CUDA_CHECK(cudaEventRecord(end[static_cast<std::size_t>(d)], group_.context(d).stream)); });
+      const std::string what = fmt::format("iteration {} of {}", i + 1, impl_name(impl.kind()));
       group_.for_each([&](int d) {
-        group_.wait(d, end[static_cast<std::size_t>(d)], fmt::format("iteration {} of {}", i + 1, impl_name(impl.kind())));
+        group_.wait(d, end[static_cast<std::size_t>(d)], what);
         float ms = 0;
         MOE_CUDA_CHECK(cudaEventElapsedTime(&ms, start[static_cast<std::size_t>(d)], end[static_cast<std::size_t>(d)]));
         slowest = std::max(slowest, static_cast<double>(ms));

@@ -3,6 +3,7 @@
 // activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out).
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
+#include "cuda/device_weights.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -14,21 +15,8 @@ using moe_kernels::MoeGeometry;
 class CudaEpMoe final : public CudaMoeBase {
  public:
   CudaEpMoe(const CudaContext& context, const Problem& problem, const EpWeights& w) : CudaMoeBase(context, problem) {
-    const MoeGeometry& g = geometry_;
-    // K-major weights, as a grouped-GEMM library reads them: per expert the gate block (I rows)
-    // then the up block (I rows) of H, and the down projection as H rows of I.
-    const FusedWeights f = to_fused_format(w, {0, g.local_experts}, {0, g.intermediate},
-                                           FusedLayout{g.intermediate, 1, 8});
-    w13_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
-    w2_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
-    const std::uint64_t E = g.local_experts, H = g.hidden, I = g.intermediate;
-    const std::uint64_t Hs = g.hidden_stride(), Is = g.intermediate_stride();
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up_maps_.b, w13_.data(), E, I, H, Hs, 2 * I * Hs,
-                                                   moe_kernels::kGateUpBlock));
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up_maps_.b_up, w13_.data() + I * Hs, E, I, H, Hs, 2 * I * Hs,
-                                                   moe_kernels::kGateUpBlock));
-    MOE_CUDA_CHECK(
-        moe_kernels::make_tensor_map_3d(&down_maps_.b, w2_.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+    upload_grouped_gemm_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_,
+                                gate_up_maps_, down_maps_);
   }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
@@ -76,7 +64,8 @@ class CudaEpMoe final : public CudaMoeBase {
                                                    g.intermediate_stride(), g.block_m));
   }
 
-  DeviceBuffer<__nv_bfloat16> w13_, w2_, permuted_x_, h_, y_;
+  DeviceWeights weights_;
+  DeviceBuffer<__nv_bfloat16> permuted_x_, h_, y_;
   moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
 };
 

@@ -1,6 +1,7 @@
 // fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
+#include "cuda/device_weights.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -12,16 +13,7 @@ using moe_kernels::MoeGeometry;
 class CudaFused final : public CudaMoeBase {
  public:
   CudaFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : CudaMoeBase(context, problem) {
-    const MoeGeometry& g = geometry_;
-    const FusedWeights f = to_fused_format(w, {0, g.local_experts}, {0, g.intermediate},
-                                           FusedLayout{moe_kernels::kGateUpBlock, moe_kernels::kGateUpBlock, 8});
-    w13_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
-    w2_.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
-    const std::uint64_t E = g.local_experts, H = g.hidden, I = g.intermediate, rows = 2ull * f.intermediate_rows;
-    const std::uint64_t Hs = g.hidden_stride(), Is = g.intermediate_stride();
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&args_.w13, w13_.data(), E, rows, H, Hs, rows * Hs,
-                                                   moe_kernels::kBlockNB));
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&args_.w2, w2_.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+    upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
     barrier_.resize(2);
     args_.router = router_;
     args_.activation = problem.shape.activation;
@@ -53,7 +45,8 @@ class CudaFused final : public CudaMoeBase {
     args_.geometry = g;
   }
 
-  DeviceBuffer<__nv_bfloat16> w13_, w2_, h_, y_;
+  DeviceWeights weights_;
+  DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;

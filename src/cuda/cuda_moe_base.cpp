@@ -21,6 +21,14 @@ moe_kernels::RouterParams device_router(const MoeShape& shape) {
   return p;
 }
 
+void upload_padded_rows(const CaseInputs& inputs, Range tokens, std::int64_t hidden, std::int64_t stride,
+                        DeviceBuffer<__nv_bfloat16>& x) {
+  std::vector<bf16_bits> padded(static_cast<std::size_t>(tokens.size() * stride), 0);
+  for (std::int64_t t = 0; t < tokens.size(); ++t)
+    std::copy_n(inputs.hidden_states.data() + (tokens.begin + t) * hidden, hidden, padded.data() + t * stride);
+  x.upload(reinterpret_cast<const __nv_bfloat16*>(padded.data()), padded.size());
+}
+
 CudaMoeBase::CudaMoeBase(const CudaContext& context, const Problem& problem)
     : context_(context), problem_(problem), router_(device_router(problem.shape)) {
   const MoeShape& s = problem.shape;
@@ -38,10 +46,7 @@ void CudaMoeBase::prepare(const CaseInputs& inputs) {
   geometry_.block_m = moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
   log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
   const std::int64_t H = geometry_.hidden, stride = geometry_.hidden_stride();
-  std::vector<bf16_bits> padded(static_cast<std::size_t>(T * stride), 0);
-  for (std::int64_t t = 0; t < T; ++t)
-    std::copy_n(inputs.hidden_states.data() + t * H, H, padded.data() + t * stride);
-  x_.upload(reinterpret_cast<const __nv_bfloat16*>(padded.data()), padded.size());
+  upload_padded_rows(inputs, {0, T}, H, stride, x_);
   logits_.upload(inputs.router_logits.data(), inputs.router_logits.size());
   out_.resize(static_cast<std::size_t>(T * H));
   const auto pairs = static_cast<std::size_t>(geometry_.max_pairs());

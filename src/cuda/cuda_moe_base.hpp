@@ -5,6 +5,7 @@
 #include <cuda_bf16.h>
 #include <vector>
 
+#include "core/mesh.hpp"
 #include "cuda/cuda_context.hpp"
 #include "cuda/device_buffer.hpp"
 #include "cuda/routing_storage.hpp"
@@ -14,6 +15,10 @@
 namespace moebench::cuda {
 
 moe_kernels::RouterParams device_router(const MoeShape& shape);
+
+// Rows `tokens` of the case's x, each padded with zeros from H to `stride` elements, into `x`.
+void upload_padded_rows(const CaseInputs& inputs, Range tokens, std::int64_t hidden, std::int64_t stride,
+                        DeviceBuffer<__nv_bfloat16>& x);
 
 class CudaMoeBase : public MoeImplementation {
  public:

@@ -6,6 +6,7 @@ target_sources(moebench_host PRIVATE
   cuda/cuda_fused.cpp
   cuda/cuda_moe_base.cpp
   cuda/device_group.cpp
+  cuda/device_weights.cpp
   cuda/ep_epmoe.cpp
   cuda/ep_fused.cpp
   cuda/ep_moe_base.cpp

@@ -12,6 +12,7 @@
 
 #include "core/expert_exchange.hpp"
 #include "cuda/cuda_check.hpp"
+#include "cuda/device_weights.hpp"
 #include "cuda/ep_moe.hpp"
 #include "cuda/ep_moe_base.hpp"
 #include "cuda/routing_storage.hpp"
@@ -29,13 +30,9 @@ class EpEpMoe final : public EpMoeBase {
       : EpMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())) {
     group_.for_each([&](int local) {
       Device& d = device(local);
-      // K-major, per expert the gate block (the slice's I rows) then the up block, as on one GPU.
-      const std::int64_t slice = mesh_.intermediate_range(mesh_.coord(group_.rank(local)).tp_rank).size();
-      const FusedWeights f = shard_weights(w, local, FusedLayout{std::max<std::int64_t>(slice, 1), 1, 8});
-      d.w13.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
-      d.w2.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
+      upload_grouped_gemm_weights(w, expert_range(local), intermediate_range(local), d.weights, d.gate_up_maps,
+                                  d.down_maps);
       d.all_offsets.resize(static_cast<std::size_t>(group_.world_size() * (problem.shape.num_experts + 1)));
-      weight_maps(local, f);
     });
     MOE_CUDA_CHECK(cudaSetDevice(0));
     MOE_CUDA_CHECK(cudaMallocHost(&host_offsets_, static_cast<std::size_t>(group_.world_size()) *
@@ -70,7 +67,7 @@ class EpEpMoe final : public EpMoeBase {
 
  private:
   struct Device {
-    DeviceBuffer<__nv_bfloat16> w13, w2;
+    DeviceWeights weights;
     moe_kernels::GroupedGemmMaps gate_up_maps{}, down_maps{};
     RoutingStorage own, received;         // own tokens' pairs over all experts; received rows
     DeviceBuffer<std::int32_t> all_offsets;  // (world, E + 1)
@@ -82,17 +79,6 @@ class EpEpMoe final : public EpMoeBase {
     ExchangePlan plan;
   };
   Device& device(int local) { return devices_[static_cast<std::size_t>(local)]; }
-
-  void weight_maps(int local, const FusedWeights& f) {
-    Device& d = device(local);
-    const std::uint64_t E = f.num_experts, H = f.hidden, I = f.intermediate;
-    const std::uint64_t Hs = f.hidden_stride, Is = f.intermediate_stride;
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&d.gate_up_maps.b, d.w13.data(), E, I, H, Hs, 2 * I * Hs,
-                                                   moe_kernels::kGateUpBlock));
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&d.gate_up_maps.b_up, d.w13.data() + I * Hs, E, I, H, Hs, 2 * I * Hs,
-                                                   moe_kernels::kGateUpBlock));
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&d.down_maps.b, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
-  }
 
   // Own tokens, as the routing step sees them: every expert is "local" so that the scan gives the
   // offsets of all experts, i.e. of every EP group's contiguous rows.

@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "cuda/cuda_check.hpp"
+#include "cuda/device_weights.hpp"
 #include "cuda/ep_moe.hpp"
 #include "cuda/ep_moe_base.hpp"
 #include "cuda/routing_storage.hpp"
@@ -68,7 +69,8 @@ class EpFused final : public EpMoeBase {
 
  private:
   struct Device {
-    DeviceBuffer<__nv_bfloat16> w13, w2, h;
+    DeviceWeights weights;
+    DeviceBuffer<__nv_bfloat16> h;
     RoutingStorage routing;
     DeviceBuffer<std::int32_t> send_count;
     DeviceBuffer<unsigned int> barrier;
@@ -86,16 +88,7 @@ class EpFused final : public EpMoeBase {
 
   void upload_weights(int local, const EpWeights& w) {
     Device& d = device(local);
-    const FusedWeights f =
-        shard_weights(w, local, FusedLayout{moe_kernels::kGateUpBlock, moe_kernels::kGateUpBlock, 8});
-    d.w13.upload(reinterpret_cast<const __nv_bfloat16*>(f.w13.data()), f.w13.size());
-    d.w2.upload(reinterpret_cast<const __nv_bfloat16*>(f.w2.data()), f.w2.size());
-    const std::uint64_t E = f.num_experts, H = f.hidden, I = f.intermediate, rows = 2ull * f.intermediate_rows;
-    const std::uint64_t Hs = f.hidden_stride, Is = f.intermediate_stride;
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&d.args.w13, d.w13.data(), E, rows, H, Hs, rows * Hs,
-                                                   moe_kernels::kBlockNB));
-    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&d.args.w2, d.w2.data(), E, H, std::max<std::uint64_t>(I, 1), Is,
-                                                   H * Is, moe_kernels::kBlockNB));
+    upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
     d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
     d.barrier.resize(2);
     d.peer_window.resize(static_cast<std::size_t>(group_.world_size()));

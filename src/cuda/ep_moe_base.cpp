@@ -17,22 +17,16 @@ EpMoeBase::EpMoeBase(DeviceGroup& group, const Problem& problem)
 
 moe_kernels::MoeGeometry EpMoeBase::shard_geometry(int local) const {
   const MoeShape& s = problem_.shape;
-  const DeviceCoord c = mesh_.coord(group_.rank(local));
   moe_kernels::MoeGeometry g;
   g.num_tokens = static_cast<int>(shards_[static_cast<std::size_t>(local)].tokens.size());
   g.top_k = static_cast<int>(s.top_k);
   g.num_experts = static_cast<int>(s.num_experts);
-  g.expert_begin = static_cast<int>(mesh_.expert_range(c.ep_rank).begin);
+  g.expert_begin = static_cast<int>(expert_range(local).begin);
   g.local_experts = static_cast<int>(mesh_.experts_per_device());
   g.hidden = static_cast<int>(s.hidden_size);
-  g.intermediate = static_cast<int>(mesh_.intermediate_range(c.tp_rank).size());
+  g.intermediate = static_cast<int>(intermediate_range(local).size());
   g.block_m = block_m_;
   return g;
-}
-
-FusedWeights EpMoeBase::shard_weights(const EpWeights& w, int local, const FusedLayout& layout) const {
-  const DeviceCoord c = mesh_.coord(group_.rank(local));
-  return to_fused_format(w, mesh_.expert_range(c.ep_rank), mesh_.intermediate_range(c.tp_rank), layout);
 }
 
 void EpMoeBase::prepare(const CaseInputs& inputs) {
@@ -47,10 +41,7 @@ void EpMoeBase::prepare(const CaseInputs& inputs) {
   group_.for_each([&](int local) {
     TokenShard& s = shard(local);
     s.tokens = mesh_.token_range(num_tokens_, group_.rank(local));
-    std::vector<bf16_bits> padded(static_cast<std::size_t>(std::max<std::int64_t>(s.tokens.size(), 1) * stride), 0);
-    for (std::int64_t t = 0; t < s.tokens.size(); ++t)
-      std::copy_n(inputs.hidden_states.data() + (s.tokens.begin + t) * H, H, padded.data() + t * stride);
-    s.x.upload(reinterpret_cast<const __nv_bfloat16*>(padded.data()), padded.size());
+    upload_padded_rows(inputs, s.tokens, H, stride, s.x);
     s.logits.resize(static_cast<std::size_t>(std::max<std::int64_t>(s.tokens.size(), 1) * E));
     MOE_CUDA_CHECK(cudaMemcpy(s.logits.data(), inputs.router_logits.data() + s.tokens.begin * E,
                               static_cast<std::size_t>(s.tokens.size() * E) * sizeof(float), cudaMemcpyHostToDevice));

@@ -35,8 +35,9 @@ class EpMoeBase : public MoeImplementation {
   virtual void size_workspace() = 0;
   // Local GPU `local`'s view: its own tokens and k; its experts and intermediate slice.
   moe_kernels::MoeGeometry shard_geometry(int local) const;
-  // The fused layout slice of GPU `local`'s experts and intermediate columns.
-  FusedWeights shard_weights(const EpWeights& w, int local, const FusedLayout& layout) const;
+  // GPU `local`'s experts and its slice of the intermediate columns.
+  Range expert_range(int local) const { return mesh_.expert_range(mesh_.coord(group_.rank(local)).ep_rank); }
+  Range intermediate_range(int local) const { return mesh_.intermediate_range(mesh_.coord(group_.rank(local)).tp_rank); }
   TokenShard& shard(int local) { return shards_[static_cast<std::size_t>(local)]; }
 
   DeviceGroup& group_;

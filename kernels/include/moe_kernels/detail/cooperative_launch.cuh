@@ -1,0 +1,49 @@
+// Host side of the persistent cooperative kernels (the fused kernels): the dynamic shared memory
+// of the tile engine, the cooperative launch whose grid barriers need every CTA resident, and the
+// largest such grid.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "moe_kernels/detail/tile_pipeline.cuh"
+
+namespace moe_kernels {
+
+template <int kConsumers, typename Args>
+cudaError_t set_engine_smem(void (*kernel)(Args)) {
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Engine<kConsumers>::kSmemBytes);
+}
+
+template <int kConsumers, typename Args>
+cudaError_t launch_cooperative(void (*kernel)(Args), const Args& args, int num_ctas, cudaStream_t stream) {
+  const cudaError_t status = set_engine_smem<kConsumers>(kernel);
+  if (status != cudaSuccess) return status;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(num_ctas);
+  config.blockDim = dim3(Engine<kConsumers>::kThreads);
+  config.dynamicSmemBytes = Engine<kConsumers>::kSmemBytes;
+  config.stream = stream;
+  cudaLaunchAttribute cooperative{};
+  cooperative.id = cudaLaunchAttributeCooperative;
+  cooperative.val.cooperative = 1;
+  config.attrs = &cooperative;
+  config.numAttrs = 1;
+  return cudaLaunchKernelEx(&config, kernel, args);
+}
+
+// Resident CTAs per SM times the SMs of `device`.
+template <int kConsumers, typename Args>
+cudaError_t max_cooperative_ctas(void (*kernel)(Args), int device, int* num_ctas) {
+  cudaError_t status = set_engine_smem<kConsumers>(kernel);
+  if (status != cudaSuccess) return status;
+  int per_sm = 0, sms = 0;
+  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, Engine<kConsumers>::kThreads,
+                                                         Engine<kConsumers>::kSmemBytes);
+  if (status != cudaSuccess) return status;
+  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  if (status != cudaSuccess) return status;
+  *num_ctas = per_sm * sms;
+  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
+}
+
+}  // namespace moe_kernels
