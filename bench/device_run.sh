@@ -2,7 +2,9 @@
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
 # issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
 # (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|all]...   (default: all)
+# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|repro|all]...   (default: all)
+# repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
+# one-gpu-i192 tp4-i384.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bundle="$root/.carry/device"
@@ -66,6 +68,36 @@ if wants multigpu; then
   timeout "${TEST_TIMEOUT:-600}" "$bundle/bin/multigpu_tests" ${MULTIGPU_FILTER:+--gtest_filter="$MULTIGPU_FILTER"} 2>&1 |
     tee "$work/multigpu_tests.log" | grep -E "^\[  (PASSED|FAILED|SKIPPED|     OK) |Failure|rel|FAILED TEST|error" | head -60
   echo "multigpu_tests exit ${PIPESTATUS[0]}"
+fi
+
+if [ -n "${REPRO:-}" ] && wants repro; then
+  # The fused EP x TP stop (bench/notes.md, known issue): short runs that each end within
+  # --dist-timeout, one log each. REPRO names the variants to run.
+  repro() {
+    local name=$1; shift
+    timeout 150 "$bench" --implementations fused --scenarios random \
+      --warmup-iters 1 --dist-timeout 20 --verbose --output-format csv --output-file "$work/repro_$name" "$@" \
+      >"$work/repro_$name.log" 2>&1
+    echo "repro $name (exit $?): $(grep -vE '^\[|^ *$' "$work/repro_$name.log" | tail -3 | tr '\n' ' ')"
+    grep -E "error|GPU rank|stuck" "$work/repro_$name.log" | tail -4
+  }
+  qwen="--model-path Qwen/Qwen3-Coder-30B-A3B-Instruct"
+  for variant in $REPRO; do
+    case $variant in
+      tp4) repro tp4 $qwen --tp-size 4 --ep-size 1 --num-tokens 1024 2048 --benchmark-iters 10 ;;
+      tp4-long) repro tp4-long $qwen --tp-size 4 --ep-size 1 --num-tokens 1024 --benchmark-iters 30 ;;
+      tp4-reverse) repro tp4-reverse $qwen --tp-size 4 --ep-size 1 --num-tokens 2048 1024 --benchmark-iters 10 ;;
+      tp4-eager) repro tp4-eager $qwen --tp-size 4 --ep-size 1 --num-tokens 1024 2048 --benchmark-iters 10 --no-cuda-graph ;;
+      ep2tp2) repro ep2tp2 $qwen --tp-size 4 --ep-size 2 --num-tokens 1024 2048 --benchmark-iters 10 ;;
+      tp2) repro tp2 $qwen --tp-size 2 --ep-size 1 --num-tokens 1024 2048 --benchmark-iters 10 ;;
+      ep4) repro ep4 $qwen --tp-size 4 --ep-size 4 --num-tokens 1024 2048 --benchmark-iters 10 ;;
+      # The per-GPU shape of tp4 at T=2048, on one GPU; and tp4 with twice the intermediate slice.
+      one-gpu-i192) repro one-gpu-i192 --manual-config --num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 \
+        --intermediate-size 192 --num-tokens 2048 --benchmark-iters 50 ;;
+      tp4-i384) repro tp4-i384 --tp-size 4 --ep-size 1 --manual-config --num-experts 128 --num-experts-per-tok 8 \
+        --hidden-size 2048 --intermediate-size 1536 --num-tokens 2048 --benchmark-iters 10 ;;
+    esac
+  done
 fi
 
 if wants case1; then

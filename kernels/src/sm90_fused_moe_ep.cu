@@ -35,6 +35,27 @@ __device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int devic
   return a.peer_window[device];
 }
 
+// CTA 0 tells the host where it is (ep_progress.hpp).
+__device__ __forceinline__ void report_stage(const FusedMoeEpArgs& a, EpStage stage) {
+  if (threadIdx.x != 0) return;
+  if (blockIdx.x == 0) trace_store(&a.progress->stage, static_cast<unsigned>(stage));
+  if (a.cta_trace != nullptr) trace_store(&a.cta_trace[blockIdx.x].stage, static_cast<unsigned>(stage));
+}
+
+__device__ __forceinline__ void report_launch(const FusedMoeEpArgs& a) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  trace_store(&a.progress->launches, ++a.barrier[2]);
+  trace_store(&a.progress->stage, static_cast<unsigned>(EpStage::kDispatch));
+}
+
+// A broken invariant would send rows or y values to the wrong place on another GPU: stop the
+// kernel (the host reports a CUDA error on this GPU) and say which invariant.
+__device__ __noinline__ void stop_on(const FusedMoeEpArgs& a, EpFault fault) {
+  trace_store(&a.progress->fault, static_cast<unsigned>(fault));
+  __threadfence_system();
+  __trap();
+}
+
 // Every device of the LSA team arrives and waits (one thread; NCCL's barrier over the window's
 // inboxes, release/acquire at system scope). All CTAs' stores to peers were fenced at system
 // scope before the grid barrier that precedes this.
@@ -65,6 +86,7 @@ __device__ void route_and_dispatch(const FusedMoeEpArgs& a, std::uint8_t* smem) 
       int slot = 0;
       if (lane == 0) slot = atomicAdd(&a.send_count[group], 1);
       slot = __shfl_sync(0xffffffffu, slot, 0);
+      if (slot >= w.source_capacity) stop_on(a, EpFault::kSendOverflow);
       const std::int64_t received = static_cast<std::int64_t>(w.device) * w.source_capacity + slot;
       for (int q = 0; q < w.tp_actual; ++q) {
         std::uint8_t* base = peer(a, group * w.tp_actual + q);
@@ -91,7 +113,9 @@ __device__ void publish_counts(const FusedMoeEpArgs& a) {
   }
   __threadfence_system();
   __syncthreads();
+  report_stage(a, EpStage::kCountsBarrier);
   if (threadIdx.x == 0) cross_gpu_barrier(a);
+  report_stage(a, EpStage::kSort);
   __syncthreads();
 }
 
@@ -109,8 +133,10 @@ __device__ void count_received(const FusedMoeEpArgs& a) {
   const int* counts = received_counts(a);
   const int total = w.num_devices * w.source_capacity;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
-    if (i % w.source_capacity < __ldcg(&counts[i / w.source_capacity]))
-      atomicAdd(&a.routing.expert_counts[__ldcg(&rows[i].local_expert)], 1);
+    if (i % w.source_capacity >= __ldcg(&counts[i / w.source_capacity])) continue;
+    const int expert = __ldcg(&rows[i].local_expert);
+    if (expert < 0 || expert >= a.geometry.local_experts) stop_on(a, EpFault::kReceivedExpert);
+    atomicAdd(&a.routing.expert_counts[expert], 1);
   }
 }
 
@@ -140,6 +166,7 @@ __device__ void down_to_sources(const FusedMoeEpArgs& a, typename Engine<kConsum
     auto row_pointer = [&](int r) {
       const int received = __ldcg(&a.routing.sorted_token[c.row_begin + row_offset + r]);
       const int pair = __ldcg(&rows[received].pair);
+      if (pair < 0 || pair >= w.pair_capacity) stop_on(a, EpFault::kReceivedPair);
       std::uint8_t* base = peer(a, received / w.source_capacity);
       return reinterpret_cast<__nv_bfloat16*>(base + w.y_back) +
              (static_cast<std::int64_t>(tp_rank) * w.pair_capacity + pair) * g.hidden_stride();
@@ -154,10 +181,11 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   using E = Engine<kConsumers>;
   extern __shared__ std::uint8_t smem_raw[];
   typename E::Storage& s = E::storage(smem_raw);
-  GridBarrier grid{a.barrier, a.barrier + 1};
+  GridBarrier grid{a.barrier, a.barrier + 1, a.cta_trace != nullptr ? &a.cta_trace[blockIdx.x].grid_arrived : nullptr};
   const MoeGeometry& g = a.geometry;
   const ExpertParallelWindow& w = a.window;
 
+  report_launch(a);
   route_and_dispatch(a, s.a[0]);
   __threadfence_system();
   grid.sync();
@@ -176,12 +204,16 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   const CombineSource partials{reinterpret_cast<const __nv_bfloat16*>(own + w.y_back), g.hidden_stride(), w.tp_actual,
                                static_cast<std::int64_t>(w.pair_capacity) * g.hidden_stride(), true};
   run_roles<kConsumers>([&](int role) {
+    report_stage(a, EpStage::kGateUp);
     gate_up_phase<kConsumers>(a, s, state, role);
     grid.sync();
+    report_stage(a, EpStage::kDown);
     down_to_sources<kConsumers>(a, s, state, role);
     __threadfence_system();
     grid.sync();
+    report_stage(a, EpStage::kResultsBarrier);
     if (blockIdx.x == 0 && threadIdx.x == 0) cross_gpu_barrier(a);
+    report_stage(a, EpStage::kCombine);
     grid.sync();
     if (role > 0) combine_phase<kConsumers>(partials, g, a.routing, a.out);
   });

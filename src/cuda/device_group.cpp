@@ -152,29 +152,32 @@ void DeviceGroup::wait(int local, cudaEvent_t event, const std::string& what) co
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + std::chrono::duration<double>(stuck_timeout_s_);
   auto next_check = Clock::now() + std::chrono::milliseconds(100);
+  auto stop = [&](const std::string& message) {
+    const std::string progress = progress_reporter_ ? progress_reporter_() : std::string();
+    throw DeviceStuckError(progress.empty() ? message : fmt::format("{}. {}", message, progress));
+  };
+  auto failed_message = [&](int gpu, cudaError_t failed) {
+    return fmt::format("GPU rank {} failed with CUDA error {} ({}) while GPU rank {} was running {}; the finished "
+                       "cases are written",
+                       rank(gpu), cudaGetErrorName(failed), cudaGetErrorString(failed), rank(local), what);
+  };
   for (;;) {
     MOE_CUDA_CHECK(cudaSetDevice(local));
     const cudaError_t status = cudaEventQuery(event);
     if (status == cudaSuccess) return;
-    if (status != cudaErrorNotReady) MOE_CUDA_CHECK(status);
-    if (Clock::now() > next_check) {
+    if (status != cudaErrorNotReady) stop(failed_message(local, status));
+    if (Clock::now() >= next_check) {
       for (int other = 0; other < local_count(); ++other) {
         MOE_CUDA_CHECK(cudaSetDevice(other));
         const cudaError_t failed = cudaStreamQuery(context(other).stream);
-        if (failed != cudaSuccess && failed != cudaErrorNotReady) {
-          throw DeviceStuckError(fmt::format("GPU rank {} failed with CUDA error {} ({}) while GPU rank {} was running "
-                                             "{}; the finished cases are written",
-                                             rank(other), cudaGetErrorName(failed), cudaGetErrorString(failed),
-                                             rank(local), what));
-        }
+        if (failed != cudaSuccess && failed != cudaErrorNotReady) stop(failed_message(other, failed));
       }
       next_check = Clock::now() + std::chrono::milliseconds(100);
     }
     if (Clock::now() > deadline) {
-      throw DeviceStuckError(fmt::format(
-          "GPU rank {} did not finish {} within {:g} s (--dist-timeout): a GPU is waiting in a cross-GPU exchange "
-          "for a peer that never arrives; the finished cases are written",
-          rank(local), what, stuck_timeout_s_));
+      stop(fmt::format("GPU rank {} did not finish {} within {:g} s (--dist-timeout): a GPU is waiting in a "
+                       "cross-GPU exchange for a peer that never arrives; the finished cases are written",
+                       rank(local), what, stuck_timeout_s_));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

@@ -49,6 +49,9 @@ class DeviceGroup {
   void wait(int local, cudaEvent_t event, const std::string& what) const;
   // How long wait() and synchronize() give the GPUs (--dist-timeout).
   void set_stuck_timeout(double seconds) { stuck_timeout_s_ = seconds; }
+  // Where each GPU is, as the running implementation knows it: appended to the message of a GPU
+  // that is stuck or failed. Empty function: nothing to add.
+  void set_progress_reporter(std::function<std::string()> reporter) { progress_reporter_ = std::move(reporter); }
 
  private:
   int world_size_ = 1;
@@ -57,6 +60,7 @@ class DeviceGroup {
   std::vector<ncclComm_t> comms_;
   std::vector<int*> barrier_words_;
   double stuck_timeout_s_ = 300;
+  std::function<std::string()> progress_reporter_;
 };
 
 }  // namespace moebench::cuda

@@ -4,6 +4,9 @@
 // and NCCL's device-side LSA barrier orders the two exchanges. Set-up here: the window (sized for
 // the case, the same layout on every GPU), each peer's address of it, the device communicator.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <fmt/format.h>
 #include <nccl.h>
 #include <nccl_device.h>
@@ -48,6 +51,7 @@ class EpFused final : public EpMoeBase {
   }
 
   ~EpFused() override {
+    group_.set_progress_reporter(nullptr);
     release_windows();
     for (int local = 0; local < group_.local_count(); ++local) {
       Device& d = device(local);
@@ -55,9 +59,13 @@ class EpFused final : public EpMoeBase {
       cudaSetDevice(local);
       ncclDevCommDestroy(group_.comm(local), &d.dev_comm);
     }
+    for (Device& d : devices_) {
+      if (d.progress != nullptr) cudaFreeHost(d.progress);
+    }
   }
 
   ImplKind kind() const override { return ImplKind::kFused; }
+  std::function<std::string()> progress_reporter() override { return [this] { return progress_report(); }; }
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe_ep");
@@ -78,6 +86,8 @@ class EpFused final : public EpMoeBase {
     DeviceBuffer<ncclDevComm> dev_comm_copy;
     ncclDevComm dev_comm{};
     bool has_dev_comm = false;
+    moe_kernels::EpKernelProgress* progress = nullptr;  // host-mapped, written by the kernel
+    DeviceBuffer<moe_kernels::EpCtaTrace> cta_trace;    // per CTA, with MOEBENCH_EP_TRACE=1
     void* window_memory = nullptr;
     ncclWindow_t window = nullptr;
     std::uint64_t window_bytes = 0;
@@ -90,7 +100,10 @@ class EpFused final : public EpMoeBase {
     Device& d = device(local);
     upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
     d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
-    d.barrier.resize(2);
+    d.barrier.resize(3);
+    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&d.progress), sizeof(moe_kernels::EpKernelProgress),
+                                 cudaHostAllocMapped | cudaHostAllocPortable));
+    *d.progress = moe_kernels::EpKernelProgress{};
     d.peer_window.resize(static_cast<std::size_t>(group_.world_size()));
   }
 
@@ -165,6 +178,7 @@ class EpFused final : public EpMoeBase {
       MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&a.h_map, d.h.data(), rows, std::max(g.intermediate, 1),
                                                      g.intermediate_stride(), g.block_m));
       MOE_CUDA_CHECK(moe_kernels::fused_moe_ep_max_ctas(local, g.block_m, &d.num_ctas));
+      if (trace_ctas_) d.cta_trace.resize(static_cast<std::size_t>(d.num_ctas));
       layout.device = group_.rank(local);
       a.window = layout;
       a.x = reinterpret_cast<const __nv_bfloat16*>(static_cast<std::uint8_t*>(d.window_memory) + layout.recv_x);
@@ -180,10 +194,78 @@ class EpFused final : public EpMoeBase {
       a.peer_window = d.peer_window.data();
       a.dev_comm = d.dev_comm_copy.data();
       a.barrier = d.barrier.data();
+      a.progress = d.progress;
+      a.cta_trace = trace_ctas_ ? d.cta_trace.data() : nullptr;
     });
   }
 
+  // Read while the kernels may still run: each GPU's launch count and stage, and any invariant a
+  // kernel stopped on (ep_progress.hpp). The GPU with the fewest launches, or the earliest stage,
+  // is the one the others wait for.
+  std::string progress_report() const {
+    std::string report = "Where each GPU's fused kernel is:";
+    for (int local = 0; local < group_.local_count(); ++local) {
+      const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
+      report += fmt::format(" GPU rank {} launch {} {};", group_.rank(local), p->launches,
+                            moe_kernels::ep_stage_name(p->stage));
+      if (p->fault != 0)
+        report += fmt::format(" GPU rank {} stopped itself: {};", group_.rank(local), moe_kernels::ep_fault_name(p->fault));
+    }
+    report.pop_back();
+    if (trace_ctas_) report += cta_trace_report();
+    return report;
+  }
+
+  // MOEBENCH_EP_TRACE=1: per GPU, how many CTAs are where, and the first few odd ones (a role
+  // still in the GEMM phase, or inside a grid barrier).
+  std::string cta_trace_report() const {
+    std::string report;
+    for (int local = 0; local < group_.local_count(); ++local) {
+      const Device& d = devices_[static_cast<std::size_t>(local)];
+      // Read with a copy on a stream of its own: the kernel that writes it may never end.
+      std::vector<moe_kernels::EpCtaTrace> t(static_cast<std::size_t>(d.num_ctas));
+      cudaSetDevice(local);
+      cudaStream_t side = nullptr;
+      cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
+      cudaMemcpyAsync(t.data(), d.cta_trace.data(), t.size() * sizeof(t[0]), cudaMemcpyDeviceToHost, side);
+      for (int tries = 0; tries < 200 && cudaStreamQuery(side) == cudaErrorNotReady; ++tries)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      const bool read = cudaStreamQuery(side) == cudaSuccess;
+      if (read) cudaStreamDestroy(side);
+      if (!read) {
+        report += fmt::format("\nGPU rank {}: trace unreadable", group_.rank(local));
+        continue;
+      }
+      unsigned taken = 0, in_barrier = 0, in_phase = 0, min_left = ~0u, max_left = 0;
+      std::string odd;
+      int shown = 0;
+      for (int cta = 0; cta < d.num_ctas; ++cta) {
+        const moe_kernels::TileTrace& tiles = t[static_cast<std::size_t>(cta)].tiles;
+        taken += tiles.taken;
+        min_left = std::min(min_left, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].grid_left));
+        max_left = std::max(max_left, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].grid_left));
+        const bool waiting = t[static_cast<std::size_t>(cta)].grid_arrived != t[static_cast<std::size_t>(cta)].grid_left;
+        const bool working = tiles.left[0] == 0 || tiles.left[1] == 0 || (d.args.geometry.block_m > 64 && tiles.left[2] == 0);
+        in_barrier += waiting ? 1 : 0;
+        in_phase += working ? 1 : 0;
+        if ((working || !waiting) && shown++ < 4) {
+          odd += fmt::format(" [CTA {}: stage {}, grid barriers {}/{}, took {} (last {}), consumers {}/{} (last {}/{}), "
+                             "left {}{}{}]",
+                             cta, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].stage), t[static_cast<std::size_t>(cta)].grid_arrived, t[static_cast<std::size_t>(cta)].grid_left, tiles.taken,
+                             tiles.last_taken, tiles.finished[0], tiles.finished[1], tiles.last_finished[0],
+                             tiles.last_finished[1], tiles.left[0], tiles.left[1], tiles.left[2]);
+        }
+      }
+      report += fmt::format("\nGPU rank {}: {} CTAs, {} in a grid barrier, {} with a role in a GEMM phase, grid barriers "
+                            "left {}..{}, tiles taken {} of {} (phase of CTA 0){}",
+                            group_.rank(local), d.num_ctas, in_barrier, in_phase, min_left, max_left, taken,
+                            static_cast<unsigned>(t[0].tiles.num_tiles), odd);
+    }
+    return report;
+  }
+
   std::vector<Device> devices_;
+  const bool trace_ctas_ = std::getenv("MOEBENCH_EP_TRACE") != nullptr && std::string(std::getenv("MOEBENCH_EP_TRACE")) == "1";
 };
 
 }  // namespace

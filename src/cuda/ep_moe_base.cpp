@@ -48,6 +48,7 @@ void EpMoeBase::prepare(const CaseInputs& inputs) {
     s.out.resize(static_cast<std::size_t>(std::max<std::int64_t>(s.tokens.size(), 1) * H));
   });
   size_workspace();
+  group_.set_progress_reporter(progress_reporter());
   group_.for_each([&](int) { MOE_CUDA_CHECK(cudaDeviceSynchronize()); });
 }
 

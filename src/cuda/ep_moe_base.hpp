@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cuda_bf16.h>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "core/mesh.hpp"
@@ -33,6 +35,9 @@ class EpMoeBase : public MoeImplementation {
 
   // Grows each path's own buffers for the case (called by prepare, after the shards).
   virtual void size_workspace() = 0;
+  // What this path can tell of where each GPU is when one is stuck (DeviceGroup's reporter while
+  // this path runs); empty: nothing.
+  virtual std::function<std::string()> progress_reporter() { return {}; }
   // Local GPU `local`'s view: its own tokens and k; its experts and intermediate slice.
   moe_kernels::MoeGeometry shard_geometry(int local) const;
   // GPU `local`'s experts and its slice of the intermediate columns.

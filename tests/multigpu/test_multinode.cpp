@@ -12,6 +12,11 @@
 #include <random>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "runner/backend_factory.hpp"
 #include "support/process.hpp"
 
@@ -27,9 +32,21 @@ std::string binary() {
   return path != nullptr ? path : MOEBENCH_BINARY;
 }
 
+// A port below Linux's ephemeral range (32768 up, where NCCL's own sockets land) that nothing
+// listens on now.
 int free_port() {
   std::random_device seed;
-  return 20000 + static_cast<int>(seed() % 20000);
+  for (;;) {
+    const int port = 20000 + static_cast<int>(seed() % 12000);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    close(fd);
+    if (free) return port;
+  }
 }
 
 // The seed's quick-start shape, small enough to check against its reference quickly.

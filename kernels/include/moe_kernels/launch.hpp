@@ -9,6 +9,7 @@
 
 #include "core/activation.hpp"
 #include "moe_kernels/combine_source.hpp"
+#include "moe_kernels/ep_progress.hpp"
 #include "moe_kernels/expert_parallel_window.hpp"
 #include "moe_kernels/moe_types.hpp"
 
@@ -105,7 +106,9 @@ struct FusedMoeEpArgs {
   ExpertParallelWindow window;
   std::uint8_t* const* peer_window;  // (num_devices): every device's window, as this device addresses it
   const ncclDevComm* dev_comm;       // device copy of the NCCL device communicator (its LSA barrier)
-  unsigned int* barrier;             // 2 words, zero at allocation
+  unsigned int* barrier;             // 3 words, zero at allocation: grid barrier, launch count
+  EpKernelProgress* progress;        // host-mapped: where CTA 0 is (ep_progress.hpp)
+  EpCtaTrace* cta_trace;             // host-mapped, one per CTA, or null: MOEBENCH_EP_TRACE=1
 };
 
 // Fills peer_window[0, num_devices) with each rank's window base as this device addresses it

@@ -12,13 +12,24 @@
 
 namespace moe_kernels {
 
+// This CTA's tile trace where the kernel keeps one (the expert-parallel kernel, when asked).
+template <typename Args>
+__device__ __forceinline__ TileTrace* cta_tile_trace(const Args& a) {
+  if constexpr (requires { a.cta_trace; }) {
+    return a.cta_trace != nullptr ? &a.cta_trace[blockIdx.x].tiles : nullptr;
+  } else {
+    return nullptr;
+  }
+}
+
 template <int kConsumers, typename Args>
 __device__ __forceinline__ void gate_up_phase(const Args& a, typename Engine<kConsumers>::Storage& s,
                                               PipelineState& state, int role) {
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
   const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.hidden, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters};
+                         ceil_div(g.hidden, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters,
+                         cta_tile_trace(a)};
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int thread) {
@@ -51,7 +62,8 @@ __device__ __forceinline__ void down_phase(const Args& a, typename Engine<kConsu
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
   const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.intermediate, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters + 1};
+                         ceil_div(g.intermediate, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters + 1,
+                         cta_tile_trace(a)};
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int) {

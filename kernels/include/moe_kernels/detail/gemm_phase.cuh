@@ -8,6 +8,7 @@
 
 #include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
+#include "moe_kernels/ep_progress.hpp"
 
 namespace moe_kernels {
 
@@ -18,7 +19,13 @@ struct PhaseTiles {
   int k_steps;
   int block_m;
   std::int32_t* counter;        // next tile to hand out, zero at the start of the phase
+  TileTrace* trace = nullptr;   // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
 };
+
+// Stores into the host-mapped trace (posted over PCIe; nothing reads them back on the GPU).
+__device__ __forceinline__ void trace_store(unsigned* word, unsigned value) {
+  *reinterpret_cast<volatile unsigned*>(word) = value;
+}
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
 constexpr int kProducerBarrier = 1;
@@ -50,6 +57,12 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
                                                Epilogue epilogue) {
   const int num_tiles = __ldcg(&phase.prefix[phase.local_experts]);
   const int thread = threadIdx.x % kProducerThreads;
+  TileTrace* const trace = thread == 0 ? phase.trace : nullptr;
+  unsigned traced = 0;
+  if (trace != nullptr) {
+    if (role == 0) trace_store(&trace->num_tiles, static_cast<unsigned>(num_tiles));
+    trace_store(&trace->left[role], 0);
+  }
   for (;;) {
     StageRing& slot = state.tiles;
     int tile;
@@ -69,7 +82,14 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       ptx::mbarrier_arrive(&s.tile_empty[slot.stage]);
     }
     slot.advance<2>();
-    if (tile >= num_tiles) return;
+    if (tile >= num_tiles) {
+      if (trace != nullptr) trace_store(&trace->left[role], 1);
+      return;
+    }
+    if (trace != nullptr && role == 0) {
+      trace_store(&trace->taken, ++traced);
+      trace_store(&trace->last_taken, static_cast<unsigned>(tile));
+    }
 
     const TileCoord coord = decode_tile(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m);
     if (role == 0) {
@@ -81,6 +101,10 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       const bool active = coord.rows > consumer * kWarpgroupRows;
       consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
       if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
+      if (trace != nullptr) {
+        trace_store(&trace->finished[consumer], ++traced);
+        trace_store(&trace->last_finished[consumer], static_cast<unsigned>(tile));
+      }
     }
   }
 }

@@ -11,12 +11,15 @@ namespace moe_kernels {
 struct GridBarrier {
   unsigned int* count;
   unsigned int* generation;
+  unsigned int* trace = nullptr;  // host-mapped {entered, left} of this CTA, or null (ep_progress.hpp)
+  unsigned int passed = 0;
 
   // Every thread of every CTA calls this; the warp-specialised roles call it from their own
   // branches, so the CTA-level part is a raw bar.sync 0.
   __device__ void sync() {
     ptx::cta_sync_all();
     if (threadIdx.x == 0) {
+      if (trace != nullptr) *reinterpret_cast<volatile unsigned*>(&trace[0]) = passed + 1;
       volatile unsigned int* gen = generation;
       const unsigned int seen = *gen;
       __threadfence();
@@ -28,6 +31,7 @@ struct GridBarrier {
         while (*gen == seen) __nanosleep(64);
       }
       __threadfence();
+      if (trace != nullptr) *reinterpret_cast<volatile unsigned*>(&trace[1]) = ++passed;
     }
     ptx::cta_sync_all();
   }
