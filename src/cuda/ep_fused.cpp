@@ -39,12 +39,6 @@ class EpFused final : public EpMoeBase {
       : EpMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())) {
     group_.for_each([&](int local) { upload_weights(local, w); });
     create_device_comms();
-    if (mesh_.tp_actual() > 1) {
-      log_warning("fused with {} TP ranks per expert group: on 4 GPUs (EP=1 x TP=4) runs of many iterations were seen "
-                  "to stop with a GPU stuck in the cross-GPU barrier (docs/scaling.md, known issues); such a run ends "
-                  "after --dist-timeout with the finished cases written",
-                  mesh_.tp_actual());
-    }
     // Sized once for the run's largest case, so that no case re-registers it.
     if (max_tokens > 0)
       grow_windows(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);

@@ -3,9 +3,13 @@
 // Skipped (not passed) where the machine has fewer GPUs than a layout needs.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 
+#include "core/errors.hpp"
 #include "core/reference.hpp"
 #include "runner/backend.hpp"
 #include "runner/backend_factory.hpp"
@@ -126,6 +130,32 @@ TEST_F(MultiGpuMoe, BuffersGrowWithTheCaseUnderTp) { check_growth({4, 1, 1, 0});
 // Thousands of tokens on every layout of 4 GPUs, each implementation fresh.
 TEST_F(MultiGpuMoe, ThousandsOfTokensOn4Gpus) {
   for (int ep : {4, 2, 1}) check_layout({4, ep, 1, 0}, {{4096, 16, 4, 256, 128}});
+}
+
+// The seed's case-1 shapes under TP=4 (every GPU receives every row and keeps 192 of the 768
+// intermediate columns), timed the way the benchmark times them. Before the fix in
+// tile_pipeline.cuh a consumer warpgroup with no rows in a tile could wait on a stage one ring lap
+// late and stop the kernel; this ran into it within 3 to 7 iterations on 4 H100s, every time.
+TEST_F(MultiGpuMoe, ManyIterationsOfCase1UnderTp4NeverStall) {
+  const Layout layout{4, 1, 1, 0};
+  if (cuda_device_count() < layout.tp_size) GTEST_SKIP() << "needs 4 GPUs";
+  std::unique_ptr<Backend> mesh = make_cuda_backend(layout, {}, 0, /*stuck_timeout_s=*/30);
+  const Problem problem = problem_of({2048, 128, 8, 2048, 768}, layout);
+  const EpWeights weights = generate_ep_weights(problem.shape, 11);
+  auto fused = mesh->create(ImplKind::kFused, problem, weights);
+  const std::atomic<bool> stop{false};
+  for (std::int64_t T : {1024, 2048}) {
+    fused->prepare(make_case_inputs(problem.shape, {Scenario::kRandom, T}, 2.0, 11));
+    try {
+      const std::vector<double> samples = mesh->time_iterations(*fused, TimingConfig{1, 40, true, false}, stop);
+      EXPECT_EQ(samples.size(), 40u) << "T=" << T;
+    } catch (const DeviceStuckError& e) {
+      // A GPU is stuck for good: the destructors would wait on it forever.
+      ADD_FAILURE() << "T=" << T << ": " << e.what();
+      std::fflush(stdout);
+      std::_Exit(1);
+    }
+  }
 }
 
 }  // namespace

@@ -145,9 +145,15 @@ __device__ __forceinline__ void consume_tile(typename Engine<kConsumers>::Storag
                                              float (&acc)[128], int consumer, bool active, int thread) {
   using E = Engine<kConsumers>;
   if (!active) {
+    // Thread 0 alone waits and releases. Were every thread to wait, a warp still storing the
+    // previous tile's epilogue could reach a stage's wait only after thread 0 had released it and
+    // the producer had filled it again: the barrier would be in the phase of the same parity, one
+    // lap later, and that warp would wait for it forever. The others only keep their ring position.
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
-      ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-      if (thread == 0) ptx::mbarrier_arrive(&s.empty[ring.stage]);
+      if (thread == 0) {
+        ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
+        ptx::mbarrier_arrive(&s.empty[ring.stage]);
+      }
     }
     return;
   }
