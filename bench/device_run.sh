@@ -2,7 +2,7 @@
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
 # issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
 # (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|repro|all]...   (default: all)
+# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|exchange|repro|all]...   (default: all)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -97,6 +97,21 @@ if [ -n "${REPRO:-}" ] && wants repro; then
       tp4-i384) repro tp4-i384 --tp-size 4 --ep-size 1 --manual-config --num-experts 128 --num-experts-per-tok 8 \
         --hidden-size 2048 --intermediate-size 1536 --num-tokens 2048 --benchmark-iters 10 ;;
     esac
+  done
+fi
+
+if wants exchange; then
+  # Dispatch and combine against NVLink: case 1's shapes under --profile. epmoe's all-to-alls are
+  # NCCL kernels in the trace; fused times its own stages (dispatch, barriers, GEMMs, combine).
+  for layout in "4 ep4_tp1" "1 ep1_tp4"; do
+    set -- $layout
+    echo "== exchange: --tp-size 4 --ep-size $1"
+    timeout 300 "$bench" --model-path Qwen/Qwen3-Coder-30B-A3B-Instruct --tp-size 4 --ep-size "$1" \
+      --num-tokens 4096 16384 --scenarios random --warmup-iters 1 --benchmark-iters 10 --profile \
+      --profile-dir "$work/profiles_$2" --verbose --output-format csv --output-file "$work/exchange_$2" \
+      >"$work/exchange_$2.log" 2>&1
+    echo "exit $?"
+    grep -vE "^\[moebench|^ *$|^#" "$work/exchange_$2.log" | grep -E "ms|random" | head -60
   done
 fi
 

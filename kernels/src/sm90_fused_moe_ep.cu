@@ -38,14 +38,27 @@ __device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int devic
 // CTA 0 tells the host where it is (ep_progress.hpp).
 __device__ __forceinline__ void report_stage(const FusedMoeEpArgs& a, EpStage stage) {
   if (threadIdx.x != 0) return;
-  if (blockIdx.x == 0) trace_store(&a.progress->stage, static_cast<unsigned>(stage));
+  if (blockIdx.x == 0) {
+    *reinterpret_cast<volatile unsigned long long*>(&a.progress->stage_start_ns[static_cast<int>(stage)]) =
+        ptx::globaltimer_ns();
+    trace_store(&a.progress->stage, static_cast<unsigned>(stage));
+  }
   if (a.cta_trace != nullptr) trace_store(&a.cta_trace[blockIdx.x].stage, static_cast<unsigned>(stage));
 }
 
 __device__ __forceinline__ void report_launch(const FusedMoeEpArgs& a) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
   trace_store(&a.progress->launches, ++a.barrier[2]);
-  trace_store(&a.progress->stage, static_cast<unsigned>(EpStage::kDispatch));
+  report_stage(a, EpStage::kDispatch);
+}
+
+// Called by every thread at the very end: the last CTA out stamps the launch's end.
+__device__ __forceinline__ void report_end(const FusedMoeEpArgs& a) {
+  ptx::cta_sync_all();
+  if (threadIdx.x == 0 && atomicAdd(&a.barrier[3], 1u) == gridDim.x - 1) {
+    a.barrier[3] = 0;
+    *reinterpret_cast<volatile unsigned long long*>(&a.progress->end_ns) = ptx::globaltimer_ns();
+  }
 }
 
 // A broken invariant would send rows or y values to the wrong place on another GPU: stop the
@@ -217,6 +230,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     grid.sync();
     if (role > 0) combine_phase<kConsumers>(partials, g, a.routing, a.out);
   });
+  report_end(a);
 }
 
 __global__ void resolve_peer_windows_kernel(ncclWindow_t window, int num_devices, std::uint8_t** peer_window) {

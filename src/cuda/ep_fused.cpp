@@ -61,6 +61,21 @@ class EpFused final : public EpMoeBase {
   ImplKind kind() const override { return ImplKind::kFused; }
   std::function<std::string()> progress_reporter() override { return [this] { return progress_report(); }; }
 
+  // Each GPU's stages of the last launch, from the timestamps CTA 0 left in host-mapped memory.
+  KernelStages last_kernel_stages() const override {
+    KernelStages stages;
+    stages.kernel = "fused_moe_ep_kernel";
+    for (int local = 0; local < group_.local_count(); ++local) {
+      const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
+      for (int stage = 1; stage < moe_kernels::kEpStageCount; ++stage) {
+        const std::uint64_t begin = p->stage_start_ns[stage];
+        const std::uint64_t end = stage + 1 < moe_kernels::kEpStageCount ? p->stage_start_ns[stage + 1] : p->end_ns;
+        if (begin != 0 && end >= begin) stages.spans.push_back({local, moe_kernels::ep_stage_span_name(stage), begin, end});
+      }
+    }
+    return stages;
+  }
+
   void run_iteration() override {
     const ScopedPhase phase("fused_moe_ep");
     group_.for_each([&](int local) {
@@ -94,7 +109,7 @@ class EpFused final : public EpMoeBase {
     Device& d = device(local);
     upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
     d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
-    d.barrier.resize(3);
+    d.barrier.resize(4);
     MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&d.progress), sizeof(moe_kernels::EpKernelProgress),
                                  cudaHostAllocMapped | cudaHostAllocPortable));
     *d.progress = moe_kernels::EpKernelProgress{};

@@ -23,7 +23,8 @@ Profiler::Profiler(const BenchmarkPlan& plan, const std::string& device_descript
 }
 
 ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations,
-                               const std::function<void(int)>& run_iteration) {
+                               const std::function<void(int)>& run_iteration,
+                               const std::function<KernelStages()>& stages) {
   std::function<std::uint64_t()> clock = gpu_ ? std::function<std::uint64_t()>([this] { return gpu_->now_ns(); })
                                               : std::function<std::uint64_t()>(monotonic_ns);
   PhaseRecorder recorder(clock);
@@ -34,9 +35,13 @@ ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations
   run_iteration(-1);
   trace.origin_ns = recorder.now();
   set_active_phase_recorder(&recorder);
+  std::vector<KernelStages> kernel_stages;
   for (int i = 0; i < iterations; ++i) {
-    ScopedPhase iteration(fmt::format("iteration {}", i), "iteration", nlohmann::json{{"iteration", i}});
-    run_iteration(i);
+    {
+      ScopedPhase iteration(fmt::format("iteration {}", i), "iteration", nlohmann::json{{"iteration", i}});
+      run_iteration(i);
+    }
+    if (stages) kernel_stages.push_back(stages());
   }
   set_active_phase_recorder(nullptr);
   trace.events = recorder.take();
@@ -48,6 +53,7 @@ ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations
       trace.events.push_back(std::move(e));
     }
   }
+  const std::vector<std::pair<std::string, double>> stage_means = add_kernel_stages(trace, kernel_stages);
   trace.process_names[kHostProcess] = fmt::format("host {} (phases)", host_);
   for (const TraceEvent& e : trace.events)
     if (e.process == kHostProcess)
@@ -73,7 +79,60 @@ ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations
     log_warning("--profile: {}; the benchmark goes on without this trace", e.what());
   }
   pass.summary = summarize_trace(trace, gpu_ ? "kernel" : "phase", 5);
+  if (!stage_means.empty()) {
+    pass.summary += fmt::format("  stages of {} as it timed itself, mean per GPU and iteration:\n", kernel_stages.front().kernel);
+    for (const auto& [name, ns] : stage_means) pass.summary += fmt::format("  {:>9.3f} ms  {}\n", ns / 1e6, name);
+  }
   return pass;
+}
+
+std::vector<std::pair<std::string, double>> add_kernel_stages(Trace& trace, const std::vector<KernelStages>& stages) {
+  std::vector<std::pair<std::string, double>> means;
+  if (stages.empty() || stages.front().spans.empty()) return means;
+  // Each device's launches of the kernel, in order.
+  std::map<int, std::vector<const TraceEvent*>> launches;
+  for (const TraceEvent& e : trace.events) {
+    if (e.category == "kernel" && e.name.find(stages.front().kernel) != std::string::npos)
+      launches[e.process - kGpuProcessBase].push_back(&e);
+  }
+  for (auto& [device, list] : launches)
+    std::sort(list.begin(), list.end(), [](const TraceEvent* a, const TraceEvent* b) { return a->start_ns < b->start_ns; });
+  std::map<std::string, std::pair<double, int>> totals;
+  std::vector<TraceEvent> added;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    std::map<int, std::uint64_t> first_begin;
+    for (const KernelStages::Span& span : stages[i].spans) {
+      auto [it, fresh] = first_begin.emplace(span.device, span.begin_ns);
+      if (!fresh) it->second = std::min(it->second, span.begin_ns);
+    }
+    for (const KernelStages::Span& span : stages[i].spans) {
+      if (i == 0 && std::none_of(means.begin(), means.end(), [&](const auto& m) { return m.first == span.name; }))
+        means.emplace_back(span.name, 0.0);
+      auto& total = totals[span.name];
+      total.first += static_cast<double>(span.end_ns - span.begin_ns);
+      total.second += 1;
+      const auto found = launches.find(span.device);
+      if (found == launches.end() || found->second.size() != stages.size()) continue;
+      const std::uint64_t at = found->second[i]->start_ns + (span.begin_ns - first_begin[span.device]);
+      TraceEvent e;
+      e.name = span.name;
+      e.category = "stage";
+      e.start_ns = at;
+      e.end_ns = at + (span.end_ns - span.begin_ns);
+      e.process = kGpuProcessBase + span.device;
+      e.thread = kKernelStagesThread;
+      e.args = {{"iteration", i}};
+      added.push_back(std::move(e));
+    }
+  }
+  for (TraceEvent& e : added) {
+    trace.thread_names[{e.process, e.thread}] = "kernel stages (CTA 0's clock)";
+    trace.events.push_back(std::move(e));
+  }
+  std::sort(trace.events.begin(), trace.events.end(),
+            [](const TraceEvent& a, const TraceEvent& b) { return a.start_ns < b.start_ns; });
+  for (auto& [name, mean] : means) mean = totals[name].first / std::max(totals[name].second, 1);
+  return means;
 }
 
 // Shares are of the iterations' time on every device: with several GPUs a kernel that runs on

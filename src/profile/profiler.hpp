@@ -9,6 +9,7 @@
 
 #include "profile/gpu_activity.hpp"
 #include "profile/phase.hpp"
+#include "runner/implementation.hpp"
 #include "runner/plan.hpp"
 
 namespace moebench {
@@ -25,9 +26,12 @@ class Profiler {
 
   // Runs run_iteration(-1) untraced (a warm-up), then run_iteration(i) for i in [0, iterations),
   // each inside an "iteration i" range, and writes the trace. run_iteration must return only when
-  // the iteration's work is complete.
+  // the iteration's work is complete. `stages`, when given, is asked after each traced iteration
+  // for the stages its kernels timed themselves: a "kernel stages" track per GPU, and their mean
+  // durations in the summary.
   ProfiledPass profile(const BenchCase& bench_case, ImplKind kind, int iterations,
-                       const std::function<void(int)>& run_iteration);
+                       const std::function<void(int)>& run_iteration,
+                       const std::function<KernelStages()>& stages = {});
 
  private:
   const BenchmarkPlan& plan_;
@@ -39,5 +43,14 @@ class Profiler {
 
 // Per event name, total time and share of the iterations' time, largest first (top `count`).
 std::string summarize_trace(const Trace& trace, const std::string& category, int count);
+
+// The n-th KernelStages of `stages` placed on the n-th launch of its kernel on each device (the
+// kernel events already in `trace`), as "stage" events on a track of their own; devices whose
+// launch count does not match are left out. Returns the mean duration per stage name, in the
+// order of the first iteration's spans, over every iteration and device.
+std::vector<std::pair<std::string, double>> add_kernel_stages(Trace& trace, const std::vector<KernelStages>& stages);
+
+// Thread id of the stage track in a GPU's process (far from CUPTI's stream ids).
+constexpr std::int64_t kKernelStagesThread = 1'000'000;
 
 }  // namespace moebench

@@ -102,10 +102,13 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       if (profiler && !stop) {
         progress.update(fmt::format("[{}/{}] {} {} tokens={}: profiled pass", step, total, impl_name(impl->kind()),
                                     scenario_name(c.scenario), c.num_tokens));
-        const ProfiledPass pass = profiler->profile(c, impl->kind(), plan.timing.benchmark_iters, [&](int) {
-          impl->run_iteration();
-          backend.synchronize();
-        });
+        const ProfiledPass pass = profiler->profile(
+            c, impl->kind(), plan.timing.benchmark_iters,
+            [&](int) {
+              impl->run_iteration();
+              backend.synchronize();
+            },
+            [&] { return impl->last_kernel_stages(); });
         if (!pass.path.empty()) log_verbose("trace {}; top by total time:\n{}", pass.path, pass.summary);
       }
     }

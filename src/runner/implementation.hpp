@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/bf16.hpp"
@@ -20,6 +21,18 @@ struct CaseInputs {
 CaseInputs make_case_inputs(const MoeShape& shape, const BenchCase& bench_case, double imbalance_factor,
                             std::uint64_t seed);
 
+// Where a kernel spent its time, as the kernel timed itself (for --profile): per device, named
+// spans on that device's own clock. The profiler shifts them onto the kernel's start in the trace.
+struct KernelStages {
+  std::string kernel;  // part of the kernel's name
+  struct Span {
+    int device;  // the CUDA device of this process
+    std::string name;
+    std::uint64_t begin_ns, end_ns;
+  };
+  std::vector<Span> spans;
+};
+
 class MoeImplementation {
  public:
   virtual ~MoeImplementation() = default;
@@ -36,6 +49,9 @@ class MoeImplementation {
   // False where an iteration needs the host in the middle (epmoe over several GPUs reads the
   // all-to-all sizes back): the backend then times eager launches instead of a graph replay.
   virtual bool graph_capturable() const { return true; }
+  // The last iteration's kernel stages (read after it completed); empty where the kernels do not
+  // time themselves (all but fused over several GPUs).
+  virtual KernelStages last_kernel_stages() const { return {}; }
 };
 
 }  // namespace moebench

@@ -24,11 +24,32 @@ enum class EpFault : unsigned {
   kReceivedPair,     // a received row names a (token, slot) its source does not have
 };
 
+constexpr int kEpStageCount = static_cast<int>(EpStage::kCombine) + 1;
+
 struct EpKernelProgress {
   unsigned launches;  // kernels begun on this GPU since the implementation was created
   unsigned stage;     // EpStage of CTA 0 in the latest one
   unsigned fault;     // EpFault the kernel stopped on, kNone if it did not
+  unsigned padding;
+  // The latest launch's timeline on the GPU's %globaltimer: when CTA 0 entered each stage, and
+  // when the last CTA finished (read after the launch completes: --profile's stage track).
+  unsigned long long stage_start_ns[kEpStageCount];
+  unsigned long long end_ns;
 };
+
+// Names of the stages on --profile's "fused stages" track.
+inline const char* ep_stage_span_name(int stage) {
+  switch (static_cast<EpStage>(stage)) {
+    case EpStage::kDispatch: return "dispatch";
+    case EpStage::kCountsBarrier: return "barrier after dispatch";
+    case EpStage::kSort: return "sort received rows";
+    case EpStage::kGateUp: return "gate_up_gemm";
+    case EpStage::kDown: return "down_gemm + rows back";
+    case EpStage::kResultsBarrier: return "barrier after down";
+    case EpStage::kCombine: return "combine";
+    default: return "";
+  }
+}
 
 // A debugging aid (MOEBENCH_EP_TRACE=1; host-mapped like the above, one per CTA): each CTA's
 // stage and its tile loop, to tell a stuck pipeline from a stuck barrier.

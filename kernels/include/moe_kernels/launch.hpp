@@ -106,7 +106,7 @@ struct FusedMoeEpArgs {
   ExpertParallelWindow window;
   std::uint8_t* const* peer_window;  // (num_devices): every device's window, as this device addresses it
   const ncclDevComm* dev_comm;       // device copy of the NCCL device communicator (its LSA barrier)
-  unsigned int* barrier;             // 3 words, zero at allocation: grid barrier, launch count
+  unsigned int* barrier;             // 4 words, zero at allocation: grid barrier, launches, CTAs out
   EpKernelProgress* progress;        // host-mapped: where CTA 0 is (ep_progress.hpp)
   EpCtaTrace* cta_trace;             // host-mapped, one per CTA, or null: MOEBENCH_EP_TRACE=1
 };

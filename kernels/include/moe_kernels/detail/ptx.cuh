@@ -97,6 +97,15 @@ __device__ __forceinline__ void fence_proxy_async_global() {
   asm volatile("fence.proxy.async.global;" ::: "memory");
 }
 
+// ---- clocks ----------------------------------------------------------------------------------
+
+// The GPU's nanosecond timer, common to its SMs (what stage timestamps are taken with).
+__device__ __forceinline__ std::uint64_t globaltimer_ns() {
+  std::uint64_t t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
 // ---- warp specialisation ------------------------------------------------------------------------
 
 // Moves registers from the producer warpgroup to the consumers (sm_90a); the kernel must start
