@@ -20,6 +20,7 @@
 #include "cuda/routing_storage.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
+#include "runner/ep_kernel_report.hpp"
 
 namespace moebench::cuda {
 namespace {
@@ -63,17 +64,9 @@ class EpFused final : public EpMoeBase {
 
   // Each GPU's stages of the last launch, from the timestamps CTA 0 left in host-mapped memory.
   KernelStages last_kernel_stages() const override {
-    KernelStages stages;
-    stages.kernel = "fused_moe_ep_kernel";
-    for (int local = 0; local < group_.local_count(); ++local) {
-      const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
-      for (int stage = 1; stage < moe_kernels::kEpStageCount; ++stage) {
-        const std::uint64_t begin = p->stage_start_ns[stage];
-        const std::uint64_t end = stage + 1 < moe_kernels::kEpStageCount ? p->stage_start_ns[stage + 1] : p->end_ns;
-        if (begin != 0 && end >= begin) stages.spans.push_back({local, moe_kernels::ep_stage_span_name(stage), begin, end});
-      }
-    }
-    return stages;
+    std::vector<moe_kernels::EpKernelProgress> by_device;
+    for (int local = 0; local < group_.local_count(); ++local) by_device.push_back(read_progress(local));
+    return ep_kernel_stages(by_device);
   }
 
   void run_iteration() override {
@@ -208,69 +201,47 @@ class EpFused final : public EpMoeBase {
     });
   }
 
-  // Read while the kernels may still run: each GPU's launch count and stage, and any invariant a
-  // kernel stopped on (ep_progress.hpp). The GPU with the fewest launches, or the earliest stage,
-  // is the one the others wait for.
+  // Read while the kernels may still run (ep_kernel_report.hpp says what it holds).
   std::string progress_report() const {
-    std::string report = "Where each GPU's fused kernel is:";
-    for (int local = 0; local < group_.local_count(); ++local) {
-      const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
-      report += fmt::format(" GPU rank {} launch {} {};", group_.rank(local), p->launches,
-                            moe_kernels::ep_stage_name(p->stage));
-      if (p->fault != 0)
-        report += fmt::format(" GPU rank {} stopped itself: {};", group_.rank(local), moe_kernels::ep_fault_name(p->fault));
+    std::vector<GpuProgress> gpus;
+    for (int local = 0; local < group_.local_count(); ++local)
+      gpus.push_back({group_.rank(local), read_progress(local)});
+    std::string report = describe_ep_progress(gpus);
+    for (int local = 0; trace_ctas_ && local < group_.local_count(); ++local) {
+      const Device& d = devices_[static_cast<std::size_t>(local)];
+      std::vector<moe_kernels::EpCtaTrace> ctas(static_cast<std::size_t>(d.num_ctas));
+      report += '\n';
+      report += copy_while_kernels_run(local, ctas.data(), d.cta_trace.data(), ctas.size() * sizeof(ctas[0]))
+                    ? describe_cta_traces(group_.rank(local), ctas, d.args.geometry.block_m / 64)
+                    : fmt::format("GPU rank {}: trace unreadable", group_.rank(local));
     }
-    report.pop_back();
-    if (trace_ctas_) report += cta_trace_report();
     return report;
   }
 
-  // MOEBENCH_EP_TRACE=1: per GPU, how many CTAs are where, and the first few odd ones (a role
-  // still in the GEMM phase, or inside a grid barrier).
-  std::string cta_trace_report() const {
-    std::string report;
-    for (int local = 0; local < group_.local_count(); ++local) {
-      const Device& d = devices_[static_cast<std::size_t>(local)];
-      // Read with a copy on a stream of its own: the kernel that writes it may never end.
-      std::vector<moe_kernels::EpCtaTrace> t(static_cast<std::size_t>(d.num_ctas));
-      cudaSetDevice(local);
-      cudaStream_t side = nullptr;
-      cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking);
-      cudaMemcpyAsync(t.data(), d.cta_trace.data(), t.size() * sizeof(t[0]), cudaMemcpyDeviceToHost, side);
-      for (int tries = 0; tries < 200 && cudaStreamQuery(side) == cudaErrorNotReady; ++tries)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      const bool read = cudaStreamQuery(side) == cudaSuccess;
-      if (read) cudaStreamDestroy(side);
-      if (!read) {
-        report += fmt::format("\nGPU rank {}: trace unreadable", group_.rank(local));
-        continue;
-      }
-      unsigned taken = 0, in_barrier = 0, in_phase = 0, min_left = ~0u, max_left = 0;
-      std::string odd;
-      int shown = 0;
-      for (int cta = 0; cta < d.num_ctas; ++cta) {
-        const moe_kernels::TileTrace& tiles = t[static_cast<std::size_t>(cta)].tiles;
-        taken += tiles.taken;
-        min_left = std::min(min_left, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].grid_left));
-        max_left = std::max(max_left, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].grid_left));
-        const bool waiting = t[static_cast<std::size_t>(cta)].grid_arrived != t[static_cast<std::size_t>(cta)].grid_left;
-        const bool working = tiles.left[0] == 0 || tiles.left[1] == 0 || (d.args.geometry.block_m > 64 && tiles.left[2] == 0);
-        in_barrier += waiting ? 1 : 0;
-        in_phase += working ? 1 : 0;
-        if ((working || !waiting) && shown++ < 4) {
-          odd += fmt::format(" [CTA {}: stage {}, grid barriers {}/{}, took {} (last {}), consumers {}/{} (last {}/{}), "
-                             "left {}{}{}]",
-                             cta, static_cast<unsigned>(t[static_cast<std::size_t>(cta)].stage), t[static_cast<std::size_t>(cta)].grid_arrived, t[static_cast<std::size_t>(cta)].grid_left, tiles.taken,
-                             tiles.last_taken, tiles.finished[0], tiles.finished[1], tiles.last_finished[0],
-                             tiles.last_finished[1], tiles.left[0], tiles.left[1], tiles.left[2]);
-        }
-      }
-      report += fmt::format("\nGPU rank {}: {} CTAs, {} in a grid barrier, {} with a role in a GEMM phase, grid barriers "
-                            "left {}..{}, tiles taken {} of {} (phase of CTA 0){}",
-                            group_.rank(local), d.num_ctas, in_barrier, in_phase, min_left, max_left, taken,
-                            static_cast<unsigned>(t[0].tiles.num_tiles), odd);
-    }
-    return report;
+  moe_kernels::EpKernelProgress read_progress(int local) const {
+    const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
+    moe_kernels::EpKernelProgress copy;
+    copy.launches = p->launches;
+    copy.stage = p->stage;
+    copy.fault = p->fault;
+    copy.padding = 0;
+    for (int s = 0; s < moe_kernels::kEpStageCount; ++s) copy.stage_start_ns[s] = p->stage_start_ns[s];
+    copy.end_ns = p->end_ns;
+    return copy;
+  }
+
+  // A device-to-host copy on a stream of its own, given 2 s: the kernels on the GPU's stream may
+  // never end. False if it did not complete.
+  static bool copy_while_kernels_run(int local, void* to, const void* from, std::size_t bytes) {
+    cudaSetDevice(local);
+    cudaStream_t side = nullptr;
+    if (cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking) != cudaSuccess) return false;
+    cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToHost, side);
+    for (int tries = 0; tries < 200 && cudaStreamQuery(side) == cudaErrorNotReady; ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const bool done = cudaStreamQuery(side) == cudaSuccess;
+    if (done) cudaStreamDestroy(side);  // else leave it: destroying waits for the copy
+    return done;
   }
 
   std::vector<Device> devices_;
