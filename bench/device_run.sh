@@ -55,10 +55,12 @@ if wants bench; then
   for name in ${BENCH_MODELS:-qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b}; do
     echo "== bench $name"
     # shellcheck disable=SC2086
-    timeout 300 "$bench" --device cuda ${models[$name]} --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} \
-      --scenarios random \
+    # BENCH_BINARY/BENCH_TAG: a second build timed in the same call (a baseline), its files tagged.
+    timeout 300 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} \
+      --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} --scenarios random \
       --warmup-iters 3 --benchmark-iters 20 --check --output-format csv markdown \
-      --output-file "$work/$(date +%F)_${gpu}_${name}" 2>&1 | tee "$work/bench_$name.log" | tail -16
+      --output-file "$work/$(date +%F)_${gpu}_${name}${BENCH_TAG:+_$BENCH_TAG}" 2>&1 |
+      tee "$work/bench_$name${BENCH_TAG:+_$BENCH_TAG}.log" | tail -16
   done
   python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
 fi

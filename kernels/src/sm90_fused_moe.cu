@@ -61,8 +61,13 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
     gate_up_phase<kConsumers>(a, s, state, role);
     grid.sync();
     down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-      store_rows_bf16(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
-                      c.n_block * kBlockNB, g.hidden_stride(), thread);
+      if constexpr (kConsumers == 2) {
+        store_rows_bf16_wide(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
+                             c.n_block * kBlockNB, g.hidden_stride(), thread);
+      } else {
+        store_rows_bf16(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
+                        c.n_block * kBlockNB, g.hidden_stride(), thread);
+      }
     });
     grid.sync();
     if (role > 0) combine_phase<kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);

@@ -61,8 +61,13 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     return load;
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-    store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset, c.n_block * kBlockNB,
-                    g.hidden_stride(), thread);
+    if constexpr (kConsumers == 2) {
+      store_rows_bf16_wide(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
+                           c.n_block * kBlockNB, g.hidden_stride(), thread);
+    } else {
+      store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset, c.n_block * kBlockNB,
+                      g.hidden_stride(), thread);
+    }
   };
   run_roles<kConsumers>([&](int role) { run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue); });
 }

@@ -27,35 +27,25 @@ __device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128]
   }
 }
 
-// y[row][col] = acc as bf16, rows < `rows`, columns < `col_limit`.
-__device__ __forceinline__ void store_rows_bf16(const float (&acc)[128], __nv_bfloat16* y, int y_stride, int row_begin,
-                                                int rows, int col_begin, int col_limit, int thread) {
-#pragma unroll
-  for (int reg = 0; reg < 128; reg += 2) {
-    const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
-    const int col = col_begin + at.col;
-    if (at.row >= rows || col >= col_limit) continue;
-    *reinterpret_cast<__nv_bfloat162*>(y + static_cast<std::int64_t>(row_begin + at.row) * y_stride + col) =
-        __floats2bfloat162_rn(acc[reg], acc[reg + 1]);
-  }
-}
-
-// As store_rows_bf16, each row to its own destination (row_pointer(r) for r < rows, possibly on a
-// peer GPU), 16 bytes a store. In the wgmma layout the four threads of a quad hold 8 adjacent
-// columns of a row between them, 2 each; a transpose within the quad over 4 adjacent column
-// groups gives each thread 8 whole columns, so one warp store writes 64 contiguous bytes of each
-// of 8 rows instead of 16: a quarter of the stores, and NVLink packets four times as full.
-// `col_limit` is a multiple of 8 (a row stride).
+// y rows of a tile as bf16, each to its own destination (row_pointer(r) for r < rows, possibly on
+// a peer GPU), columns < `col_limit` (a multiple of 8: a row stride), 16 bytes a store. In the
+// wgmma layout the four threads of a quad hold 8 adjacent columns of a row between them, 2 each;
+// a transpose within the quad over 4 adjacent column groups gives each thread 8 whole columns, so
+// one warp store writes 64 contiguous bytes of each of 8 rows instead of 16: a quarter of the
+// store instructions, and NVLink packets four times as full.
 template <typename RowPointer>
 __device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], RowPointer row_pointer, int rows,
                                                        int col_begin, int col_limit, int thread) {
   const int lane = thread % 32, quad_lane = lane % 4, quad_base = lane & ~3;
   const int first_row = wgmma::accumulator_coord(0, thread).row;
+  const int warp_first_row = thread / 32 * 16;  // the warp's rows: [warp_first_row, + 16)
+  if (warp_first_row >= rows) return;          // whole warp: its shuffles stay paired
   __nv_bfloat16* const destination[2] = {first_row < rows ? row_pointer(first_row) : nullptr,
                                          first_row + 8 < rows ? row_pointer(first_row + 8) : nullptr};
   auto pick = [](const std::uint32_t(&v)[4], int i) { return i == 0 ? v[0] : i == 1 ? v[1] : i == 2 ? v[2] : v[3]; };
 #pragma unroll
   for (int half = 0; half < 2; ++half) {  // registers 0-1 of each group: first_row; 2-3: first_row + 8
+    if (warp_first_row + 8 * half >= rows) break;
 #pragma unroll
     for (int group0 = 0; group0 < 32; group0 += 4) {
       std::uint32_t mine[4];  // this thread's 2 columns of groups group0 .. group0 + 3
@@ -79,6 +69,30 @@ __device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], 
         *reinterpret_cast<uint4*>(destination[half] + col) = make_uint4(columns[0], columns[1], columns[2], columns[3]);
     }
   }
+}
+
+// y[row_begin + r][col] = acc as bf16, rows r < `rows`, columns < `col_limit`, 4 bytes a store.
+__device__ __forceinline__ void store_rows_bf16(const float (&acc)[128], __nv_bfloat16* y, int y_stride, int row_begin,
+                                                int rows, int col_begin, int col_limit, int thread) {
+#pragma unroll
+  for (int reg = 0; reg < 128; reg += 2) {
+    const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
+    const int col = col_begin + at.col;
+    if (at.row >= rows || col >= col_limit) continue;
+    *reinterpret_cast<__nv_bfloat162*>(y + static_cast<std::int64_t>(row_begin + at.row) * y_stride + col) =
+        __floats2bfloat162_rn(acc[reg], acc[reg + 1]);
+  }
+}
+
+// The same through store_rows_bf16_routed's 16-byte stores. On one GPU this pays with 128-row
+// tiles (compute-bound GEMMs, where the epilogue's store instructions hold up the next tile: 4-5%
+// at T >= 4096 on H100) and costs 1-5% with 64-row tiles (bench/notes.md), so the kernels pick by
+// tile height.
+__device__ __forceinline__ void store_rows_bf16_wide(const float (&acc)[128], __nv_bfloat16* y, int y_stride,
+                                                     int row_begin, int rows, int col_begin, int col_limit, int thread) {
+  store_rows_bf16_routed(
+      acc, [&](int r) { return y + static_cast<std::int64_t>(row_begin + r) * y_stride; }, rows, col_begin, col_limit,
+      thread);
 }
 
 }  // namespace moe_kernels
