@@ -77,13 +77,11 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
 }  // namespace
 
 cudaError_t fused_moe_max_ctas(int device, int block_m, int* num_ctas) {
-  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(fused_moe_kernel<2>, device, num_ctas)
-                                      : max_cooperative_ctas<1>(fused_moe_kernel<1>, device, num_ctas);
+  return max_cooperative_ctas_for(block_m, fused_moe_kernel<1>, fused_moe_kernel<2>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.geometry.block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(fused_moe_kernel<2>, args, num_ctas, stream)
-                                                      : launch_cooperative<1>(fused_moe_kernel<1>, args, num_ctas, stream);
+  return launch_cooperative_for(args.geometry.block_m, fused_moe_kernel<1>, fused_moe_kernel<2>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

@@ -39,16 +39,16 @@ __device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int devic
 __device__ __forceinline__ void report_stage(const FusedMoeEpArgs& a, EpStage stage) {
   if (threadIdx.x != 0) return;
   if (blockIdx.x == 0) {
-    *reinterpret_cast<volatile unsigned long long*>(&a.progress->stage_start_ns[static_cast<int>(stage)]) =
-        ptx::globaltimer_ns();
-    trace_store(&a.progress->stage, static_cast<unsigned>(stage));
+    ptx::store_volatile(&a.progress->stage_start_ns[static_cast<int>(stage)],
+                        static_cast<unsigned long long>(ptx::globaltimer_ns()));
+    ptx::store_volatile(&a.progress->stage, static_cast<unsigned>(stage));
   }
-  if (a.cta_trace != nullptr) trace_store(&a.cta_trace[blockIdx.x].stage, static_cast<unsigned>(stage));
+  if (a.cta_trace != nullptr) ptx::store_volatile(&a.cta_trace[blockIdx.x].stage, static_cast<unsigned>(stage));
 }
 
 __device__ __forceinline__ void report_launch(const FusedMoeEpArgs& a) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
-  trace_store(&a.progress->launches, ++a.barrier[2]);
+  ptx::store_volatile(&a.progress->launches, ++a.barrier[2]);
   report_stage(a, EpStage::kDispatch);
 }
 
@@ -57,14 +57,14 @@ __device__ __forceinline__ void report_end(const FusedMoeEpArgs& a) {
   ptx::cta_sync_all();
   if (threadIdx.x == 0 && atomicAdd(&a.barrier[3], 1u) == gridDim.x - 1) {
     a.barrier[3] = 0;
-    *reinterpret_cast<volatile unsigned long long*>(&a.progress->end_ns) = ptx::globaltimer_ns();
+    ptx::store_volatile(&a.progress->end_ns, static_cast<unsigned long long>(ptx::globaltimer_ns()));
   }
 }
 
 // A broken invariant would send rows or y values to the wrong place on another GPU: stop the
 // kernel (the host reports a CUDA error on this GPU) and say which invariant.
 __device__ __noinline__ void stop_on(const FusedMoeEpArgs& a, EpFault fault) {
-  trace_store(&a.progress->fault, static_cast<unsigned>(fault));
+  ptx::store_volatile(&a.progress->fault, static_cast<unsigned>(fault));
   __threadfence_system();
   __trap();
 }
@@ -139,32 +139,33 @@ __device__ __forceinline__ const int* received_counts(const FusedMoeEpArgs& a) {
   return reinterpret_cast<const int*>(peer(a, a.window.device) + a.window.recv_count);
 }
 
-// Phase 3a: rows per local expert. Received row i = source * source_capacity + slot.
-__device__ void count_received(const FusedMoeEpArgs& a) {
+// fn(i, local_expert) for each row received this iteration, over the whole grid. Received row
+// i = source * source_capacity + slot; a source's slots past its count are stale.
+template <typename Fn>
+__device__ __forceinline__ void for_each_received_row(const FusedMoeEpArgs& a, Fn fn) {
   const ExpertParallelWindow& w = a.window;
   const ReceivedRow* rows = received_rows(a);
   const int* counts = received_counts(a);
   const int total = w.num_devices * w.source_capacity;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
-    if (i % w.source_capacity >= __ldcg(&counts[i / w.source_capacity])) continue;
-    const int expert = __ldcg(&rows[i].local_expert);
+    if (i % w.source_capacity < __ldcg(&counts[i / w.source_capacity])) fn(i, __ldcg(&rows[i].local_expert));
+  }
+}
+
+// Phase 3a: rows per local expert.
+__device__ void count_received(const FusedMoeEpArgs& a) {
+  for_each_received_row(a, [&](int, int expert) {
     if (expert < 0 || expert >= a.geometry.local_experts) stop_on(a, EpFault::kReceivedExpert);
     atomicAdd(&a.routing.expert_counts[expert], 1);
-  }
+  });
 }
 
 // Phase 3c: sorted_token of each sorted row is its received row.
 __device__ void scatter_received(const FusedMoeEpArgs& a) {
-  const ExpertParallelWindow& w = a.window;
   const RoutingBuffers& r = a.routing;
-  const ReceivedRow* rows = received_rows(a);
-  const int* counts = received_counts(a);
-  const int total = w.num_devices * w.source_capacity;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
-    if (i % w.source_capacity >= __ldcg(&counts[i / w.source_capacity])) continue;
-    const int expert = __ldcg(&rows[i].local_expert);
+  for_each_received_row(a, [&](int i, int expert) {
     r.sorted_token[__ldcg(&r.expert_offsets[expert]) + atomicAdd(&r.expert_cursor[expert], 1)] = i;
-  }
+  });
 }
 
 // Phase 5's epilogue: y of sorted row `row` goes to y_back[tp_rank][pair] in its source's window.
@@ -247,13 +248,12 @@ cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint
 }
 
 cudaError_t fused_moe_ep_max_ctas(int device, int block_m, int* num_ctas) {
-  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(fused_moe_ep_kernel<2>, device, num_ctas)
-                                      : max_cooperative_ctas<1>(fused_moe_ep_kernel<1>, device, num_ctas);
+  return max_cooperative_ctas_for(block_m, fused_moe_ep_kernel<1>, fused_moe_ep_kernel<2>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_ep(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.geometry.block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(fused_moe_ep_kernel<2>, args, num_ctas, stream)
-                                                      : launch_cooperative<1>(fused_moe_ep_kernel<1>, args, num_ctas, stream);
+  return launch_cooperative_for(args.geometry.block_m, fused_moe_ep_kernel<1>, fused_moe_ep_kernel<2>, args, num_ctas,
+                                stream);
 }
 
 }  // namespace moe_kernels

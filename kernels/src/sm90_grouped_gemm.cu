@@ -21,15 +21,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
                          ceil_div(g.hidden, kBlockK), E::kBlockM, r.tile_counters};
   auto make_load = [&](const TileCoord& c, int) {
-    TileLoad load{};
-    load.a_mode = kLoadATma;
-    load.a_map = &maps.a;
-    load.a_row = c.row_begin;
-    load.b_map = &maps.b;
-    load.b_map2 = &maps.b_up;
-    load.b_row = c.n_block * kGateUpBlock;
-    load.b_expert = c.expert;
-    return load;
+    return tma_tile_load(&maps.a, c.row_begin, &maps.b, &maps.b_up, c.n_block * kGateUpBlock, c.expert);
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     store_gate_up_activation(acc, act, h, g.intermediate_stride(), c.row_begin + row_offset, c.rows - row_offset,
@@ -50,15 +42,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
                          ceil_div(g.intermediate, kBlockK), E::kBlockM, r.tile_counters + 1};
   auto make_load = [&](const TileCoord& c, int) {
-    TileLoad load{};
-    load.a_mode = kLoadATma;
-    load.a_map = &maps.a;
-    load.a_row = c.row_begin;
-    load.b_map = &maps.b;
-    load.b_map2 = nullptr;
-    load.b_row = c.n_block * kBlockNB;
-    load.b_expert = c.expert;
-    return load;
+    return tma_tile_load(&maps.a, c.row_begin, &maps.b, nullptr, c.n_block * kBlockNB, c.expert);
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     if constexpr (kConsumers == 2) {

@@ -129,8 +129,6 @@ std::vector<std::pair<std::string, double>> add_kernel_stages(Trace& trace, cons
     trace.thread_names[{e.process, e.thread}] = "kernel stages (CTA 0's clock)";
     trace.events.push_back(std::move(e));
   }
-  std::sort(trace.events.begin(), trace.events.end(),
-            [](const TraceEvent& a, const TraceEvent& b) { return a.start_ns < b.start_ns; });
   for (auto& [name, mean] : means) mean = totals[name].first / std::max(totals[name].second, 1);
   return means;
 }

@@ -45,9 +45,10 @@ class Profiler {
 std::string summarize_trace(const Trace& trace, const std::string& category, int count);
 
 // The n-th KernelStages of `stages` placed on the n-th launch of its kernel on each device (the
-// kernel events already in `trace`), as "stage" events on a track of their own; devices whose
-// launch count does not match are left out. Returns the mean duration per stage name, in the
-// order of the first iteration's spans, over every iteration and device.
+// kernel events already in `trace`), appended as "stage" events on a track of their own (the
+// caller sorts); devices whose launch count does not match are left out. Returns the mean
+// duration per stage name, in the order of the first iteration's spans, over every iteration
+// and device.
 std::vector<std::pair<std::string, double>> add_kernel_stages(Trace& trace, const std::vector<KernelStages>& stages);
 
 // Thread id of the stage track in a GPU's process (far from CUPTI's stream ids).

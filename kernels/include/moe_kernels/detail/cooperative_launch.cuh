@@ -46,4 +46,19 @@ cudaError_t max_cooperative_ctas(void (*kernel)(Args), int device, int* num_ctas
   return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
 }
 
+// The instantiation for a tile height: one consumer warpgroup for 64 rows, two for 128.
+template <typename Args>
+cudaError_t launch_cooperative_for(int block_m, void (*one_consumer)(Args), void (*two_consumers)(Args),
+                                   const Args& args, int num_ctas, cudaStream_t stream) {
+  return block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(two_consumers, args, num_ctas, stream)
+                                       : launch_cooperative<1>(one_consumer, args, num_ctas, stream);
+}
+
+template <typename Args>
+cudaError_t max_cooperative_ctas_for(int block_m, void (*one_consumer)(Args), void (*two_consumers)(Args), int device,
+                                     int* num_ctas) {
+  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(two_consumers, device, num_ctas)
+                                       : max_cooperative_ctas<1>(one_consumer, device, num_ctas);
+}
+
 }  // namespace moe_kernels

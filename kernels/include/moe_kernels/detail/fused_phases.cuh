@@ -67,15 +67,7 @@ __device__ __forceinline__ void down_phase(const Args& a, typename Engine<kConsu
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int) {
-        TileLoad load{};
-        load.a_mode = kLoadATma;
-        load.a_map = &a.h_map;
-        load.a_row = c.row_begin;
-        load.b_map = &a.w2;
-        load.b_map2 = nullptr;
-        load.b_row = c.n_block * kBlockNB;
-        load.b_expert = c.expert;
-        return load;
+        return tma_tile_load(&a.h_map, c.row_begin, &a.w2, nullptr, c.n_block * kBlockNB, c.expert);
       },
       store);
 }

@@ -22,10 +22,6 @@ struct PhaseTiles {
   TileTrace* trace = nullptr;   // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
 };
 
-// Stores into the host-mapped trace (posted over PCIe; nothing reads them back on the GPU).
-__device__ __forceinline__ void trace_store(unsigned* word, unsigned value) {
-  *reinterpret_cast<volatile unsigned*>(word) = value;
-}
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
 constexpr int kProducerBarrier = 1;
@@ -60,8 +56,8 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
   TileTrace* const trace = thread == 0 ? phase.trace : nullptr;
   unsigned traced = 0;
   if (trace != nullptr) {
-    if (role == 0) trace_store(&trace->num_tiles, static_cast<unsigned>(num_tiles));
-    trace_store(&trace->left[role], 0);
+    if (role == 0) ptx::store_volatile(&trace->num_tiles, static_cast<unsigned>(num_tiles));
+    ptx::store_volatile(&trace->left[role], 0u);
   }
   for (;;) {
     StageRing& slot = state.tiles;
@@ -83,12 +79,12 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
     }
     slot.advance<2>();
     if (tile >= num_tiles) {
-      if (trace != nullptr) trace_store(&trace->left[role], 1);
+      if (trace != nullptr) ptx::store_volatile(&trace->left[role], 1u);
       return;
     }
     if (trace != nullptr && role == 0) {
-      trace_store(&trace->taken, ++traced);
-      trace_store(&trace->last_taken, static_cast<unsigned>(tile));
+      ptx::store_volatile(&trace->taken, ++traced);
+      ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile));
     }
 
     const TileCoord coord = decode_tile(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m);
@@ -102,8 +98,8 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
       if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
       if (trace != nullptr) {
-        trace_store(&trace->finished[consumer], ++traced);
-        trace_store(&trace->last_finished[consumer], static_cast<unsigned>(tile));
+        ptx::store_volatile(&trace->finished[consumer], ++traced);
+        ptx::store_volatile(&trace->last_finished[consumer], static_cast<unsigned>(tile));
       }
     }
   }

@@ -19,7 +19,7 @@ struct GridBarrier {
   __device__ void sync() {
     ptx::cta_sync_all();
     if (threadIdx.x == 0) {
-      if (trace != nullptr) *reinterpret_cast<volatile unsigned*>(&trace[0]) = passed + 1;
+      if (trace != nullptr) ptx::store_volatile(&trace[0], passed + 1);
       volatile unsigned int* gen = generation;
       const unsigned int seen = *gen;
       __threadfence();
@@ -31,7 +31,7 @@ struct GridBarrier {
         while (*gen == seen) __nanosleep(64);
       }
       __threadfence();
-      if (trace != nullptr) *reinterpret_cast<volatile unsigned*>(&trace[1]) = ++passed;
+      if (trace != nullptr) ptx::store_volatile(&trace[1], ++passed);
     }
     ptx::cta_sync_all();
   }

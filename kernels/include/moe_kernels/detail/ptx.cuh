@@ -97,6 +97,15 @@ __device__ __forceinline__ void fence_proxy_async_global() {
   asm volatile("fence.proxy.async.global;" ::: "memory");
 }
 
+// ---- progress words ----------------------------------------------------------------------------
+
+// A store the compiler neither drops nor merges: progress words the host (host-mapped memory) or a
+// later debugging read looks at while the kernel runs.
+template <typename T>
+__device__ __forceinline__ void store_volatile(T* word, T value) {
+  *reinterpret_cast<volatile T*>(word) = value;
+}
+
 // ---- clocks ----------------------------------------------------------------------------------
 
 // The GPU's nanosecond timer, common to its SMs (what stage timestamps are taken with).

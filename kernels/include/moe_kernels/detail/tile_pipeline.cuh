@@ -100,6 +100,21 @@ struct TileLoad {
   int b_expert;
 };
 
+// A tile whose A rows arrive by TMA (rows from `row`), B from expert `expert` of `b_map` (and of
+// `b_map2`, the second 128 rows, if not null) from weight row `b_row`.
+__device__ __forceinline__ TileLoad tma_tile_load(const CUtensorMap* a_map, int row, const CUtensorMap* b_map,
+                                                  const CUtensorMap* b_map2, int b_row, int expert) {
+  TileLoad load{};
+  load.a_mode = kLoadATma;
+  load.a_map = a_map;
+  load.a_row = row;
+  load.b_map = b_map;
+  load.b_map2 = b_map2;
+  load.b_row = b_row;
+  load.b_expert = expert;
+  return load;
+}
+
 // Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this.
 template <int kConsumers>
 __device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring,
