@@ -7,7 +7,8 @@
 //      epilogue, h written to a workspace that mostly stays in L2;
 //   5. down GEMM tiles, y rows written the same way;
 //   6. each token's k rows of y summed with their routing weights into the bf16 output.
-// Phases 4-6 run warp-specialised: one producer warpgroup feeding one or two consumers.
+// Phases 4-6 run warp-specialised: one producer warpgroup feeding one or two consumers. CTA 0
+// stamps the start of each phase for --profile (fused_stages.hpp).
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
@@ -38,6 +39,22 @@ __device__ void route_phase(const FusedMoeArgs& a, std::uint8_t* smem) {
   }
 }
 
+// CTA 0 stamps the start of each phase (fused_stages.hpp).
+__device__ __forceinline__ void stamp_stage(const FusedMoeArgs& a, FusedStage stage) {
+  if (blockIdx.x == 0 && threadIdx.x == 0)
+    ptx::store_volatile(&a.stage_times->start_ns[static_cast<int>(stage)],
+                        static_cast<unsigned long long>(ptx::globaltimer_ns()));
+}
+
+// Called by every thread at the very end: the last CTA out stamps the launch's end.
+__device__ __forceinline__ void stamp_end(const FusedMoeArgs& a) {
+  ptx::cta_sync_all();
+  if (threadIdx.x == 0 && atomicAdd(&a.barrier[2], 1u) == gridDim.x - 1) {
+    a.barrier[2] = 0;
+    ptx::store_volatile(&a.stage_times->end_ns, static_cast<unsigned long long>(ptx::globaltimer_ns()));
+  }
+}
+
 template <int kConsumers>
 __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_kernel(const __grid_constant__ FusedMoeArgs a) {
   using E = Engine<kConsumers>;
@@ -47,8 +64,10 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
 
+  stamp_stage(a, FusedStage::kRoute);
   route_phase(a, s.a[0]);
   grid.sync();
+  stamp_stage(a, FusedStage::kSort);
   if (blockIdx.x == 0) scan_expert_counts(g, r, reinterpret_cast<int*>(s.a[0]));
   grid.sync();
   const int pairs = g.num_tokens * g.top_k;
@@ -58,8 +77,10 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
 
   PipelineState state;
   run_roles<kConsumers>([&](int role) {
+    stamp_stage(a, FusedStage::kGateUp);
     gate_up_phase<kConsumers>(a, s, state, role);
     grid.sync();
+    stamp_stage(a, FusedStage::kDown);
     down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
       if constexpr (kConsumers == 2) {
         store_rows_bf16_wide(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
@@ -70,8 +91,10 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
       }
     });
     grid.sync();
+    stamp_stage(a, FusedStage::kCombine);
     if (role > 0) combine_phase<kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
   });
+  stamp_end(a);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "cuda/device_weights.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
+#include "runner/kernel_stage_spans.hpp"
 
 namespace moebench::cuda {
 namespace {
@@ -14,12 +15,31 @@ class CudaFused final : public CudaMoeBase {
  public:
   CudaFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : CudaMoeBase(context, problem) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
-    barrier_.resize(2);
+    barrier_.resize(3);
+    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&stage_times_), sizeof(moe_kernels::FusedStageTimes),
+                                 cudaHostAllocMapped));
+    *stage_times_ = moe_kernels::FusedStageTimes{};
+    args_.stage_times = stage_times_;
     args_.router = router_;
     args_.activation = problem.shape.activation;
   }
+  ~CudaFused() override {
+    cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
+    cudaFreeHost(stage_times_);
+  }
+  CudaFused(const CudaFused&) = delete;
+  CudaFused& operator=(const CudaFused&) = delete;
 
   ImplKind kind() const override { return ImplKind::kFused; }
+
+  // The last launch's phases, from the stamps the kernel left in host-mapped memory.
+  KernelStages last_kernel_stages() const override {
+    moe_kernels::FusedStageTimes copy{};
+    const volatile moe_kernels::FusedStageTimes* times = stage_times_;
+    for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
+    copy.end_ns = times->end_ns;
+    return fused_kernel_stages(copy, context_.device);
+  }
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
@@ -48,6 +68,7 @@ class CudaFused final : public CudaMoeBase {
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
+  moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;
 };

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <span>
+
+#include "runner/kernel_stage_spans.hpp"
 
 namespace moebench {
 
@@ -50,12 +53,10 @@ KernelStages ep_kernel_stages(const std::vector<moe_kernels::EpKernelProgress>& 
   stages.kernel = "fused_moe_ep_kernel";
   for (std::size_t device = 0; device < by_device.size(); ++device) {
     const moe_kernels::EpKernelProgress& p = by_device[device];
-    for (int stage = 1; stage < moe_kernels::kEpStageCount; ++stage) {
-      const std::uint64_t begin = p.stage_start_ns[stage];
-      const std::uint64_t end = stage + 1 < moe_kernels::kEpStageCount ? p.stage_start_ns[stage + 1] : p.end_ns;
-      if (begin != 0 && end >= begin)
-        stages.spans.push_back({static_cast<int>(device), moe_kernels::ep_stage_span_name(stage), begin, end});
-    }
+    // Stage 0 is "not started": no span.
+    const std::span<const unsigned long long> starts(p.stage_start_ns);
+    append_stage_spans(stages, static_cast<int>(device), starts.subspan(1), p.end_ns,
+                       [](int s) { return moe_kernels::ep_stage_span_name(s + 1); });
   }
   return stages;
 }

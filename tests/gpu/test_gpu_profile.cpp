@@ -1,9 +1,12 @@
 // --profile on the GPU: CUPTI kernel events in the trace, each inside its iteration's range, and
-// the kernel time of an iteration within 10% of the CUDA-event time of an eager iteration.
+// the kernel time of an iteration within 10% of the CUDA-event time of an eager iteration, and
+// fused's own phase stamps on a track of their own.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <numeric>
 
+#include "moe_kernels/fused_stages.hpp"
 #include "profile/profiler.hpp"
 #include "runner/backend.hpp"
 #include "runner/backend_factory.hpp"
@@ -36,10 +39,13 @@ TEST(GpuProfile, KernelsInsideIterationsAndMatchingEventTime) {
     const auto samples = backend->time_iterations(*impl, TimingConfig{2, 10, false, false}, stop);
     const double event_ms = *std::min_element(samples.begin(), samples.end());
 
-    const ProfiledPass pass = profiler.profile(bench_case, kind, 3, [&](int) {
-      impl->run_iteration();
-      backend->synchronize();
-    });
+    const ProfiledPass pass = profiler.profile(
+        bench_case, kind, 3,
+        [&](int) {
+          impl->run_iteration();
+          backend->synchronize();
+        },
+        [&] { return impl->last_kernel_stages(); });
     ASSERT_FALSE(pass.path.empty());
     const nlohmann::json trace = nlohmann::json::parse(testing::read_gzip(pass.path));
     const auto iterations = testing::complete_events(trace, "iteration");
@@ -63,6 +69,17 @@ TEST(GpuProfile, KernelsInsideIterationsAndMatchingEventTime) {
     }
     for (double us : kernel_us) {
       EXPECT_NEAR(us / 1e3, event_ms, 0.1 * event_ms) << impl_name(kind) << ": kernel time vs CUDA-event time";
+    }
+    // fused times its own phases: each iteration's stage spans tile its kernel.
+    const auto stages = testing::complete_events(trace, "stage");
+    if (kind == ImplKind::kFused) {
+      ASSERT_EQ(stages.size(), 3u * moe_kernels::kFusedStageCount);
+      double stage_us = 0;
+      for (const auto& st : stages) stage_us += static_cast<double>(st.at("dur"));
+      const double all_kernel_us = std::accumulate(kernel_us.begin(), kernel_us.end(), 0.0);
+      EXPECT_NEAR(stage_us, all_kernel_us, 0.05 * all_kernel_us) << "stages vs kernel time";
+    } else {
+      EXPECT_TRUE(stages.empty());
     }
   }
   std::filesystem::remove_all(dir);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "profile/profiler.hpp"
+#include "runner/kernel_stage_spans.hpp"
 
 namespace moebench {
 namespace {
@@ -78,6 +79,31 @@ TEST(KernelStages, NothingToAddLeavesTheTraceAlone) {
   EXPECT_TRUE(add_kernel_stages(trace, {}).empty());
   EXPECT_TRUE(add_kernel_stages(trace, {KernelStages{"fused_moe_ep_kernel", {}}}).empty());
   EXPECT_EQ(trace.events.size(), 1u);
+}
+
+// The one-GPU fused kernel's stamps: each phase ends where the next begins, the last at the end
+// stamp; a launch that has not stamped yet gives no spans.
+TEST(KernelStages, OneGpuFusedPhasesFromTheirStartStamps) {
+  moe_kernels::FusedStageTimes times{{100, 130, 150, 400, 520}, 600};
+  const KernelStages stages = fused_kernel_stages(times, 3);
+  EXPECT_EQ(stages.kernel, "fused_moe_kernel");
+  ASSERT_EQ(stages.spans.size(), static_cast<std::size_t>(moe_kernels::kFusedStageCount));
+  EXPECT_EQ(stages.spans[0].name, "route");
+  EXPECT_EQ(stages.spans[2].name, "gate_up_gemm");
+  EXPECT_EQ(stages.spans[2].begin_ns, 150u);
+  EXPECT_EQ(stages.spans[2].end_ns, 400u);
+  EXPECT_EQ(stages.spans[4].name, "combine");
+  EXPECT_EQ(stages.spans[4].end_ns, 600u);
+  for (const auto& span : stages.spans) EXPECT_EQ(span.device, 3);
+  EXPECT_TRUE(fused_kernel_stages(moe_kernels::FusedStageTimes{}, 0).spans.empty());
+}
+
+// A launch cut short (stamps up to the gate/up GEMM only) keeps the phases it finished.
+TEST(KernelStages, OneGpuFusedLeavesOutPhasesNotReached) {
+  moe_kernels::FusedStageTimes times{{100, 130, 150, 0, 0}, 0};
+  const KernelStages stages = fused_kernel_stages(times, 0);
+  ASSERT_EQ(stages.spans.size(), 2u);
+  EXPECT_EQ(stages.spans[1].name, "sort by expert");
 }
 
 }  // namespace

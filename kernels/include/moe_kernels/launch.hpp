@@ -11,6 +11,7 @@
 #include "moe_kernels/combine_source.hpp"
 #include "moe_kernels/ep_progress.hpp"
 #include "moe_kernels/expert_parallel_window.hpp"
+#include "moe_kernels/fused_stages.hpp"
 #include "moe_kernels/moe_types.hpp"
 
 struct ncclDevComm;
@@ -70,7 +71,8 @@ struct FusedMoeArgs {
   __nv_bfloat16* h;           // (T*k, intermediate_stride) workspace
   __nv_bfloat16* y;           // (T*k, hidden_stride) workspace
   __nv_bfloat16* out;         // (T, H)
-  unsigned int* barrier;      // 2 words, zero at allocation
+  unsigned int* barrier;      // 3 words, zero at allocation: grid barrier, CTAs out
+  FusedStageTimes* stage_times;  // host-mapped: the latest launch's phases (fused_stages.hpp)
   RoutingBuffers routing;
   MoeGeometry geometry;
   RouterParams router;

@@ -1,0 +1,34 @@
+// The one-GPU fused kernel's own timeline, for --profile's stage track and --verbose: CTA 0
+// stamps the start of each phase on %globaltimer into host-mapped memory (posted stores over
+// PCIe that nothing waits on), and the last CTA out stamps the end.
+#pragma once
+
+namespace moe_kernels {
+
+enum class FusedStage : unsigned {
+  kRoute = 0,  // router top-k and per-expert counts
+  kSort,       // scan of the counts, scatter of (token, slot) pairs into expert order
+  kGateUp,     // gate/up GEMM with the activation
+  kDown,       // down GEMM
+  kCombine,    // weighted sum of each token's rows
+};
+
+constexpr int kFusedStageCount = static_cast<int>(FusedStage::kCombine) + 1;
+
+struct FusedStageTimes {
+  unsigned long long start_ns[kFusedStageCount];  // when CTA 0 entered each phase of the latest launch
+  unsigned long long end_ns;                      // when its last CTA finished
+};
+
+inline const char* fused_stage_span_name(int stage) {
+  switch (static_cast<FusedStage>(stage)) {
+    case FusedStage::kRoute: return "route";
+    case FusedStage::kSort: return "sort by expert";
+    case FusedStage::kGateUp: return "gate_up_gemm";
+    case FusedStage::kDown: return "down_gemm";
+    case FusedStage::kCombine: return "combine";
+    default: return "";
+  }
+}
+
+}  // namespace moe_kernels
