@@ -2,7 +2,7 @@
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
 # issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
 # (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|multigpu|case1|exchange|repro|all]...   (default: all)
+# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|phases|multigpu|case1|exchange|repro|all]...   (default: all)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -57,12 +57,42 @@ if wants bench; then
     # shellcheck disable=SC2086
     # BENCH_BINARY/BENCH_TAG: a second build timed in the same call (a baseline), its files tagged.
     timeout 300 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} \
-      --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} --scenarios random \
+      --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} --scenarios ${BENCH_SCENARIOS:-random} \
       --warmup-iters 3 --benchmark-iters 20 --check --output-format csv markdown \
       --output-file "$work/$(date +%F)_${gpu}_${name}${BENCH_TAG:+_$BENCH_TAG}" 2>&1 |
       tee "$work/bench_$name${BENCH_TAG:+_$BENCH_TAG}.log" | tail -16
   done
   python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
+fi
+
+if printf "%s\n" "${stages[@]}" | grep -qx ncu; then  # only when named: slow
+  # Nsight Compute on the kernels of issue 4's three misses (bench/profile_kernels.sh).
+  q3="--num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768"
+  q15="--num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408"
+  mx="--num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"
+  # shellcheck disable=SC2086
+  {
+    OUT="$work" "$root/bench/profile_kernels.sh" qwen3_t4096 $q3 --num-tokens 4096
+    OUT="$work" "$root/bench/profile_kernels.sh" qwen15_t4096 $q15 --num-tokens 4096
+    OUT="$work" "$root/bench/profile_kernels.sh" mixtral_t1024 $mx --num-tokens 1024
+  } 2>&1 | tee "$work/ncu_summary.txt"
+fi
+
+if wants phases; then
+  # fused's own phase stamps (--profile --verbose) for issue 4's three misses, random and balanced.
+  for spec in "qwen3 4096 --num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768" \
+    "qwen15 4096 --num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408" \
+    "mixtral 1024 --num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"; do
+    set -- $spec
+    name=$1 tokens=$2
+    shift 2
+    echo "== phases $name T=$tokens"
+    timeout 200 "${BENCH_BINARY:-$bench}" --device cuda "$@" --num-tokens "$tokens" --scenarios random balanced \
+      --implementations fused --warmup-iters 3 --benchmark-iters 10 --profile --profile-dir "$work/phases_$name" \
+      --verbose --output-format csv --output-file "$work/phases_$name" >"$work/phases_$name.log" 2>&1
+    echo "exit $?"
+    grep -E "stages of| ms  (route|sort|gate_up|down|combine)|fused +[0-9.]" "$work/phases_$name.log" | head -20
+  done
 fi
 
 if wants multigpu; then

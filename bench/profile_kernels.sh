@@ -14,8 +14,8 @@ name=$1
 shift
 timeout 300 ncu --clock-control none --kernel-name regex:"${KERNELS:-grouped|fused_moe}" --launch-count "${LAUNCHES:-3}" \
   --section SpeedOfLight --section WarpStateStats --section MemoryWorkloadAnalysis --section LaunchStats \
-  --section Occupancy \
+  --section Occupancy --section ComputeWorkloadAnalysis \
   "$bundle/bin/bench_fused_vs_epmoe" --device cuda --no-cuda-graph --warmup-iters 0 --benchmark-iters 1 \
   --scenarios random --output-file "$out/profiled_$name" "$@" >"$out/ncu_$name.txt" 2>&1
 echo "ncu exit $?"
-grep -E "^  [a-z_]+.*\(|Duration|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|L2 Cache Throughput|Stall|Registers Per|Achieved Occupancy|Warp Cycles Per Issued" "$out/ncu_$name.txt" | head -60
+grep -E "^  [a-z_]+.*\(|Duration|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|L2 Cache Throughput|Stall|Registers Per|Achieved Occupancy|Warp Cycles Per Issued|Tensor|Pipe|L2 Hit|Mem Pipes|Issue Slots" "$out/ncu_$name.txt" | head -90
