@@ -30,6 +30,14 @@ wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && retur
 } >"$work/machine.txt" 2>&1
 gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '_')
 
+# Issue 4's models, and its three hardest cases ("model tokens") for the ncu and phases stages.
+declare -A models=(
+  [qwen3-30b-a3b]="--num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768"
+  [qwen1.5-moe-a2.7b]="--num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408"
+  [mixtral-8x7b]="--num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"
+)
+misses=("qwen3-30b-a3b 4096" "qwen1.5-moe-a2.7b 4096" "mixtral-8x7b 1024")
+
 if wants tests; then
   echo "== gpu tests"
   timeout "${TEST_TIMEOUT:-300}" "$tests" ${TEST_FILTER:+--gtest_filter="$TEST_FILTER"} 2>&1 | tee "$work/gpu_tests.log" |
@@ -47,11 +55,6 @@ if wants sanitize; then
 fi
 
 if wants bench; then
-  declare -A models=(
-    [qwen3-30b-a3b]="--num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768"
-    [qwen1.5-moe-a2.7b]="--num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408"
-    [mixtral-8x7b]="--num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"
-  )
   for name in ${BENCH_MODELS:-qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b}; do
     echo "== bench $name"
     # shellcheck disable=SC2086
@@ -67,27 +70,20 @@ fi
 
 if printf "%s\n" "${stages[@]}" | grep -qx ncu; then  # only when named: slow
   # Nsight Compute on the kernels of issue 4's three misses (bench/profile_kernels.sh).
-  q3="--num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768"
-  q15="--num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408"
-  mx="--num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"
-  # shellcheck disable=SC2086
-  {
-    OUT="$work" "$root/bench/profile_kernels.sh" qwen3_t4096 $q3 --num-tokens 4096
-    OUT="$work" "$root/bench/profile_kernels.sh" qwen15_t4096 $q15 --num-tokens 4096
-    OUT="$work" "$root/bench/profile_kernels.sh" mixtral_t1024 $mx --num-tokens 1024
-  } 2>&1 | tee "$work/ncu_summary.txt"
+  for miss in "${misses[@]}"; do
+    read -r name tokens <<<"$miss"
+    # shellcheck disable=SC2086
+    OUT="$work" "$root/bench/profile_kernels.sh" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
+  done 2>&1 | tee "$work/ncu_summary.txt"
 fi
 
 if wants phases; then
   # fused's own phase stamps (--profile --verbose) for issue 4's three misses, random and balanced.
-  for spec in "qwen3 4096 --num-experts 128 --num-experts-per-tok 8 --hidden-size 2048 --intermediate-size 768" \
-    "qwen15 4096 --num-experts 60 --num-experts-per-tok 4 --hidden-size 2048 --intermediate-size 1408" \
-    "mixtral 1024 --num-experts 8 --num-experts-per-tok 2 --hidden-size 4096 --intermediate-size 14336"; do
-    set -- $spec
-    name=$1 tokens=$2
-    shift 2
+  for miss in "${misses[@]}"; do
+    read -r name tokens <<<"$miss"
     echo "== phases $name T=$tokens"
-    timeout 200 "${BENCH_BINARY:-$bench}" --device cuda "$@" --num-tokens "$tokens" --scenarios random balanced \
+    # shellcheck disable=SC2086
+    timeout 200 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} --num-tokens "$tokens" --scenarios random balanced \
       --implementations fused --warmup-iters 3 --benchmark-iters 10 --profile --profile-dir "$work/phases_$name" \
       --verbose --output-format csv --output-file "$work/phases_$name" >"$work/phases_$name.log" 2>&1
     echo "exit $?"

@@ -12,6 +12,7 @@
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
+#include "moe_kernels/detail/kernel_stamps.cuh"
 #include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/launch.hpp"
 
@@ -41,18 +42,7 @@ __device__ void route_phase(const FusedMoeArgs& a, std::uint8_t* smem) {
 
 // CTA 0 stamps the start of each phase (fused_stages.hpp).
 __device__ __forceinline__ void stamp_stage(const FusedMoeArgs& a, FusedStage stage) {
-  if (blockIdx.x == 0 && threadIdx.x == 0)
-    ptx::store_volatile(&a.stage_times->start_ns[static_cast<int>(stage)],
-                        static_cast<unsigned long long>(ptx::globaltimer_ns()));
-}
-
-// Called by every thread at the very end: the last CTA out stamps the launch's end.
-__device__ __forceinline__ void stamp_end(const FusedMoeArgs& a) {
-  ptx::cta_sync_all();
-  if (threadIdx.x == 0 && atomicAdd(&a.barrier[2], 1u) == gridDim.x - 1) {
-    a.barrier[2] = 0;
-    ptx::store_volatile(&a.stage_times->end_ns, static_cast<unsigned long long>(ptx::globaltimer_ns()));
-  }
+  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
 }
 
 template <int kConsumers>
@@ -94,7 +84,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
     stamp_stage(a, FusedStage::kCombine);
     if (role > 0) combine_phase<kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
   });
-  stamp_end(a);
+  stamp_last_cta_out(&a.barrier[2], &a.stage_times->end_ns);
 }
 
 }  // namespace

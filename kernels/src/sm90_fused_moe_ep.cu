@@ -19,6 +19,7 @@
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
+#include "moe_kernels/detail/kernel_stamps.cuh"
 #include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/launch.hpp"
 
@@ -39,8 +40,7 @@ __device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int devic
 __device__ __forceinline__ void report_stage(const FusedMoeEpArgs& a, EpStage stage) {
   if (threadIdx.x != 0) return;
   if (blockIdx.x == 0) {
-    ptx::store_volatile(&a.progress->stage_start_ns[static_cast<int>(stage)],
-                        static_cast<unsigned long long>(ptx::globaltimer_ns()));
+    stamp_now(&a.progress->stage_start_ns[static_cast<int>(stage)]);
     ptx::store_volatile(&a.progress->stage, static_cast<unsigned>(stage));
   }
   if (a.cta_trace != nullptr) ptx::store_volatile(&a.cta_trace[blockIdx.x].stage, static_cast<unsigned>(stage));
@@ -52,14 +52,6 @@ __device__ __forceinline__ void report_launch(const FusedMoeEpArgs& a) {
   report_stage(a, EpStage::kDispatch);
 }
 
-// Called by every thread at the very end: the last CTA out stamps the launch's end.
-__device__ __forceinline__ void report_end(const FusedMoeEpArgs& a) {
-  ptx::cta_sync_all();
-  if (threadIdx.x == 0 && atomicAdd(&a.barrier[3], 1u) == gridDim.x - 1) {
-    a.barrier[3] = 0;
-    ptx::store_volatile(&a.progress->end_ns, static_cast<unsigned long long>(ptx::globaltimer_ns()));
-  }
-}
 
 // A broken invariant would send rows or y values to the wrong place on another GPU: stop the
 // kernel (the host reports a CUDA error on this GPU) and say which invariant.
@@ -231,7 +223,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     grid.sync();
     if (role > 0) combine_phase<kConsumers>(partials, g, a.routing, a.out);
   });
-  report_end(a);
+  stamp_last_cta_out(&a.barrier[3], &a.progress->end_ns);
 }
 
 __global__ void resolve_peer_windows_kernel(ncclWindow_t window, int num_devices, std::uint8_t** peer_window) {
