@@ -2,7 +2,8 @@
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
 # issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
 # (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|phases|multigpu|case1|exchange|repro|all]...   (default: all)
+# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|stalls|phases|multigpu|case1|exchange|repro|all]...
+# (default: all; ncu and stalls run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -75,6 +76,15 @@ if printf "%s\n" "${stages[@]}" | grep -qx ncu; then  # only when named: slow
     # shellcheck disable=SC2086
     OUT="$work" "$root/bench/profile_kernels.sh" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
   done 2>&1 | tee "$work/ncu_summary.txt"
+fi
+
+if printf "%s\n" "${stages[@]}" | grep -qx stalls; then  # only when named: slow
+  # Warp-stall sampling per source line of fused on issue 4's three misses (bench/profile_stalls.sh).
+  for miss in "${misses[@]}"; do
+    read -r name tokens <<<"$miss"
+    # shellcheck disable=SC2086
+    OUT="$work" "$root/bench/profile_stalls.sh" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
+  done 2>&1 | tee "$work/stalls_summary.txt"
 fi
 
 if wants phases; then

@@ -1,5 +1,5 @@
 // A persistent GEMM phase with dynamic tile scheduling: the producer warpgroup takes the next tile
-// from a global counter, hands its index to the consumers through a two-slot shared-memory ring,
+// from a global counter, hands it decoded to the consumers through a two-slot shared-memory ring,
 // and loads it; each consumer warpgroup multiplies its 64 rows and passes the accumulators to the
 // epilogue. Taking tiles in order as CTAs free up keeps the CTAs that share a weight tile in step
 // (their second read of it hits L2) and balances tiles of unequal height. Called from inside the
@@ -45,8 +45,32 @@ __device__ __forceinline__ void run_roles(Body body) {
   }
 }
 
+// Producer thread 0: hands tile `tile` (from the phase's counter), decoded, to the consumers and
+// the other producer threads in the slot `slot` names.
+template <typename Storage>
+__device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, const PhaseTiles& phase, int num_tiles,
+                                             bool cached, int tile) {
+  ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
+  ScheduledTile next{tile, {}};
+  if (tile < num_tiles) {
+    next.coord = cached ? decode_tile<false>(tile, s.schedule_prefix, s.schedule_offsets, phase.local_experts,
+                                             phase.block_m)
+                        : decode_tile<true>(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m);
+  }
+  s.tiles[slot.stage] = next;
+  ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
+}
+
 // make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
 // row_offset being the consumer's first row within the tile.
+//
+// The producer schedules one tile ahead. Thread 0 asks the counter for tile i + 1 before it loads
+// the last two stages of tile i and uses the answer only once they are issued, so the atomic's
+// round trip delays no load; it then decodes the tile (from shared memory) and publishes it. The
+// consumers read each tile whole from shared memory: no global load sits between two of their
+// tiles. Asking much earlier would have a CTA hold on to a tile that another CTA, finishing
+// first, could have taken: with Mixtral's few long down-GEMM tiles at T=1024 that cost 4%
+// (bench/notes.md).
 template <int kConsumers, typename MakeLoad, typename Epilogue>
 __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Storage& s, PipelineState& state,
                                                const PhaseTiles& phase, int role, MakeLoad make_load,
@@ -59,38 +83,52 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
     if (role == 0) ptx::store_volatile(&trace->num_tiles, static_cast<unsigned>(num_tiles));
     ptx::store_volatile(&trace->left[role], 0u);
   }
+  const bool cached = phase.local_experts < kScheduleCacheEntries;
+  if (role == 0) {
+    if (cached) {
+      for (int e = thread; e <= phase.local_experts; e += kProducerThreads) {
+        s.schedule_prefix[e] = __ldcg(&phase.prefix[e]);
+        s.schedule_offsets[e] = __ldcg(&phase.offsets[e]);
+      }
+    }
+    // Thread 0 last wrote the slots during the previous phase, which every producer thread has left.
+    ptx::named_sync(kProducerBarrier, kProducerThreads);
+    if (thread == 0) publish_tile(s, state.tiles, phase, num_tiles, cached, atomicAdd(phase.counter, 1));
+  }
   for (;;) {
     StageRing& slot = state.tiles;
-    int tile;
+    ScheduledTile tile;
     if (role == 0) {
-      if (thread == 0) {
-        ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
-        s.tile_ids[slot.stage] = atomicAdd(phase.counter, 1);
-        ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
-      }
-      // Thread 0 writes this slot again two tiles later, after the next handshake, which every
-      // producer thread reaches only once it has read the slot.
+      // Thread 0 published this slot one tile ago (or above); it writes the slot again two tiles
+      // later, after the next of these handshakes, which every producer thread reaches only once
+      // it has read the slot.
       ptx::named_sync(kProducerBarrier, kProducerThreads);
-      tile = s.tile_ids[slot.stage];
+      tile = s.tiles[slot.stage];
     } else {
       ptx::mbarrier_wait(&s.tile_full[slot.stage], slot.phase);
-      tile = s.tile_ids[slot.stage];
+      tile = s.tiles[slot.stage];
       ptx::mbarrier_arrive(&s.tile_empty[slot.stage]);
     }
-    slot.advance<2>();
-    if (tile >= num_tiles) {
+    StageRing next_slot = slot;
+    next_slot.advance<2>();
+    slot = next_slot;
+    if (tile.tile >= num_tiles) {
       if (trace != nullptr) ptx::store_volatile(&trace->left[role], 1u);
       return;
     }
     if (trace != nullptr && role == 0) {
       ptx::store_volatile(&trace->taken, ++traced);
-      ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile));
+      ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile.tile));
     }
 
-    const TileCoord coord = decode_tile(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m);
+    const TileCoord& coord = tile.coord;
     if (role == 0) {
       const TileLoad load = make_load(coord, thread);
-      produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread);
+      int next_tile = 0;
+      produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread, [&] {
+        if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
+      });
+      if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
     } else {
       float acc[128];
       const int consumer = role - 1;
@@ -99,7 +137,7 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[consumer], ++traced);
-        ptx::store_volatile(&trace->last_finished[consumer], static_cast<unsigned>(tile));
+        ptx::store_volatile(&trace->last_finished[consumer], static_cast<unsigned>(tile.tile));
       }
     }
   }

@@ -87,18 +87,21 @@ struct TileCoord {
 
 // Tile `tile` of a phase whose tiles are laid out expert by expert, then output block by output
 // block, then row block: the row blocks that share a weight tile are neighbours, run at the same
-// time, and read that weight tile from HBM once.
+// time, and read that weight tile from HBM once. `prefix` and `offsets` are in global memory
+// (kFromL2) or a copy in shared memory.
+template <bool kFromL2>
 __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* prefix, const std::int32_t* offsets,
                                                  int local_experts, int block_m) {
+  auto load = [](const std::int32_t* p) { return kFromL2 ? __ldcg(p) : *p; };
   int lo = 0, hi = local_experts - 1;  // last expert whose prefix <= tile
   while (lo < hi) {
     const int mid = (lo + hi + 1) / 2;
-    if (__ldcg(&prefix[mid]) <= tile) lo = mid;
+    if (load(&prefix[mid]) <= tile) lo = mid;
     else hi = mid - 1;
   }
-  const int local = tile - __ldcg(&prefix[lo]);
-  const int first_row = __ldcg(&offsets[lo]);
-  const int expert_rows = __ldcg(&offsets[lo + 1]) - first_row;
+  const int local = tile - load(&prefix[lo]);
+  const int first_row = load(&offsets[lo]);
+  const int expert_rows = load(&offsets[lo + 1]) - first_row;
   const int row_blocks = ceil_div(expert_rows, block_m);
   const int row_block = local % row_blocks;
   TileCoord c;
@@ -108,5 +111,16 @@ __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* p
   c.n_block = local / row_blocks;
   return c;
 }
+
+// A tile as the producer hands it to the consumers: its index in the phase (num_tiles or more
+// ends the phase) and, for a real tile, its coordinates.
+struct ScheduledTile {
+  int tile;
+  TileCoord coord;
+};
+
+// Entries (local experts + 1) of the tile prefix and expert offsets a CTA keeps in shared memory
+// for decoding; phases with more experts decode from L2.
+constexpr int kScheduleCacheEntries = 520;
 
 }  // namespace moe_kernels

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cuda_bf16.h>
 
+#include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/ptx.cuh"
 #include "moe_kernels/detail/wgmma.cuh"
 #include "moe_kernels/moe_types.hpp"
@@ -29,8 +30,12 @@ struct Engine {
     std::uint8_t b[kStages][kStageBytesB];
     std::uint64_t full[kStages];   // producer -> consumers: stage loaded
     std::uint64_t empty[kStages];  // consumers -> producer: stage free
-    // Tiles handed from the producer to the consumers, two slots deep.
-    int tile_ids[2];
+    // Tiles handed from the producer to the consumers, decoded, two slots deep.
+    ScheduledTile tiles[2];
+    // The phase's tile prefix and expert offsets where they fit (kScheduleCacheEntries): the
+    // producer decodes each tile from here instead of from L2.
+    std::int32_t schedule_prefix[kScheduleCacheEntries];
+    std::int32_t schedule_offsets[kScheduleCacheEntries];
     std::uint64_t tile_full[2];   // one arrival: the producer wrote the slot
     std::uint64_t tile_empty[2];  // every consumer thread read it
   };
@@ -115,12 +120,15 @@ __device__ __forceinline__ TileLoad tma_tile_load(const CUtensorMap* a_map, int 
   return load;
 }
 
-// Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this.
-template <int kConsumers>
+// Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this;
+// near_end() runs before the last two stages are loaded (the next tile's request).
+template <int kConsumers, typename NearEnd>
 __device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring,
-                                             const TileLoad& load, int k_steps, int thread) {
+                                             const TileLoad& load, int k_steps, int thread, NearEnd near_end) {
   using E = Engine<kConsumers>;
+  const int near_end_step = max(0, k_steps - 2);
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
+    if (k == near_end_step) near_end();
     ptx::mbarrier_wait(&s.empty[ring.stage], ring.phase ^ 1u);
     std::uint64_t* full = &s.full[ring.stage];
     const int k0 = k * kBlockK;
@@ -149,6 +157,7 @@ __device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storag
       ptx::mbarrier_arrive(full);
     }
   }
+  if (k_steps == 0) near_end();
 }
 
 // Consumer warpgroup `consumer`: accumulates its 64 rows of one tile over `k_steps` stages into

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# On the GPU machine: where the warps of one benchmark case's fused kernel wait. Nsight Compute's
+# warp-stall sampling per CUDA source line and per SASS instruction (the kernels carry -lineinfo),
+# the top lines printed, the full tables kept. Usage: bench/profile_stalls.sh NAME ARGS...
+# Writes $OUT/stalls_NAME.{ncu-rep,source.csv,sass.csv}. Never changes clocks.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle="$root/.carry/device"
+out="${OUT:-/tmp/moebench-out}"
+mkdir -p "$out"
+cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
+export NCCL_NVLS_ENABLE=0
+name=$1
+shift
+report="$out/stalls_$name"
+timeout 300 ncu --clock-control none --kernel-name regex:"${KERNELS:-fused_moe}" --launch-skip 1 --launch-count 1 \
+  --section WarpStateStats --section SourceCounters --import-source no -f -o "$report" \
+  "$bundle/bin/bench_fused_vs_epmoe" --device cuda --no-cuda-graph --warmup-iters 1 --benchmark-iters 1 \
+  --implementations fused --scenarios random --output-file "$out/stalls_run_$name" "$@" >"$report.log" 2>&1
+echo "ncu exit $?"
+for view in cuda sass; do
+  ncu --import "$report.ncu-rep" --page source --print-source "$view" --csv >"$report.$view.csv" 2>&1
+  echo "-- $name: top $view lines by warp stall samples"
+  python3 "$root/bench/top_stalls.py" "$report.$view.csv" "${TOP:-25}"
+done
