@@ -12,18 +12,35 @@ namespace moe_kernels {
 
 // Tile columns [0, 128) hold gate, [128, 256) up, for intermediate columns col_begin + [0, 128).
 // h[row][col] = act(gate, up) for rows < `rows` and columns < `col_limit` (the row stride).
-__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], moebench::Activation act,
-                                                         __nv_bfloat16* h, int h_stride, int row_begin, int rows,
-                                                         int col_begin, int col_limit, int thread) {
+template <typename Act>
+__device__ __forceinline__ void store_gate_up(const float (&acc)[128], Act act, __nv_bfloat16* h, int h_stride,
+                                              int row_begin, int rows, int col_begin, int col_limit, int thread) {
 #pragma unroll
   for (int reg = 0; reg < 64; reg += 2) {  // the gate half: register groups 0..15
     const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
     const int col = col_begin + at.col;
     if (at.row >= rows || col >= col_limit) continue;
-    const float a0 = moebench::apply_activation(act, acc[reg], acc[reg + 64]);
-    const float a1 = moebench::apply_activation(act, acc[reg + 1], acc[reg + 65]);
     *reinterpret_cast<__nv_bfloat162*>(h + static_cast<std::int64_t>(row_begin + at.row) * h_stride + col) =
-        __floats2bfloat162_rn(a0, a1);
+        __floats2bfloat162_rn(act(acc[reg], acc[reg + 64]), act(acc[reg + 1], acc[reg + 65]));
+  }
+}
+
+// The same for the run's activation, chosen once per tile rather than per element.
+__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], moebench::Activation act,
+                                                         __nv_bfloat16* h, int h_stride, int row_begin, int rows,
+                                                         int col_begin, int col_limit, int thread) {
+  switch (act) {
+    case moebench::Activation::kGelu:
+      store_gate_up(acc, moebench::gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
+                    thread);
+      break;
+    case moebench::Activation::kSwigluOai:
+      store_gate_up(acc, moebench::swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
+                    thread);
+      break;
+    case moebench::Activation::kSilu:
+    default:
+      store_gate_up(acc, moebench::silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
   }
 }
 
