@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine: where the warps of one benchmark case's fused kernel wait. Nsight Compute's
-# warp-stall sampling per CUDA source line and per SASS instruction (the kernels carry -lineinfo),
-# the top lines printed, the full tables kept. Usage: bench/profile_stalls.sh NAME ARGS...
-# Writes $OUT/stalls_NAME.{ncu-rep,source.csv,sass.csv}. Never changes clocks.
+# warp-stall sampling per SASS instruction, summed per source line through the kernel's line
+# table (the kernels carry -lineinfo); the top entries printed, the full tables kept. Usage: bench/profile_stalls.sh NAME ARGS...
+# Writes $OUT/stalls_NAME.{ncu-rep,sass.csv,dis}. Never changes clocks.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bundle="$root/.carry/device"
@@ -19,8 +19,16 @@ timeout 300 ncu --clock-control none --kernel-name regex:"${KERNELS:-fused_moe}"
   "$bundle/bin/bench_fused_vs_epmoe" --device cuda --no-cuda-graph --warmup-iters 1 --benchmark-iters 1 \
   --implementations fused --scenarios random --output-file "$out/stalls_run_$name" "$@" >"$report.log" 2>&1
 echo "ncu exit $?"
-for view in cuda sass; do
-  ncu --import "$report.ncu-rep" --page source --print-source "$view" --csv >"$report.$view.csv" 2>&1
-  echo "-- $name: top $view lines by warp stall samples"
-  python3 "$root/bench/top_stalls.py" "$report.$view.csv" "${TOP:-25}"
-done
+ncu --import "$report.ncu-rep" --page source --print-source sass --csv >"$report.sass.csv" 2>&1
+# Source lines of each instruction, from the kernel's own line table (-lineinfo), where the
+# toolkit's disassembler is at hand.
+lines=()
+if command -v cuobjdump >/dev/null && command -v nvdisasm >/dev/null; then
+  cubins=$(mktemp -d)
+  (cd "$cubins" && cuobjdump -xelf all "$bundle/bin/bench_fused_vs_epmoe" >/dev/null 2>&1)
+  for cubin in "$cubins"/*.cubin; do nvdisasm -g "$cubin"; done >"$report.dis" 2>/dev/null
+  rm -rf "$cubins"
+  lines=(--disassembly "$report.dis")
+fi
+echo "-- $name: where the warps wait"
+python3 "$root/bench/top_stalls.py" "$report.sass.csv" --top "${TOP:-25}" "${lines[@]}"
