@@ -5,10 +5,12 @@
 //   3. scatter (token, slot) pairs into expert order (indices only: no permuted copy of x);
 //   4. gate/up GEMM tiles, A rows gathered straight from x by token index, activation in the
 //      epilogue, h written to a workspace that mostly stays in L2;
-//   5. down GEMM tiles, y rows written the same way;
+//   5. down GEMM tiles, y rows written the same way, each tile started once the gate/up tiles of
+//      its rows are done (per-row-block counts, no grid barrier in between);
 //   6. each token's k rows of y summed with their routing weights into the bf16 output.
 // Phases 4-6 run warp-specialised: one producer warpgroup feeding one or two consumers. CTA 0
-// stamps the start of each phase for --profile (fused_stages.hpp).
+// stamps the start of each phase for --profile (fused_stages.hpp); its down_gemm starts when its
+// own producer is done with gate/up, so the last gate/up tiles elsewhere overlap it.
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
@@ -69,7 +71,9 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   run_roles<kConsumers>([&](int role) {
     stamp_stage(a, FusedStage::kGateUp);
     gate_up_phase<kConsumers>(a, s, state, role);
-    grid.sync();
+    // Down tiles wait for their own rows' gate/up tiles (RoutingBuffers::row_block_done), so CTAs
+    // done with gate/up start on down while the last gate/up tiles finish elsewhere.
+    if (r.row_block_done == nullptr) grid.sync();
     stamp_stage(a, FusedStage::kDown);
     down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
       if constexpr (kConsumers == 2) {

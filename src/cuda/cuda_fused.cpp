@@ -62,12 +62,16 @@ class CudaFused final : public CudaMoeBase {
     args_.out = out_.data();
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
+    // One count per (expert, row block): 64-row blocks at most, plus each expert's partial one.
+    row_block_done_.resize(pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1);
+    args_.routing.row_block_done = row_block_done_.data();
     args_.geometry = g;
   }
 
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
+  DeviceBuffer<std::int32_t> row_block_done_;
   moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;

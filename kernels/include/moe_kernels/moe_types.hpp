@@ -65,6 +65,10 @@ struct RoutingBuffers {
   float* sorted_weight = nullptr;          // (T*k): routing weight of each sorted row
   std::int32_t* pair_row = nullptr;        // (T*k): sorted row of each (token, slot)
   std::int32_t* tile_counters = nullptr;   // (2): next gate/up tile, next down tile; reset by the scan
+  // Optional (the one-GPU fused kernel): per (expert, row block), in tile order, the gate/up tiles'
+  // consumer warpgroups that have written their h rows; zeroed by the scan. A down tile waits
+  // for its row block's count instead of a grid barrier between the two GEMMs.
+  std::int32_t* row_block_done = nullptr;
 };
 
 }  // namespace moe_kernels

@@ -27,9 +27,9 @@ __device__ __forceinline__ void gate_up_phase(const Args& a, typename Engine<kCo
                                               PipelineState& state, int role) {
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
-  const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.hidden, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters,
-                         cta_tile_trace(a)};
+  PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.hidden, kBlockK),
+                   Engine<kConsumers>::kBlockM, g.gate_up_tiles(), r.tile_counters, cta_tile_trace(a)};
+  phase.done_signal = r.row_block_done;
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int thread) {
@@ -61,9 +61,12 @@ __device__ __forceinline__ void down_phase(const Args& a, typename Engine<kConsu
                                            int role, Store store) {
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
-  const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts,
-                         ceil_div(g.intermediate, kBlockK), Engine<kConsumers>::kBlockM, r.tile_counters + 1,
-                         cta_tile_trace(a)};
+  PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.intermediate, kBlockK),
+                   Engine<kConsumers>::kBlockM, g.down_tiles(), r.tile_counters + 1, cta_tile_trace(a)};
+  // With row-block counts the down GEMM needs no grid barrier after gate/up: each tile waits for
+  // the gate/up tiles of its own rows (all consumers of all their output blocks).
+  phase.done_wait = r.row_block_done;
+  phase.done_target = kConsumers * g.gate_up_tiles();
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int) {

@@ -18,9 +18,55 @@ struct PhaseTiles {
   int local_experts;
   int k_steps;
   int block_m;
+  int n_blocks;                 // tiles per row block (output blocks)
   std::int32_t* counter;        // next tile to hand out, zero at the start of the phase
   TileTrace* trace = nullptr;   // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
+  // Row-block readiness between two phases (RoutingBuffers::row_block_done), or null: each
+  // consumer warpgroup of this phase counts its finished tiles into done_signal[row block]; the
+  // producer of this phase loads a tile only once done_wait[row block] reaches done_target.
+  std::int32_t* done_signal = nullptr;
+  const std::int32_t* done_wait = nullptr;
+  int done_target = 0;
 };
+
+// Consumer barrier ids for the row-block signal, after the producer's (kProducerBarrier).
+constexpr int kConsumerBarrierBase = 2;
+
+// A consumer warpgroup's finished tiles (epilogue run, or no rows of its own) whose row blocks
+// it has not counted yet. Each count must follow a GPU-scope fence, which stalls thread 0's warp
+// (and with it the warpgroup's wgmma) until its stores are acknowledged; counting at once after
+// each tile cost 3-4% at T=16384 (bench/notes.md). So the counts go out kBatch at a time, after
+// the next tile's mainloop, and at the end of the phase.
+struct PendingRowBlocks {
+  static constexpr int kBatch = 4;
+  int row_block[kBatch];
+  int count = 0;
+
+  __device__ __forceinline__ void add(int block) {
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i)
+      if (i == count) row_block[i] = block;
+    ++count;
+  }
+  // Every thread of the consumer warpgroup calls this once its stores of these tiles are issued.
+  __device__ __forceinline__ void flush(std::int32_t* done, int consumer, int thread) {
+    ptx::named_sync(kConsumerBarrierBase + consumer, kProducerThreads);
+    if (thread == 0) {
+      __threadfence();
+#pragma unroll
+      for (int i = 0; i < kBatch; ++i)
+        if (i < count) atomicAdd(&done[row_block[i]], 1);
+    }
+    count = 0;
+  }
+};
+
+// Producer thread 0, before a tile's first load: waits until its row block's input rows are all
+// written, then orders its TMA loads after them.
+__device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int target) {
+  while (ptx::load_acquire_gpu(done) < target) __nanosleep(32);
+  ptx::fence_proxy_async_global();
+}
 
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
@@ -54,8 +100,9 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ScheduledTile next{tile, {}};
   if (tile < num_tiles) {
     next.coord = cached ? decode_tile<false>(tile, s.schedule_prefix, s.schedule_offsets, phase.local_experts,
-                                             phase.block_m)
-                        : decode_tile<true>(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m);
+                                             phase.block_m, phase.n_blocks)
+                        : decode_tile<true>(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m,
+                                            phase.n_blocks);
   }
   s.tiles[slot.stage] = next;
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
@@ -84,6 +131,7 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
     ptx::store_volatile(&trace->left[role], 0u);
   }
   const bool cached = phase.local_experts < kScheduleCacheEntries;
+  PendingRowBlocks pending;  // consumers: finished tiles not yet counted (phase.done_signal)
   if (role == 0) {
     if (cached) {
       for (int e = thread; e <= phase.local_experts; e += kProducerThreads) {
@@ -113,6 +161,7 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
     next_slot.advance<2>();
     slot = next_slot;
     if (tile.tile >= num_tiles) {
+      if (role > 0 && pending.count > 0) pending.flush(phase.done_signal, role - 1, thread);
       if (trace != nullptr) ptx::store_volatile(&trace->left[role], 1u);
       return;
     }
@@ -124,6 +173,7 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
     const TileCoord& coord = tile.coord;
     if (role == 0) {
       const TileLoad load = make_load(coord, thread);
+      if (phase.done_wait != nullptr && thread == 0) wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
       int next_tile = 0;
       produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread, [&] {
         if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
@@ -134,7 +184,9 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       const int consumer = role - 1;
       const bool active = coord.rows > consumer * kWarpgroupRows;
       consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
+      if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
       if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
+      if (phase.done_signal != nullptr) pending.add(coord.row_block);
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[consumer], ++traced);
         ptx::store_volatile(&trace->last_finished[consumer], static_cast<unsigned>(tile.tile));

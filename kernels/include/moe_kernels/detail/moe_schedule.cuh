@@ -63,6 +63,11 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
     r.expert_offsets[0] = r.gate_up_tile_prefix[0] = r.down_tile_prefix[0] = 0;
   }
   if (threadIdx.x == 0) r.tile_counters[0] = r.tile_counters[1] = 0;
+  if (r.row_block_done != nullptr) {
+    __syncthreads();  // the last expert's thread wrote the total
+    const int row_blocks = r.gate_up_tile_prefix[E] / max(1, g.gate_up_tiles());
+    for (int i = threadIdx.x; i < row_blocks; i += blockDim.x) r.row_block_done[i] = 0;
+  }
 }
 
 // Places pair p = t * k + j (routed to a local expert) at its sorted row.
@@ -83,15 +88,16 @@ struct TileCoord {
   int row_begin;  // first sorted row of the tile
   int rows;       // valid rows, at most block_m
   int n_block;    // block along the output dimension
+  int row_block;  // (expert, row block) in tile order, over all experts
 };
 
 // Tile `tile` of a phase whose tiles are laid out expert by expert, then output block by output
-// block, then row block: the row blocks that share a weight tile are neighbours, run at the same
-// time, and read that weight tile from HBM once. `prefix` and `offsets` are in global memory
+// block (n_blocks of them), then row block: the row blocks that share a weight tile are
+// neighbours, run at the same time, and read that weight tile from HBM once. `prefix` and `offsets` are in global memory
 // (kFromL2) or a copy in shared memory.
 template <bool kFromL2>
 __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* prefix, const std::int32_t* offsets,
-                                                 int local_experts, int block_m) {
+                                                 int local_experts, int block_m, int n_blocks) {
   auto load = [](const std::int32_t* p) { return kFromL2 ? __ldcg(p) : *p; };
   int lo = 0, hi = local_experts - 1;  // last expert whose prefix <= tile
   while (lo < hi) {
@@ -99,7 +105,8 @@ __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* p
     if (load(&prefix[mid]) <= tile) lo = mid;
     else hi = mid - 1;
   }
-  const int local = tile - load(&prefix[lo]);
+  const int expert_first_tile = load(&prefix[lo]);
+  const int local = tile - expert_first_tile;
   const int first_row = load(&offsets[lo]);
   const int expert_rows = load(&offsets[lo + 1]) - first_row;
   const int row_blocks = ceil_div(expert_rows, block_m);
@@ -109,6 +116,7 @@ __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* p
   c.row_begin = first_row + row_block * block_m;
   c.rows = min(block_m, expert_rows - row_block * block_m);
   c.n_block = local / row_blocks;
+  c.row_block = expert_first_tile / n_blocks + row_block;
   return c;
 }
 

@@ -133,6 +133,12 @@ __device__ __forceinline__ void claim_registers() {
 __device__ __forceinline__ void cta_sync_all() { asm volatile("barrier.sync 0;" ::: "memory"); }
 
 // Barrier `id` (1..15) among `threads` threads, e.g. one warpgroup.
+__device__ __forceinline__ int load_acquire_gpu(const int* word) {
+  int value;
+  asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(value) : "l"(word) : "memory");
+  return value;
+}
+
 __device__ __forceinline__ void named_sync(int id, int threads) {
   asm volatile("barrier.sync %0, %1;" ::"r"(id), "r"(threads) : "memory");
 }
