@@ -2,6 +2,7 @@
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
 #include "cuda/device_weights.hpp"
+#include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 #include "runner/kernel_stage_spans.hpp"
@@ -62,9 +63,11 @@ class CudaFused final : public CudaMoeBase {
     args_.out = out_.data();
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
-    // One count per (expert, row block): 64-row blocks at most, plus each expert's partial one.
-    row_block_done_.resize(pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1);
-    args_.routing.row_block_done = row_block_done_.data();
+    if (moe_kernels::overlap_gate_up_and_down(g.intermediate)) {
+      // One count per (expert, row block): 64-row blocks at most, plus each expert's partial one.
+      row_block_done_.resize(pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1);
+      args_.routing.row_block_done = row_block_done_.data();
+    }
     args_.geometry = g;
   }
 

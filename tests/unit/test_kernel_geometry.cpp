@@ -31,5 +31,14 @@ TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
   EXPECT_EQ(choose_block_m(1, 1, 0), 64);
 }
 
+// Down tiles overlap the gate/up tail only where they are short (bench/notes.md).
+TEST(KernelGeometry, GemmsOverlapWhereDownTilesAreShort) {
+  EXPECT_TRUE(overlap_gate_up_and_down(768));     // Qwen3-30B-A3B: 12 K steps
+  EXPECT_TRUE(overlap_gate_up_and_down(1408));    // Qwen1.5-MoE: 22
+  EXPECT_TRUE(overlap_gate_up_and_down(4096));    // 64 K steps, the most that overlap
+  EXPECT_FALSE(overlap_gate_up_and_down(4097));
+  EXPECT_FALSE(overlap_gate_up_and_down(14336));  // Mixtral-8x7B: 224
+}
+
 }  // namespace
 }  // namespace moe_kernels
