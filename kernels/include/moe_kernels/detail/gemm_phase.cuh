@@ -29,6 +29,9 @@ struct PhaseTiles {
   int done_target = 0;
 };
 
+// Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
+constexpr int kProducerBarrier = 1;
+
 // Consumer barrier ids for the row-block signal, after the producer's (kProducerBarrier).
 constexpr int kConsumerBarrierBase = 2;
 
@@ -67,10 +70,6 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
   while (ptx::load_acquire_gpu(done) < target) __nanosleep(32);
   ptx::fence_proxy_async_global();
 }
-
-
-// Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
-constexpr int kProducerBarrier = 1;
 
 // Registers per thread once the producer warpgroup hands its share to two consumers.
 constexpr int kProducerRegisters = 40;

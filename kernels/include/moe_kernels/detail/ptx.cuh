@@ -132,13 +132,14 @@ __device__ __forceinline__ void claim_registers() {
 // non-.aligned form, which does not require a warp's threads to arrive together.
 __device__ __forceinline__ void cta_sync_all() { asm volatile("barrier.sync 0;" ::: "memory"); }
 
-// Barrier `id` (1..15) among `threads` threads, e.g. one warpgroup.
+// A GPU-scope acquire load: what the releasing writer wrote before its release is visible after.
 __device__ __forceinline__ int load_acquire_gpu(const int* word) {
   int value;
   asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(value) : "l"(word) : "memory");
   return value;
 }
 
+// Barrier `id` (1..15) among `threads` threads, e.g. one warpgroup.
 __device__ __forceinline__ void named_sync(int id, int threads) {
   asm volatile("barrier.sync %0, %1;" ::"r"(id), "r"(threads) : "memory");
 }
