@@ -81,6 +81,7 @@ TEST_F(GpuMoe, SmallShapes) {
   check({65, 8, 2, 64, 192, Activation::kSilu, Scenario::kImbalanced, 4.0}, 5);  // expert 0 gets every token
   check({200, 4, 2, 72, 136, Activation::kGelu}, 6);  // 100 rows per expert: 128-row tiles, two consumers
   check({5, 64, 40, 64, 64}, 7);                        // more slots than a warp has lanes
+  check({300, 600, 4, 64, 72}, 8);  // more experts than the tile decode keeps in shared memory
 }
 
 // The grid of the issue: T x E x k, with H, I, activation and scenario varied along it.
@@ -128,6 +129,8 @@ TEST_F(GpuMoe, ModelRouters) {
 TEST_F(GpuMoe, LargerLayers) {
   check({512, 128, 8, 2048, 768}, 11);                  // Qwen3-30B-A3B's layer
   check({300, 8, 2, 1024, 1408, Activation::kGelu}, 12);
+  // Past 4096 intermediate columns fused keeps the grid barrier between its GEMMs (heuristics.hpp).
+  check({600, 8, 2, 256, 4160, Activation::kSwigluOai}, 13);
 }
 
 }  // namespace
