@@ -107,16 +107,46 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
 }
 
-// make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
-// row_offset being the consumer's first row within the tile.
-//
-// The producer schedules one tile ahead. Thread 0 asks the counter for tile i + 1 before it loads
-// the last two stages of tile i and uses the answer only once they are issued, so the atomic's
-// round trip delays no load; it then decodes the tile (from shared memory) and publishes it. The
-// consumers read each tile whole from shared memory: no global load sits between two of their
-// tiles. Asking much earlier would have a CTA hold on to a tile that another CTA, finishing
+// The producer warpgroup's part of one tile: its loads, and meanwhile thread 0's request for the
+// next tile, published into `next_slot` once the loads are issued. The producer schedules one
+// tile ahead: thread 0 asks the counter before it loads the last two stages and uses the answer
+// only after they are issued, so the atomic's round trip delays no load; the decode reads shared
+// memory. Asking much earlier would have a CTA hold on to a tile that another CTA, finishing
 // first, could have taken: with Mixtral's few long down-GEMM tiles at T=1024 that cost 4%
 // (bench/notes.md).
+template <int kConsumers, typename MakeLoad>
+__device__ __forceinline__ void produce_scheduled_tile(typename Engine<kConsumers>::Storage& s, PipelineState& state,
+                                                       const PhaseTiles& phase, const TileCoord& coord,
+                                                       const StageRing& next_slot, int num_tiles, bool cached,
+                                                       int thread, MakeLoad make_load) {
+  const TileLoad load = make_load(coord, thread);
+  if (phase.done_wait != nullptr && thread == 0)
+    wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
+  int next_tile = 0;
+  produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread, [&] {
+    if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
+  });
+  if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
+}
+
+// A consumer warpgroup's part of one tile: its 64 rows' MMA and epilogue, with the row-block
+// counts that are due (PendingRowBlocks) sent between the two.
+template <int kConsumers, typename Epilogue>
+__device__ __forceinline__ void consume_scheduled_tile(typename Engine<kConsumers>::Storage& s, PipelineState& state,
+                                                       const PhaseTiles& phase, const TileCoord& coord,
+                                                       PendingRowBlocks& pending, int consumer, int thread,
+                                                       Epilogue epilogue) {
+  float acc[128];
+  const bool active = coord.rows > consumer * kWarpgroupRows;
+  consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
+  if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
+  if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
+  if (phase.done_signal != nullptr) pending.add(coord.row_block);
+}
+
+// make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
+// row_offset being the consumer's first row within the tile. The consumers read each tile whole
+// from shared memory: no global load sits between two of their tiles.
 template <int kConsumers, typename MakeLoad, typename Epilogue>
 __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Storage& s, PipelineState& state,
                                                const PhaseTiles& phase, int role, MakeLoad make_load,
@@ -164,31 +194,17 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       if (trace != nullptr) ptx::store_volatile(&trace->left[role], 1u);
       return;
     }
-    if (trace != nullptr && role == 0) {
-      ptx::store_volatile(&trace->taken, ++traced);
-      ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile.tile));
-    }
-
-    const TileCoord& coord = tile.coord;
     if (role == 0) {
-      const TileLoad load = make_load(coord, thread);
-      if (phase.done_wait != nullptr && thread == 0) wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
-      int next_tile = 0;
-      produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread, [&] {
-        if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
-      });
-      if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
-    } else {
-      float acc[128];
-      const int consumer = role - 1;
-      const bool active = coord.rows > consumer * kWarpgroupRows;
-      consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
-      if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
-      if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
-      if (phase.done_signal != nullptr) pending.add(coord.row_block);
       if (trace != nullptr) {
-        ptx::store_volatile(&trace->finished[consumer], ++traced);
-        ptx::store_volatile(&trace->last_finished[consumer], static_cast<unsigned>(tile.tile));
+        ptx::store_volatile(&trace->taken, ++traced);
+        ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile.tile));
+      }
+      produce_scheduled_tile<kConsumers>(s, state, phase, tile.coord, next_slot, num_tiles, cached, thread, make_load);
+    } else {
+      consume_scheduled_tile<kConsumers>(s, state, phase, tile.coord, pending, role - 1, thread, epilogue);
+      if (trace != nullptr) {
+        ptx::store_volatile(&trace->finished[role - 1], ++traced);
+        ptx::store_volatile(&trace->last_finished[role - 1], static_cast<unsigned>(tile.tile));
       }
     }
   }
