@@ -7,17 +7,10 @@
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bundle="$root/.carry/device"
-out="${OUT:-/tmp/moebench-out}"
+# shellcheck source=bench/device_env.sh
+source "$(dirname "$0")/device_env.sh"
 work="$out/work"
 mkdir -p "$work"
-export NCCL_NVLS_ENABLE=0
-# libcupti (for --profile and its test) is opened at run time from one of these too.
-cuda_libs=$(ls -d /usr/local/cuda/lib64 /usr/local/cuda/extras/CUPTI/lib64 \
-  /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib \
-  /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
-export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
 bench="$bundle/bin/bench_fused_vs_epmoe"
 tests="$bundle/bin/gpu_tests"
 export MOEBENCH_BINARY="$bench"  # for the multi-node tests, which start it
@@ -69,23 +62,21 @@ if wants bench; then
   python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
 fi
 
-if printf "%s\n" "${stages[@]}" | grep -qx ncu; then  # only when named: slow
-  # Nsight Compute on the kernels of issue 4's three misses (bench/profile_kernels.sh).
+# Runs a profiling script (NAME ARGS...) on each of issue 4's three misses; its output also goes
+# to $work/SUMMARY.
+profile_misses() {
+  local script=$1 summary=$2
   for miss in "${misses[@]}"; do
     read -r name tokens <<<"$miss"
     # shellcheck disable=SC2086
-    OUT="$work" "$root/bench/profile_kernels.sh" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
-  done 2>&1 | tee "$work/ncu_summary.txt"
-fi
+    OUT="$work" "$root/bench/$script" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
+  done 2>&1 | tee "$work/$summary"
+}
 
-if printf "%s\n" "${stages[@]}" | grep -qx stalls; then  # only when named: slow
-  # Warp-stall sampling per source line of fused on issue 4's three misses (bench/profile_stalls.sh).
-  for miss in "${misses[@]}"; do
-    read -r name tokens <<<"$miss"
-    # shellcheck disable=SC2086
-    OUT="$work" "$root/bench/profile_stalls.sh" "${name}_t$tokens" ${models[$name]} --num-tokens "$tokens"
-  done 2>&1 | tee "$work/stalls_summary.txt"
-fi
+# Only when named (slow): Nsight Compute on the GEMM kernels, and warp-stall sampling per
+# source line of fused.
+if printf "%s\n" "${stages[@]}" | grep -qx ncu; then profile_misses profile_kernels.sh ncu_summary.txt; fi
+if printf "%s\n" "${stages[@]}" | grep -qx stalls; then profile_misses profile_stalls.sh stalls_summary.txt; fi
 
 if wants phases; then
   # fused's own phase stamps (--profile --verbose) for issue 4's three misses, random and balanced.

@@ -3,13 +3,8 @@
 # they are bound by the tensor pipe, DRAM, or stalls. Usage: bench/profile_kernels.sh NAME ARGS...
 # Writes $OUT/ncu_NAME.txt. Never changes clocks (--clock-control none).
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bundle="$root/.carry/device"
-out="${OUT:-/tmp/moebench-out}"
-mkdir -p "$out"
-cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
-export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
-export NCCL_NVLS_ENABLE=0
+# shellcheck source=bench/device_env.sh
+source "$(dirname "$0")/device_env.sh"
 name=$1
 shift
 timeout 300 ncu --clock-control none --kernel-name regex:"${KERNELS:-grouped|fused_moe}" --launch-count "${LAUNCHES:-3}" \

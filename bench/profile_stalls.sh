@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
 # On the GPU machine: where the warps of one benchmark case's fused kernel wait. Nsight Compute's
 # warp-stall sampling per SASS instruction, summed per source line through the kernel's line
-# table (the kernels carry -lineinfo); the top entries printed, the full tables kept. Usage: bench/profile_stalls.sh NAME ARGS...
+# table (the kernels carry -lineinfo); the top entries printed, the full tables kept.
+# Usage: bench/profile_stalls.sh NAME ARGS...
 # Writes $OUT/stalls_NAME.{ncu-rep,sass.csv,dis}. Never changes clocks.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bundle="$root/.carry/device"
-out="${OUT:-/tmp/moebench-out}"
-mkdir -p "$out"
-cuda_libs=$(ls -d /usr/local/cuda/lib64 /opt/torch/.venv/lib/python3.12/site-packages/nvidia/*/lib 2>/dev/null | tr '\n' ':')
-export LD_LIBRARY_PATH="$bundle/lib:$cuda_libs${LD_LIBRARY_PATH:-}"
-export NCCL_NVLS_ENABLE=0
+# shellcheck source=bench/device_env.sh
+source "$(dirname "$0")/device_env.sh"
 name=$1
 shift
 report="$out/stalls_$name"
