@@ -1,5 +1,4 @@
 // Host-side choices of kernel configuration from the problem, unit-tested without a GPU.
-// MOEBENCH_KERNEL_LOG=1 makes the CUDA backend print each choice once.
 #pragma once
 
 #include <cstdint>
