@@ -2,8 +2,8 @@
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
 # issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
 # (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|stalls|phases|multigpu|case1|exchange|repro|all]...
-# (default: all; ncu and stalls run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
+# (default: all; ncu, stalls and timeline run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -82,14 +82,31 @@ if wants phases; then
   # fused's own phase stamps (--profile --verbose) for issue 4's three misses, random and balanced.
   for miss in "${misses[@]}"; do
     read -r name tokens <<<"$miss"
-    echo "== phases $name T=$tokens"
+    tag=${BENCH_TAG:+_$BENCH_TAG}
+    echo "== phases $name T=$tokens$tag"
     # shellcheck disable=SC2086
     timeout 200 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} --num-tokens "$tokens" --scenarios random balanced \
-      --implementations fused --warmup-iters 3 --benchmark-iters 10 --profile --profile-dir "$work/phases_$name" \
-      --verbose --output-format csv --output-file "$work/phases_$name" >"$work/phases_$name.log" 2>&1
+      --implementations fused --warmup-iters 3 --benchmark-iters 10 --profile --profile-dir "$work/phases_$name$tag" \
+      --verbose --output-format csv --output-file "$work/phases_$name$tag" >"$work/phases_$name$tag.log" 2>&1
     echo "exit $?"
-    grep -E "stages of| ms  (route|sort|gate_up|down|combine)|fused +[0-9.]" "$work/phases_$name.log" | head -20
+    grep -E "stages of| ms  (route|sort|gate_up|down|combine)|fused +[0-9.]" "$work/phases_$name$tag.log" | head -20
   done
+fi
+
+if printf "%s\n" "${stages[@]}" | grep -qx timeline; then
+  # Only when named: when each GEMM tile of fused ran on which CTA (MOEBENCH_TILE_TIMELINE), for
+  # issue 4's three misses under random and balanced routing; eager launches, one trace each.
+  for miss in "${misses[@]}"; do
+    read -r name tokens <<<"$miss"
+    for scenario in random balanced; do
+      trace="$work/timeline_${name}_${scenario}${BENCH_TAG:+_$BENCH_TAG}"
+      # shellcheck disable=SC2086
+      MOEBENCH_TILE_TIMELINE="$trace" timeout 200 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} \
+        --num-tokens "$tokens" --scenarios "$scenario" --implementations fused --no-cuda-graph --warmup-iters 2 \
+        --benchmark-iters 3 --output-format csv --output-file "$trace" >"$trace.log" 2>&1 || echo "exit $? ($trace.log)"
+      python3 "$root/bench/tile_timeline.py" "${trace}_T$tokens.csv"
+    done
+  done 2>&1 | tee "$work/timeline_summary.txt"
 fi
 
 if wants multigpu; then

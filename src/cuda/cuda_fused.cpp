@@ -2,6 +2,7 @@
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
 #include "cuda/device_weights.hpp"
+#include "cuda/tile_timeline.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -44,7 +45,9 @@ class CudaFused final : public CudaMoeBase {
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
+    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
     MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream));
+    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
   }
 
  private:
@@ -68,6 +71,13 @@ class CudaFused final : public CudaMoeBase {
       row_block_done_.resize(pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1);
       args_.routing.row_block_done = row_block_done_.data();
     }
+    if (tile_timeline_.enabled()) {
+      // Tiles per GEMM at most: row blocks (as for row_block_done) times output blocks.
+      const int row_blocks = static_cast<int>(pairs / moe_kernels::kWarpgroupRows) + g.local_experts + 1;
+      tile_timeline_.size(row_blocks * std::max(g.gate_up_tiles(), g.down_tiles()));
+      args_.tile_spans = tile_timeline_.spans();
+      args_.tile_span_capacity = tile_timeline_.capacity();
+    }
     args_.geometry = g;
   }
 
@@ -75,6 +85,7 @@ class CudaFused final : public CudaMoeBase {
   DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
   DeviceBuffer<std::int32_t> row_block_done_;
+  TileTimeline tile_timeline_;
   moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;

@@ -10,6 +10,7 @@ target_sources(moebench_host PRIVATE
   cuda/ep_epmoe.cpp
   cuda/ep_fused.cpp
   cuda/ep_moe_base.cpp
+  cuda/tile_timeline.cpp
   profile/cupti_activity.cpp
 )
 target_compile_definitions(moebench_host PUBLIC MOEBENCH_HAVE_CUDA=1)

@@ -1,12 +1,19 @@
 // --profile on the GPU: CUPTI kernel events in the trace, each inside its iteration's range, and
 // the kernel time of an iteration within 10% of the CUDA-event time of an eager iteration, and
-// fused's own phase stamps on a track of their own.
+// fused's own phase stamps on a track of their own. And fused's tile timeline
+// (MOEBENCH_TILE_TIMELINE): every tile of both GEMMs once, one at a time on each CTA.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <numeric>
+#include <sstream>
 
 #include "moe_kernels/fused_stages.hpp"
+#include "moe_kernels/heuristics.hpp"
 #include "profile/profiler.hpp"
 #include "runner/backend.hpp"
 #include "runner/backend_factory.hpp"
@@ -80,6 +87,85 @@ TEST(GpuProfile, KernelsInsideIterationsAndMatchingEventTime) {
       EXPECT_NEAR(stage_us, all_kernel_us, 0.05 * all_kernel_us) << "stages vs kernel time";
     } else {
       EXPECT_TRUE(stages.empty());
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+struct TimelineRow {
+  std::string gemm;
+  int tile, cta;
+  double start_us, end_us;
+  int expert, rows, n_block;
+};
+
+std::vector<TimelineRow> read_timeline(const std::string& path) {
+  std::ifstream file(path);
+  std::string line;
+  std::getline(file, line);
+  EXPECT_EQ(line, "gemm,tile,cta,start_us,end_us,expert,rows,n_block");
+  std::vector<TimelineRow> rows;
+  while (std::getline(file, line)) {
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream fields(line);
+    TimelineRow r;
+    fields >> r.gemm >> r.tile >> r.cta >> r.start_us >> r.end_us >> r.expert >> r.rows >> r.n_block;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  const std::string dir = testing::make_temp_dir("moebench-tile-timeline");
+  setenv("MOEBENCH_TILE_TIMELINE", (dir + "/timeline").c_str(), 1);
+  MoeShape shape;
+  shape.num_experts = 16;
+  shape.top_k = 2;
+  shape.hidden_size = 520;  // 3 output blocks of the down GEMM, the last one partial
+  shape.intermediate_size = 300;
+  Problem problem;
+  problem.shape = shape;
+  const EpWeights weights = generate_ep_weights(shape, 9);
+  const BenchCase bench_case{Scenario::kRandom, 700};
+  const CaseInputs inputs = make_case_inputs(shape, bench_case, 2.0, 9);
+  auto backend = make_cuda_backend();
+  auto impl = backend->create(ImplKind::kFused, problem, weights);
+  impl->prepare(inputs);
+  impl->run_iteration();
+  backend->synchronize();
+  unsetenv("MOEBENCH_TILE_TIMELINE");
+
+  // The tiles the kernel's scan makes of this routing.
+  const Routing routing = route_all(inputs.router_logits, 700, 16, 2, shape.router);
+  std::vector<int> expert_rows(16);
+  for (std::int32_t id : routing.expert_ids) ++expert_rows[static_cast<std::size_t>(id)];
+  const int block_m = moe_kernels::choose_block_m(700, 2, 16);
+  int row_blocks = 0;
+  for (int r : expert_rows) row_blocks += moe_kernels::ceil_div(r, block_m);
+  const std::map<std::string, int> expected{{"gate_up", row_blocks * moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock)},
+                                            {"down", row_blocks * moe_kernels::ceil_div(520, moe_kernels::kBlockNB)}};
+
+  const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T700.csv");
+  for (const auto& [gemm, tiles] : expected) {
+    std::vector<int> seen(static_cast<std::size_t>(tiles), 0);
+    std::map<int, std::vector<std::pair<double, double>>> per_cta;
+    for (const auto& r : rows) {
+      if (r.gemm != gemm) continue;
+      ASSERT_GE(r.tile, 0);
+      ASSERT_LT(r.tile, tiles) << gemm;
+      ++seen[static_cast<std::size_t>(r.tile)];
+      EXPECT_LT(r.start_us, r.end_us) << gemm << " tile " << r.tile;
+      EXPECT_GE(r.rows, 1);
+      EXPECT_LE(r.rows, block_m);
+      EXPECT_LT(r.expert, 16);
+      per_cta[r.cta].push_back({r.start_us, r.end_us});
+    }
+    for (std::size_t t = 0; t < seen.size(); ++t) EXPECT_EQ(seen[t], 1) << gemm << " tile " << t;
+    for (auto& [cta, spans] : per_cta) {
+      std::sort(spans.begin(), spans.end());
+      for (std::size_t i = 1; i < spans.size(); ++i)
+        EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm << ": CTA " << cta << " ran two tiles at once";
     }
   }
   std::filesystem::remove_all(dir);

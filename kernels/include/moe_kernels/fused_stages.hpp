@@ -20,6 +20,18 @@ struct FusedStageTimes {
   unsigned long long end_ns;                      // when its last CTA finished
 };
 
+// With MOEBENCH_TILE_TIMELINE (src/cuda/tile_timeline.hpp), each GEMM tile as consumer warpgroup 0 of
+// its CTA saw it: from its wait for the tile's first stage to the end of its epilogue. Indexed by
+// tile within the phase; tiles never handed out stay zero.
+struct TileSpan {
+  unsigned long long start_ns;
+  unsigned long long end_ns;
+  int cta;
+  int expert;  // local expert
+  int rows;    // token rows of the tile
+  int n_block;
+};
+
 inline const char* fused_stage_span_name(int stage) {
   switch (static_cast<FusedStage>(stage)) {
     case FusedStage::kRoute: return "route";

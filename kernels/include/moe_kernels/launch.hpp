@@ -73,6 +73,8 @@ struct FusedMoeArgs {
   __nv_bfloat16* out;         // (T, H)
   unsigned int* barrier;      // 3 words, zero at allocation: grid barrier, CTAs out
   FusedStageTimes* stage_times;  // host-mapped: the latest launch's phases (fused_stages.hpp)
+  TileSpan* tile_spans;          // null, or (2, tile_span_capacity): each GEMM tile's span (fused_stages.hpp)
+  int tile_span_capacity;
   RoutingBuffers routing;
   MoeGeometry geometry;
   RouterParams router;

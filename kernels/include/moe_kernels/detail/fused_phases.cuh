@@ -22,6 +22,17 @@ __device__ __forceinline__ TileTrace* cta_tile_trace(const Args& a) {
   }
 }
 
+// Where a GEMM phase's tile spans go (fused_stages.hpp: TileSpan), in kernels that keep them:
+// gate/up's (gemm 0) from tile_spans, down's (gemm 1) from tile_spans + tile_span_capacity.
+template <typename Args>
+__device__ __forceinline__ TileSpan* phase_tile_spans(const Args& a, int gemm) {
+  if constexpr (requires { a.tile_spans; }) {
+    return a.tile_spans != nullptr ? a.tile_spans + static_cast<std::int64_t>(gemm) * a.tile_span_capacity : nullptr;
+  } else {
+    return nullptr;
+  }
+}
+
 template <int kConsumers, typename Args>
 __device__ __forceinline__ void gate_up_phase(const Args& a, typename Engine<kConsumers>::Storage& s,
                                               PipelineState& state, int role) {
@@ -30,6 +41,7 @@ __device__ __forceinline__ void gate_up_phase(const Args& a, typename Engine<kCo
   PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.hidden, kBlockK),
                    Engine<kConsumers>::kBlockM, g.gate_up_tiles(), r.tile_counters, cta_tile_trace(a)};
   phase.done_signal = r.row_block_done;
+  phase.spans = phase_tile_spans(a, 0);
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int thread) {
@@ -67,6 +79,7 @@ __device__ __forceinline__ void down_phase(const Args& a, typename Engine<kConsu
   // the gate/up tiles of its own rows (all consumers of all their output blocks).
   phase.done_wait = r.row_block_done;
   phase.done_target = kConsumers * g.gate_up_tiles();
+  phase.spans = phase_tile_spans(a, 1);
   run_gemm_phase<kConsumers>(
       s, state, phase, role,
       [&](const TileCoord& c, int) {

@@ -9,6 +9,7 @@
 #include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
 #include "moe_kernels/ep_progress.hpp"
+#include "moe_kernels/fused_stages.hpp"
 
 namespace moe_kernels {
 
@@ -27,6 +28,8 @@ struct PhaseTiles {
   std::int32_t* done_signal = nullptr;
   const std::int32_t* done_wait = nullptr;
   int done_target = 0;
+  // Where consumer 0 records each tile's span (fused_stages.hpp: TileSpan), or null.
+  TileSpan* spans = nullptr;
 };
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
@@ -201,7 +204,13 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       }
       produce_scheduled_tile<kConsumers>(s, state, phase, tile.coord, next_slot, num_tiles, cached, thread, make_load);
     } else {
+      const bool record = phase.spans != nullptr && role == 1 && thread == 0;
+      const unsigned long long start_ns = record ? ptx::globaltimer_ns() : 0;
       consume_scheduled_tile<kConsumers>(s, state, phase, tile.coord, pending, role - 1, thread, epilogue);
+      if (record) {
+        phase.spans[tile.tile] = TileSpan{start_ns, ptx::globaltimer_ns(), static_cast<int>(blockIdx.x),
+                                          tile.coord.expert, tile.coord.rows, tile.coord.n_block};
+      }
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[role - 1], ++traced);
         ptx::store_volatile(&trace->last_finished[role - 1], static_cast<unsigned>(tile.tile));
