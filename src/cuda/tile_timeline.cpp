@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -13,7 +14,12 @@ namespace moebench::cuda {
 
 TileTimeline::TileTimeline() {
   const char* prefix = std::getenv("MOEBENCH_TILE_TIMELINE");
-  if (prefix != nullptr && *prefix != '\0') prefix_ = prefix;
+  if (prefix == nullptr || *prefix == '\0') return;
+  // Refused before anything is measured, rather than at the first write.
+  const std::filesystem::path folder = std::filesystem::path(prefix).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder))
+    throw UsageError(fmt::format("MOEBENCH_TILE_TIMELINE={}: the folder {} does not exist", prefix, folder.string()));
+  prefix_ = prefix;
 }
 
 void TileTimeline::size(int capacity) {
