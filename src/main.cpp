@@ -89,6 +89,11 @@ int main(int argc, char** argv) {
                  interrupted_message(interrupts.signal_number(), outcome.cases_done, outcome.cases_planned));
       return 128 + interrupts.signal_number();
     }
+  } catch (const UsageError& e) {
+    // Bad input found once the run started (an implementation's own settings): the cases
+    // finished so far are written; the exit code is the usage one.
+    progress.clear();
+    return fail(kExitUsage, e.what());
   } catch (const DeviceStuckError& e) {
     progress.clear();
     fail(kExitRunFailure, e.what());
