@@ -9,6 +9,8 @@ import csv
 import statistics
 import sys
 
+KINDS = (("> 64 rows", lambda t: t["rows"] > 64), ("<= 64 rows", lambda t: t["rows"] <= 64))
+
 
 def read(path):
     with open(path) as f:
@@ -20,34 +22,48 @@ def read(path):
     return tiles
 
 
-def summarise(path):
-    tiles = read(path)
-    print(f"== {path}")
-    for gemm in ("gate_up", "down"):
-        phase = [t for t in tiles if t["gemm"] == gemm]
-        if not phase:
-            continue
-        begin = min(t["start_us"] for t in phase)
-        end = max(t["end_us"] for t in phase)
-        span = end - begin
-        ctas = sorted({t["cta"] for t in phase})
-        busy = sum(t["end_us"] - t["start_us"] for t in phase)
-        last_end = [max(t["end_us"] for t in phase if t["cta"] == c) for c in ctas]
-        idle = statistics.mean(end - t for t in last_end)
-        print(f"{gemm}: {len(phase)} tiles on {len(ctas)} CTAs, {span:.1f} us; CTAs busy "
-              f"{100 * busy / (len(ctas) * span):.1f}%, idle at the end {idle:.1f} us on average")
-        for name, keep in (("> 64 rows", lambda t: t["rows"] > 64), ("<= 64 rows", lambda t: t["rows"] <= 64)):
-            times = [t["end_us"] - t["start_us"] for t in phase if keep(t)]
-            if times:
-                print(f"  tiles of {name:10s} {len(times):5d}, {statistics.mean(times):8.2f} us mean,"
-                      f" {min(times):8.2f} min, {max(times):8.2f} max")
-        running = []
-        for tenth in range(10):
-            at = begin + span * (tenth + 0.5) / 10
-            running.append(sum(1 for t in phase if t["start_us"] <= at < t["end_us"]))
-        print("  tiles running at each tenth: " + " ".join(str(n) for n in running))
+def phase_summary(tiles, gemm):
+    """The numbers of one GEMM phase, or None if the timeline has none of its tiles."""
+    phase = [t for t in tiles if t["gemm"] == gemm]
+    if not phase:
+        return None
+    begin = min(t["start_us"] for t in phase)
+    end = max(t["end_us"] for t in phase)
+    span = end - begin
+    ctas = sorted({t["cta"] for t in phase})
+    busy = sum(t["end_us"] - t["start_us"] for t in phase)
+    last_end = [max(t["end_us"] for t in phase if t["cta"] == c) for c in ctas]
+    kinds = {}
+    for name, keep in KINDS:
+        times = [t["end_us"] - t["start_us"] for t in phase if keep(t)]
+        if times:
+            kinds[name] = (len(times), statistics.mean(times), min(times), max(times))
+    running = []
+    for tenth in range(10):
+        at = begin + span * (tenth + 0.5) / 10
+        running.append(sum(1 for t in phase if t["start_us"] <= at < t["end_us"]))
+    return {"tiles": len(phase), "ctas": len(ctas), "span_us": span, "busy_pct": 100 * busy / (len(ctas) * span),
+            "idle_at_end_us": statistics.mean(end - t for t in last_end), "kinds": kinds, "running": running}
+
+
+def format_summary(gemm, s):
+    lines = [f"{gemm}: {s['tiles']} tiles on {s['ctas']} CTAs, {s['span_us']:.1f} us; CTAs busy "
+             f"{s['busy_pct']:.1f}%, idle at the end {s['idle_at_end_us']:.1f} us on average"]
+    for name, (count, mean, low, high) in s["kinds"].items():
+        lines.append(f"  tiles of {name:10s} {count:5d}, {mean:8.2f} us mean, {low:8.2f} min, {high:8.2f} max")
+    lines.append("  tiles running at each tenth: " + " ".join(str(n) for n in s["running"]))
+    return lines
+
+
+def main(paths):
+    for path in paths:
+        tiles = read(path)
+        print(f"== {path}")
+        for gemm in ("gate_up", "down"):
+            summary = phase_summary(tiles, gemm)
+            if summary is not None:
+                print("\n".join(format_summary(gemm, summary)))
 
 
 if __name__ == "__main__":
-    for path in sys.argv[1:]:
-        summarise(path)
+    main(sys.argv[1:])
