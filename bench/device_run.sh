@@ -17,6 +17,8 @@ export MOEBENCH_BINARY="$bench"  # for the multi-node tests, which start it
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(all)
 wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
+# The stages that run only when named, not under all.
+named() { for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv
@@ -75,8 +77,8 @@ profile_misses() {
 
 # Only when named (slow): Nsight Compute on the GEMM kernels, and warp-stall sampling per
 # source line of fused.
-if printf "%s\n" "${stages[@]}" | grep -qx ncu; then profile_misses profile_kernels.sh ncu_summary.txt; fi
-if printf "%s\n" "${stages[@]}" | grep -qx stalls; then profile_misses profile_stalls.sh stalls_summary.txt; fi
+if named ncu; then profile_misses profile_kernels.sh ncu_summary.txt; fi
+if named stalls; then profile_misses profile_stalls.sh stalls_summary.txt; fi
 
 if wants phases; then
   # fused's own phase stamps (--profile --verbose) for issue 4's three misses, random and balanced.
@@ -93,7 +95,7 @@ if wants phases; then
   done
 fi
 
-if printf "%s\n" "${stages[@]}" | grep -qx timeline; then
+if named timeline; then
   # Only when named: when each GEMM tile of fused ran on which CTA (MOEBENCH_TILE_TIMELINE), for
   # issue 4's three misses under random and balanced routing; eager launches, one trace each.
   for miss in "${misses[@]}"; do

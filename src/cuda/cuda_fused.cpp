@@ -66,15 +66,15 @@ class CudaFused final : public CudaMoeBase {
     args_.out = out_.data();
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
+    // (Expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
+    const std::uint64_t max_row_blocks = pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
     if (moe_kernels::overlap_gate_up_and_down(g.intermediate)) {
-      // One count per (expert, row block): 64-row blocks at most, plus each expert's partial one.
-      row_block_done_.resize(pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1);
+      row_block_done_.resize(max_row_blocks);  // one count per row block
       args_.routing.row_block_done = row_block_done_.data();
     }
     if (tile_timeline_.enabled()) {
-      // Tiles per GEMM at most: row blocks (as for row_block_done) times output blocks.
-      const int row_blocks = static_cast<int>(pairs / moe_kernels::kWarpgroupRows) + g.local_experts + 1;
-      tile_timeline_.size(row_blocks * std::max(g.gate_up_tiles(), g.down_tiles()));
+      // Tiles per GEMM at most: row blocks times output blocks.
+      tile_timeline_.size(static_cast<int>(max_row_blocks) * std::max(g.gate_up_tiles(), g.down_tiles()));
       args_.tile_spans = tile_timeline_.spans();
       args_.tile_span_capacity = tile_timeline_.capacity();
     }
