@@ -30,7 +30,7 @@ __global__ void __launch_bounds__(kRouteWarps * 32) route_and_count_kernel(const
 }
 
 __global__ void scan_experts_kernel(MoeGeometry g, RoutingBuffers r) {
-  __shared__ int scratch[1024];
+  extern __shared__ int scratch[];  // scan_scratch_ints(blockDim.x, local experts)
   scan_expert_counts(g, r, scratch);
 }
 
@@ -78,7 +78,7 @@ cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, co
 }
 
 cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream) {
-  scan_experts_kernel<<<1, 1024, 0, stream>>>(g, r);
+  scan_experts_kernel<<<1, 1024, scan_scratch_ints(1024, g.local_experts) * sizeof(int), stream>>>(g, r);
   return cudaGetLastError();
 }
 

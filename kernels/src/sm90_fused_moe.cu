@@ -47,9 +47,11 @@ __device__ __forceinline__ void stamp_stage(const FusedMoeArgs& a, FusedStage st
   if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
 }
 
-template <int kConsumers>
-__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_kernel(const __grid_constant__ FusedMoeArgs a) {
-  using E = Engine<kConsumers>;
+// kTails: the engine's tail rows (Engine), 0 or kMaxTailRows, by MoeGeometry::spill.
+template <int kConsumers, int kTails>
+__global__ void __launch_bounds__(Engine<kConsumers, kTails>::kThreads, 1)
+    fused_moe_kernel(const __grid_constant__ FusedMoeArgs a) {
+  using E = Engine<kConsumers, kTails>;
   extern __shared__ std::uint8_t smem_raw[];
   typename E::Storage& s = E::storage(smem_raw);
   GridBarrier grid{a.barrier, a.barrier + 1};
@@ -68,14 +70,14 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
   grid.sync();
 
   PipelineState state;
-  run_roles<kConsumers>([&](int role) {
+  run_roles<E>([&](int role) {
     stamp_stage(a, FusedStage::kGateUp);
-    gate_up_phase<kConsumers>(a, s, state, role);
+    gate_up_phase<E>(a, s, state, role);
     // Down tiles wait for their own rows' gate/up tiles (RoutingBuffers::row_block_done), so CTAs
     // done with gate/up start on down while the last gate/up tiles finish elsewhere.
     if (r.row_block_done == nullptr) grid.sync();
     stamp_stage(a, FusedStage::kDown);
-    down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    auto store = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
       if constexpr (kConsumers == 2) {
         store_rows_bf16_wide(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
                              c.n_block * kBlockNB, g.hidden_stride(), thread);
@@ -83,22 +85,39 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1) fused_moe_ker
         store_rows_bf16(acc, a.y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
                         c.n_block * kBlockNB, g.hidden_stride(), thread);
       }
-    });
+    };
+    if constexpr (E::kTailRows > 0) {
+      // A consumer holds output blocks `consumer` and `consumer` + 2 (64 columns each) of the tail.
+      auto tail_store = [&](const TileCoord& c, const auto& tail, int consumer, int thread) {
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+          store_rows_tail_bf16(tail.block[j], a.y, g.hidden_stride(), c.row_begin + E::kBlockM, c.tail,
+                               c.n_block * kBlockNB + (consumer + 2 * j) * kWarpgroupRows, g.hidden_stride(), thread);
+        }
+      };
+      down_phase<E>(a, s, state, role, store, tail_store);
+    } else {
+      down_phase<E>(a, s, state, role, store);
+    }
     grid.sync();
     stamp_stage(a, FusedStage::kCombine);
-    if (role > 0) combine_phase<kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
+    if (role > 0) combine_phase<E::kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
   });
   stamp_last_cta_out(&a.barrier[2], &a.stage_times->end_ns);
 }
 
 }  // namespace
 
-cudaError_t fused_moe_max_ctas(int device, int block_m, int* num_ctas) {
-  return max_cooperative_ctas_for(block_m, fused_moe_kernel<1>, fused_moe_kernel<2>, device, num_ctas);
+cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas) {
+  if (g.spill.tail_rows > 0) return max_cooperative_ctas<Engine<2, kMaxTailRows>>(fused_moe_kernel<2, kMaxTailRows>, device, num_ctas);
+  return max_cooperative_ctas_for(g.block_m, fused_moe_kernel<1, 0>, fused_moe_kernel<2, 0>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {
-  return launch_cooperative_for(args.geometry.block_m, fused_moe_kernel<1>, fused_moe_kernel<2>, args, num_ctas, stream);
+  if (args.geometry.spill.tail_rows > 0)
+    return launch_cooperative<Engine<2, kMaxTailRows>>(fused_moe_kernel<2, kMaxTailRows>, args, num_ctas, stream);
+  return launch_cooperative_for(args.geometry.block_m, fused_moe_kernel<1, 0>, fused_moe_kernel<2, 0>, args, num_ctas,
+                                stream);
 }
 
 }  // namespace moe_kernels

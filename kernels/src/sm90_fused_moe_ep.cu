@@ -161,14 +161,13 @@ __device__ void scatter_received(const FusedMoeEpArgs& a) {
 }
 
 // Phase 5's epilogue: y of sorted row `row` goes to y_back[tp_rank][pair] in its source's window.
-template <int kConsumers>
-__device__ void down_to_sources(const FusedMoeEpArgs& a, typename Engine<kConsumers>::Storage& s,
-                                PipelineState& state, int role) {
+template <typename E>
+__device__ void down_to_sources(const FusedMoeEpArgs& a, typename E::Storage& s, PipelineState& state, int role) {
   const ExpertParallelWindow& w = a.window;
   const MoeGeometry& g = a.geometry;
   const ReceivedRow* rows = received_rows(a);
   const int tp_rank = w.device % w.tp_actual;
-  down_phase<kConsumers>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+  down_phase<E>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     auto row_pointer = [&](int r) {
       const int received = __ldcg(&a.routing.sorted_token[c.row_begin + row_offset + r]);
       const int pair = __ldcg(&rows[received].pair);
@@ -209,19 +208,19 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   const std::uint8_t* own = a.peer_window[w.device];
   const CombineSource partials{reinterpret_cast<const __nv_bfloat16*>(own + w.y_back), g.hidden_stride(), w.tp_actual,
                                static_cast<std::int64_t>(w.pair_capacity) * g.hidden_stride(), true};
-  run_roles<kConsumers>([&](int role) {
+  run_roles<E>([&](int role) {
     report_stage(a, EpStage::kGateUp);
-    gate_up_phase<kConsumers>(a, s, state, role);
+    gate_up_phase<E>(a, s, state, role);
     grid.sync();
     report_stage(a, EpStage::kDown);
-    down_to_sources<kConsumers>(a, s, state, role);
+    down_to_sources<E>(a, s, state, role);
     __threadfence_system();
     grid.sync();
     report_stage(a, EpStage::kResultsBarrier);
     if (blockIdx.x == 0 && threadIdx.x == 0) cross_gpu_barrier(a);
     report_stage(a, EpStage::kCombine);
     grid.sync();
-    if (role > 0) combine_phase<kConsumers>(partials, g, a.routing, a.out);
+    if (role > 0) combine_phase<E::kConsumers>(partials, g, a.routing, a.out);
   });
   stamp_last_cta_out(&a.barrier[3], &a.progress->end_ns);
 }

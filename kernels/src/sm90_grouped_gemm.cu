@@ -19,7 +19,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   E::init(s);
   PipelineState state;
   const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.hidden, kBlockK),
-                         E::kBlockM, g.gate_up_tiles(), r.tile_counters};
+                         E::kBlockM, SpillRule{}, g.gate_up_tiles(), r.tile_counters};
   auto make_load = [&](const TileCoord& c, int) {
     return tma_tile_load(&maps.a, c.row_begin, &maps.b, &maps.b_up, c.n_block * kGateUpBlock, c.expert);
   };
@@ -27,7 +27,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     store_gate_up_activation(acc, act, h, g.intermediate_stride(), c.row_begin + row_offset, c.rows - row_offset,
                              c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
   };
-  run_roles<kConsumers>([&](int role) { run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue); });
+  run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
 }
 
 template <int kConsumers>
@@ -40,7 +40,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   E::init(s);
   PipelineState state;
   const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.intermediate, kBlockK),
-                         E::kBlockM, g.down_tiles(), r.tile_counters + 1};
+                         E::kBlockM, SpillRule{}, g.down_tiles(), r.tile_counters + 1};
   auto make_load = [&](const TileCoord& c, int) {
     return tma_tile_load(&maps.a, c.row_begin, &maps.b, nullptr, c.n_block * kBlockNB, c.expert);
   };
@@ -53,7 +53,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
                       g.hidden_stride(), thread);
     }
   };
-  run_roles<kConsumers>([&](int role) { run_gemm_phase<kConsumers>(s, state, phase, role, make_load, epilogue); });
+  run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
 }
 
 template <int kConsumers, typename Kernel, typename... Args>

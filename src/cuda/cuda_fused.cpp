@@ -52,13 +52,18 @@ class CudaFused final : public CudaMoeBase {
 
  private:
   void size_workspace() override {
+    geometry_.spill = moe_kernels::choose_spill_rule(
+        geometry_.block_m, geometry_.intermediate,
+        static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts));
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     h_.resize(pairs * g.intermediate_stride());
     y_.resize(pairs * g.hidden_stride());
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&args_.h_map, h_.data(), pairs, g.intermediate,
                                                    g.intermediate_stride(), g.block_m));
-    MOE_CUDA_CHECK(moe_kernels::fused_moe_max_ctas(context_.device, g.block_m, &num_ctas_));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&args_.h_tail_map, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), moe_kernels::kMaxTailRows));
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_max_ctas(context_.device, g, &num_ctas_));
     args_.x = x_.data();
     args_.logits = logits_.data();
     args_.h = h_.data();
@@ -68,6 +73,10 @@ class CudaFused final : public CudaMoeBase {
     args_.routing = routing_buffers();
     // (Expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
     const std::uint64_t max_row_blocks = pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
+    if (moe_kernels::order_tiles_longest_first(g.spill)) {
+      expert_order_.resize(static_cast<std::size_t>(g.local_experts));
+      args_.routing.expert_order = expert_order_.data();
+    }
     if (moe_kernels::overlap_gate_up_and_down(g.intermediate)) {
       row_block_done_.resize(max_row_blocks);  // one count per row block
       args_.routing.row_block_done = row_block_done_.data();
@@ -84,7 +93,7 @@ class CudaFused final : public CudaMoeBase {
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
-  DeviceBuffer<std::int32_t> row_block_done_;
+  DeviceBuffer<std::int32_t> row_block_done_, expert_order_;
   TileTimeline tile_timeline_;
   moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
   moe_kernels::FusedMoeArgs args_{};

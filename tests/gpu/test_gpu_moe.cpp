@@ -2,12 +2,14 @@
 // with the output poisoned before every run. Skipped (not passed) where no GPU is present.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
 #include "core/reference.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_moe.hpp"
+#include "moe_kernels/heuristics.hpp"
 #include "runner/backend_factory.hpp"
 
 namespace moebench {
@@ -26,6 +28,17 @@ std::string describe(const GpuCase& c) {
                      activation_name(c.activation), scenario_name(c.scenario), c.imbalance_factor, c.router.describe());
 }
 
+Problem problem_for(const GpuCase& c) {
+  Problem problem;
+  problem.shape.num_experts = c.E;
+  problem.shape.top_k = c.k;
+  problem.shape.hidden_size = c.H;
+  problem.shape.intermediate_size = c.I;
+  problem.shape.activation = c.activation;
+  problem.shape.router = c.router;
+  return problem;
+}
+
 class GpuMoe : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,13 +53,7 @@ class GpuMoe : public ::testing::Test {
 
   // Runs both paths twice on fresh inputs; each run must write every element and match the reference.
   void check(const GpuCase& c, std::uint64_t seed) {
-    Problem problem;
-    problem.shape.num_experts = c.E;
-    problem.shape.top_k = c.k;
-    problem.shape.hidden_size = c.H;
-    problem.shape.intermediate_size = c.I;
-    problem.shape.activation = c.activation;
-    problem.shape.router = c.router;
+    const Problem problem = problem_for(c);
     const EpWeights weights = generate_ep_weights(problem.shape, seed);
     const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed);
     const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
@@ -82,6 +89,7 @@ TEST_F(GpuMoe, SmallShapes) {
   check({200, 4, 2, 72, 136, Activation::kGelu}, 6);  // 100 rows per expert: 128-row tiles, two consumers
   check({5, 64, 40, 64, 64}, 7);                        // more slots than a warp has lanes
   check({300, 600, 4, 64, 72}, 8);  // more experts than the tile decode keeps in shared memory
+  check({150, 2, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 9);  // 150 rows: 128 and a tail of 22
 }
 
 // The grid of the issue: T x E x k, with H, I, activation and scenario varied along it.
@@ -124,6 +132,45 @@ TEST_F(GpuMoe, ModelRouters) {
   check(deepseek_v2, 8);
   deepseek_v2.scenario = Scenario::kImbalanced;
   check(deepseek_v2, 9);
+}
+
+// Experts whose rows spill past a multiple of 128 have them carried by their last full tiles,
+// spread evenly, where that is at most 32 a tile (MoeGeometry::spill); otherwise the spill gets a
+// row block of its own. Balanced routing gives every expert exactly T*k/E rows.
+TEST_F(GpuMoe, TilesCarryTails) {
+  auto tails = [](const GpuCase& c, std::uint64_t seed) {  // fused's experts with a tail, from the routing
+    const CaseInputs inputs = make_case_inputs(problem_for(c).shape, {c.scenario, c.T}, c.imbalance_factor, seed);
+    const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
+    std::vector<int> rows(static_cast<std::size_t>(c.E));
+    for (std::int32_t id : routing.expert_ids) ++rows[static_cast<std::size_t>(id)];
+    const int block_m = moe_kernels::choose_block_m(c.T, static_cast<int>(c.k), static_cast<int>(c.E));
+    const moe_kernels::SpillRule rule = moe_kernels::choose_spill_rule(block_m, static_cast<int>(c.I), c.T * c.k / c.E);
+    return std::count_if(rows.begin(), rows.end(), [&](int r) {
+      const int carriers = std::min(r / block_m, rule.carriers), spill = r % block_m;
+      return carriers > 0 && spill > 0 && spill <= rule.tail_rows * carriers;
+    });
+  };
+  const std::pair<GpuCase, std::int64_t> cases[] = {
+      {{600, 8, 2, 256, 200, Activation::kSilu, Scenario::kBalanced}, 8},         // 150 rows: 128 + 22
+      {{640, 8, 2, 128, 136, Activation::kGelu, Scenario::kBalanced}, 8},         // 160: the largest tail
+      {{644, 4, 1, 200, 72, Activation::kSwigluOai, Scenario::kBalanced}, 0},     // 161: no tail, 2 blocks
+      {{1100, 8, 2, 320, 384, Activation::kSilu, Scenario::kBalanced}, 8},        // 275: the last tile + 19
+      {{1200, 8, 2, 136, 264, Activation::kGelu, Scenario::kBalanced}, 0},        // 300: 44, too many for one
+      {{1024, 8, 2, 264, 272, Activation::kGelu, Scenario::kImbalanced, 1.1}, -1},  // uneven; some may carry
+      {{1600, 8, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 0},          // 400: 3 tiles + 16, no tails
+      // Long down tiles (more than 64 K steps): the last two full tiles share the spill.
+      {{1200, 8, 2, 72, 4160, Activation::kSilu, Scenario::kBalanced}, 8},        // 300: 2 x (128 + 22)
+      {{1100, 8, 2, 64, 4104, Activation::kSwigluOai, Scenario::kBalanced}, 8},   // 275: 10 and 9
+      // Uneven experts under long tiles: the tiles are handed out by descending expert rows.
+      {{1000, 8, 2, 64, 4104, Activation::kGelu, Scenario::kImbalanced, 1.5}, -1},
+  };
+  std::uint64_t seed = 20;
+  for (const auto& [c, expected] : cases) {
+    if (expected >= 0) {
+      EXPECT_EQ(tails(c, seed), expected) << describe(c);
+    }
+    check(c, seed++);
+  }
 }
 
 TEST_F(GpuMoe, LargerLayers) {

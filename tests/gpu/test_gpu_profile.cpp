@@ -127,7 +127,7 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
   Problem problem;
   problem.shape = shape;
   const EpWeights weights = generate_ep_weights(shape, 9);
-  const BenchCase bench_case{Scenario::kRandom, 700};
+  const BenchCase bench_case{Scenario::kRandom, 2200};  // ~275 rows an expert: two or three row blocks, some tails
   const CaseInputs inputs = make_case_inputs(shape, bench_case, 2.0, 9);
   auto backend = make_cuda_backend();
   auto impl = backend->create(ImplKind::kFused, problem, weights);
@@ -137,19 +137,28 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
   unsetenv("MOEBENCH_TILE_TIMELINE");
 
   // The tiles the kernel's scan makes of this routing.
-  const Routing routing = route_all(inputs.router_logits, 700, 16, 2, shape.router);
+  const Routing routing = route_all(inputs.router_logits, 2200, 16, 2, shape.router);
   std::vector<int> expert_rows(16);
   for (std::int32_t id : routing.expert_ids) ++expert_rows[static_cast<std::size_t>(id)];
-  const int block_m = moe_kernels::choose_block_m(700, 2, 16);
-  int row_blocks = 0;
-  for (int r : expert_rows) row_blocks += moe_kernels::ceil_div(r, block_m);
+  const int block_m = moe_kernels::choose_block_m(2200, 2, 16);
+  const moe_kernels::SpillRule rule = moe_kernels::choose_spill_rule(block_m, 300, 2200 * 2 / 16);
+  int row_blocks = 0;  // an expert's spill past a multiple of block_m rides on its last full tiles if they hold it
+  int tails = 0;
+  for (int r : expert_rows) {
+    const int full = r / block_m, spill = r % block_m, carriers = std::min(full, rule.carriers);
+    const bool carried = carriers > 0 && spill > 0 && spill <= rule.tail_rows * carriers;
+    row_blocks += full + (spill > 0 && !carried ? 1 : 0);
+    tails += carried ? 1 : 0;
+  }
+  EXPECT_GT(tails, 0) << "the routing no longer gives any expert a tail to carry";
   const std::map<std::string, int> expected{{"gate_up", row_blocks * moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock)},
                                             {"down", row_blocks * moe_kernels::ceil_div(520, moe_kernels::kBlockNB)}};
 
-  const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T700.csv");
+  const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T2200.csv");
   for (const auto& [gemm, tiles] : expected) {
     std::vector<int> seen(static_cast<std::size_t>(tiles), 0);
     std::map<int, std::vector<std::pair<double, double>>> per_cta;
+    std::map<std::pair<int, int>, int> rows_covered;  // (expert, output block) -> rows of its tiles
     for (const auto& r : rows) {
       if (r.gemm != gemm) continue;
       ASSERT_GE(r.tile, 0);
@@ -157,10 +166,14 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
       ++seen[static_cast<std::size_t>(r.tile)];
       EXPECT_LT(r.start_us, r.end_us) << gemm << " tile " << r.tile;
       EXPECT_GE(r.rows, 1);
-      EXPECT_LE(r.rows, block_m);
+      EXPECT_LE(r.rows, block_m + rule.tail_rows);
       EXPECT_LT(r.expert, 16);
       per_cta[r.cta].push_back({r.start_us, r.end_us});
+      rows_covered[{r.expert, r.n_block}] += r.rows;
     }
+    // Each output block of an expert covers its rows once: no row in two tiles, tails included.
+    for (const auto& [key, covered] : rows_covered)
+      EXPECT_EQ(covered, expert_rows[static_cast<std::size_t>(key.first)]) << gemm << " expert " << key.first;
     for (std::size_t t = 0; t < seen.size(); ++t) EXPECT_EQ(seen[t], 1) << gemm << " tile " << t;
     for (auto& [cta, spans] : per_cta) {
       std::sort(spans.begin(), spans.end());

@@ -1,5 +1,8 @@
-// Host-side arithmetic of the CUDA kernels: strides, tile counts, the tile-height heuristic.
+// Host-side arithmetic of the CUDA kernels: strides, tile counts, row blocks and tails, the
+// tile-height heuristic.
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/moe_types.hpp"
@@ -29,6 +32,92 @@ TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
   EXPECT_EQ(choose_block_m(256, 2, 8), 128);      // Mixtral, 64 rows per expert
   EXPECT_EQ(choose_block_m(1024, 2, 8), 128);
   EXPECT_EQ(choose_block_m(1, 1, 0), 64);
+}
+
+// An expert's rows past its last multiple of 128 (its spill) ride on its last full tiles, spread
+// evenly, at most tail_rows on each (MoeGeometry::spill).
+TEST(KernelGeometry, FullTilesCarryTheSpill) {
+  MoeGeometry g;
+  g.block_m = 128;
+  g.spill = {32, 1};
+  EXPECT_EQ(g.row_blocks(0), 0);
+  EXPECT_EQ(g.row_blocks(1), 1);    // no full tile to carry it: a tile of its own
+  EXPECT_EQ(g.row_blocks(32), 1);
+  EXPECT_EQ(g.row_blocks(128), 1);
+  EXPECT_EQ(g.row_blocks(129), 1);  // 128 + a tail of 1
+  EXPECT_EQ(g.row_blocks(160), 1);  // 128 + 32, the most a tile carries
+  EXPECT_EQ(g.row_blocks(161), 2);  // 33: a row block of their own
+  EXPECT_EQ(g.row_blocks(256), 2);
+  EXPECT_EQ(g.row_blocks(278), 2);  // Mixtral T=1024's largest expert: 2 x 128 + 22
+  EXPECT_EQ(g.row_blocks(300), 3);  // 44 is too many for one carrier
+  g.spill = {32, 2};
+  EXPECT_EQ(g.row_blocks(300), 2);  // 2 x (128 + 22)
+  EXPECT_EQ(g.row_blocks(320), 2);  // 2 x (128 + 32)
+  EXPECT_EQ(g.row_blocks(321), 3);
+  EXPECT_EQ(g.row_blocks(161), 2);  // one full tile carries 32 at most, whatever the rule allows two
+  g.spill = {};
+  EXPECT_EQ(g.row_blocks(129), 2);
+  EXPECT_EQ(g.row_blocks(278), 3);
+  EXPECT_EQ(g.row_blocks(256), 2);
+  g.block_m = 64;
+  EXPECT_EQ(g.row_blocks(65), 2);
+}
+
+// Each row block's first row, rows and tail: the spill spread evenly over the carriers, the first
+// of them taking the remainder, every row of the expert in exactly one block.
+TEST(KernelGeometry, SpillIsSpreadOverTheCarriers) {
+  auto rows = [](int expert_rows, int row_block, SpillRule rule) {
+    const RowBlockRows r = row_block_rows(expert_rows, row_block, 128, rule);
+    return std::tuple{r.offset, r.rows, r.tail};
+  };
+  const SpillRule one{32, 1}, two{32, 2};
+  EXPECT_EQ(rows(256, 0, two), std::tuple(0, 128, 0));
+  EXPECT_EQ(rows(256, 1, two), std::tuple(128, 128, 0));
+  EXPECT_EQ(rows(150, 0, two), std::tuple(0, 128, 22));  // one full tile: it carries all 22
+  EXPECT_EQ(rows(278, 0, two), std::tuple(0, 128, 11));  // 22 past 256: 11 on each tile
+  EXPECT_EQ(rows(278, 1, two), std::tuple(139, 128, 11));
+  EXPECT_EQ(rows(278, 0, one), std::tuple(0, 128, 0));   // or all 22 on the last
+  EXPECT_EQ(rows(278, 1, one), std::tuple(128, 128, 22));
+  EXPECT_EQ(rows(267, 0, two), std::tuple(0, 128, 6));   // 11 past 256: 6 and 5
+  EXPECT_EQ(rows(267, 1, two), std::tuple(134, 128, 5));
+  EXPECT_EQ(rows(395, 0, two), std::tuple(0, 128, 0));   // 11 past 384: the last two take 6 and 5
+  EXPECT_EQ(rows(395, 1, two), std::tuple(128, 128, 6));
+  EXPECT_EQ(rows(395, 2, two), std::tuple(262, 128, 5));
+  EXPECT_EQ(rows(161, 0, one), std::tuple(0, 128, 0));   // 33 past 128: not carried
+  EXPECT_EQ(rows(161, 1, one), std::tuple(128, 33, 0));
+  EXPECT_EQ(rows(20, 0, two), std::tuple(0, 20, 0));
+  EXPECT_EQ(rows(150, 1, SpillRule{}), std::tuple(128, 22, 0));  // no tails at all
+  for (const SpillRule rule : {one, two, SpillRule{}}) {
+    for (int expert_rows = 1; expert_rows <= 1100; ++expert_rows) {
+      const int blocks = expert_row_blocks(expert_rows, 128, rule);
+      int next = 0;
+      for (int b = 0; b < blocks; ++b) {
+        const RowBlockRows r = row_block_rows(expert_rows, b, 128, rule);
+        ASSERT_EQ(r.offset, next) << expert_rows << " rows, block " << b;
+        ASSERT_LE(r.tail, rule.tail_rows);
+        ASSERT_TRUE(r.tail == 0 || r.rows == 128);
+        next += r.rows + r.tail;
+      }
+      ASSERT_EQ(next, expert_rows);
+    }
+  }
+}
+
+// Tails with 128-row tiles and experts of at most ~3 of them; the last two full tiles share them
+// where tiles are long.
+TEST(KernelGeometry, SpillRuleFollowsTheTiles) {
+  EXPECT_EQ(choose_spill_rule(64, 768, 40).tail_rows, 0);  // one consumer warpgroup: no tails
+  EXPECT_EQ(choose_spill_rule(128, 768, 256).tail_rows, kMaxTailRows);
+  EXPECT_EQ(choose_spill_rule(128, 768, 256).carriers, 1);    // Qwen3-30B-A3B T=4096: 12 K steps a down tile
+  EXPECT_EQ(choose_spill_rule(128, 14336, 256).carriers, 2);  // Mixtral-8x7B T=1024: 224
+  EXPECT_EQ(choose_spill_rule(128, 14336, 383).tail_rows, kMaxTailRows);
+  EXPECT_EQ(choose_spill_rule(128, 14336, 384).tail_rows, 0);  // Mixtral T=1536 and up
+  EXPECT_EQ(choose_spill_rule(128, 768, 1024).tail_rows, 0);   // Qwen3 T=16384
+  EXPECT_EQ(choose_spill_rule(128, 768, 64).tail_rows, 0);     // Qwen3 T=1024: few full tiles
+  EXPECT_EQ(choose_spill_rule(128, 768, 128).tail_rows, kMaxTailRows);  // Qwen3 T=2048
+  EXPECT_TRUE(order_tiles_longest_first(choose_spill_rule(128, 14336, 256)));
+  EXPECT_FALSE(order_tiles_longest_first(choose_spill_rule(128, 768, 256)));
+  EXPECT_FALSE(order_tiles_longest_first(choose_spill_rule(128, 14336, 512)));
 }
 
 // Down tiles overlap the gate/up tail only where they are short (bench/notes.md).

@@ -23,4 +23,29 @@ inline int choose_block_m(std::int64_t num_tokens, int top_k, int local_experts)
 // in L2, 2-4% slower at T=16384; with short ones (Qwen: 12-22 steps) the overlap wins 2-4%.
 inline bool overlap_gate_up_and_down(int intermediate) { return ceil_div(intermediate, kBlockK) <= 64; }
 
+// What the one-GPU fused kernel does with an expert's rows past its last multiple of 128
+// (MoeGeometry::spill). With 128-row tiles its full tiles carry them as tails of up to
+// kMaxTailRows (none with 64-row tiles: one consumer warpgroup has no second weight block to
+// pair), instead of a row block of their own that pulls the whole weight tile through L2 and
+// shared memory again for a few rows. A tail costs its tile 15-30% (the weights go through the
+// tensor cores twice); with short tiles (the overlap above) the last full tile alone carries it.
+// With long tiles (Mixtral-8x7B: 224 K steps) the two tiles sharing a weight tile must take the
+// same time to read it from L2 in step: with the tail on one of them, the other ran ahead and the
+// down GEMM of Mixtral T=1024 read its weights twice from HBM (bench/notes.md, seventh session);
+// so the last two share it. Past ~3 full tiles an expert (rows_per_expert, the average) the spill's
+// own row block is a small share of the expert's and the tails cost more than they save (3-5%
+// slower at T=16384 on H100); below one, few experts have a full tile to carry anything, and the
+// engine with tails (larger stages, a different register split) cost Qwen at T=1024 5-6%.
+inline SpillRule choose_spill_rule(int block_m, int intermediate, std::int64_t rows_per_expert) {
+  if (block_m != 2 * kWarpgroupRows || rows_per_expert < block_m || rows_per_expert >= 3 * block_m) return {};
+  return {kMaxTailRows, overlap_gate_up_and_down(intermediate) ? 1 : 2};
+}
+
+// Whether the fused kernel's GEMM phases hand out the tiles of the experts with the most rows
+// first (RoutingBuffers::expert_order). Where two long tiles share an expert's spill, that
+// expert's tiles are the phase's longest (~20-30% over a plain one): first, they leave the last
+// round to the shortest (Mixtral-8x7B T=1024 on H100, -2%). Elsewhere it measured slower
+// (Qwen3-30B-A3B and Mixtral at T=2048, +4%; bench/notes.md, seventh session).
+inline bool order_tiles_longest_first(const SpillRule& spill) { return spill.tail_rows > 0 && spill.carriers > 1; }
+
 }  // namespace moe_kernels

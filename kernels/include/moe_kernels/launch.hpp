@@ -68,6 +68,7 @@ struct FusedMoeArgs {
   CUtensorMap w13;            // 3D (H, 2 * I padded to kGateUpBlock, local experts), gate/up interleaved by kGateUpBlock
   CUtensorMap w2;             // 3D (I, H, local experts)
   CUtensorMap h_map;          // 2D (I, T*k) over h, box rows = geometry.block_m
+  CUtensorMap h_tail_map;     // the same in boxes of kMaxTailRows rows: tiles' tails (MoeGeometry::tail_rows)
   __nv_bfloat16* h;           // (T*k, intermediate_stride) workspace
   __nv_bfloat16* y;           // (T*k, hidden_stride) workspace
   __nv_bfloat16* out;         // (T, H)
@@ -85,8 +86,9 @@ struct FusedMoeArgs {
 // GEMM, weighted combine into the bf16 output, separated by grid barriers. The tile height is
 // args.geometry.block_m (64 or 128).
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream);
-// Largest grid the fused kernel with this tile height can keep resident (1 CTA per SM).
-cudaError_t fused_moe_max_ctas(int device, int block_m, int* num_ctas);
+// Largest grid the fused kernel for this geometry (tile height, tails) can keep resident (1 CTA per
+// SM).
+cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas);
 
 // ---- sm90_fused_moe_ep.cu: the fused kernel under expert and tensor parallelism ----------------
 

@@ -14,9 +14,53 @@ constexpr int kBlockK = 64;         // reduction columns per pipeline stage (128
 constexpr int kBlockNB = 256;       // weight rows per tile: the wgmma N
 constexpr int kGateUpBlock = 128;   // intermediate columns per GEMM1 tile (gate half + up half = 256 rows)
 constexpr int kProducerThreads = 128;
+// Token rows a full 128-row tile may carry past its 128 (SpillRule), multiplied as
+// the wgmma N with the weights as M (tile_pipeline.cuh).
+constexpr int kMaxTailRows = 32;
 
 MOE_HOST_DEVICE constexpr int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 MOE_HOST_DEVICE constexpr int ceil_div(int value, int divisor) { return (value + divisor - 1) / divisor; }
+
+// What becomes of an expert's rows past its last multiple of block_m (its spill): its last
+// `carriers` full row blocks (all of them if it has fewer) carry it, spread evenly, as tails of
+// at most tail_rows rows each; where that does not fit, the spill is a row block of its own.
+struct SpillRule {
+  int tail_rows = 0;  // 0 (no tails) or up to kMaxTailRows
+  int carriers = 1;
+};
+
+// How many of an expert's row blocks carry its spill: 0 where it has no spill or it is a block of its own.
+MOE_HOST_DEVICE constexpr int spill_carriers(int rows, int block_m, SpillRule rule) {
+  const int full = rows / block_m, spill = rows % block_m;
+  const int carriers = full < rule.carriers ? full : rule.carriers;
+  return carriers > 0 && spill > 0 && (spill + carriers - 1) / carriers <= rule.tail_rows ? carriers : 0;
+}
+
+// Row blocks (tiles along M) of an expert with `rows` rows: its full ones where they carry the
+// spill, else ceil(rows / block_m).
+MOE_HOST_DEVICE constexpr int expert_row_blocks(int rows, int block_m, SpillRule rule) {
+  return spill_carriers(rows, block_m, rule) > 0 ? rows / block_m : ceil_div(rows, block_m);
+}
+
+// Row block `row_block` of an expert: its first row within the expert, its rows (at most
+// block_m) and the tail rows its tile carries right after them.
+struct RowBlockRows {
+  int offset;
+  int rows;
+  int tail;
+};
+MOE_HOST_DEVICE constexpr RowBlockRows row_block_rows(int expert_rows, int row_block, int block_m, SpillRule rule) {
+  const int carriers = spill_carriers(expert_rows, block_m, rule);
+  const int first_carrier = expert_rows / block_m - carriers;
+  if (carriers == 0 || row_block < first_carrier) {
+    const int offset = row_block * block_m, left = expert_rows - offset;
+    return {offset, left < block_m ? left : block_m, 0};
+  }
+  const int spill = expert_rows % block_m, c = row_block - first_carrier;
+  const int each = spill / carriers, extra = spill % carriers;  // the first `extra` carriers take one more
+  const int before = c * each + (c < extra ? c : extra);
+  return {row_block * block_m + before, block_m, each + (c < extra ? 1 : 0)};
+}
 
 enum class Activation : int { kSilu = 0, kGelu = 1, kSwigluOai = 2 };
 
@@ -36,6 +80,9 @@ struct MoeGeometry {
   MOE_HOST_DEVICE int max_pairs() const { return num_tokens * top_k; }
   // Token rows per tile: 64 (one consumer warpgroup) or 128 (two), chosen by the launcher.
   int block_m = kWarpgroupRows;
+  // Tails only with 128-row tiles (chosen by the launcher; heuristics.hpp).
+  SpillRule spill;
+  MOE_HOST_DEVICE int row_blocks(int rows) const { return expert_row_blocks(rows, block_m, spill); }
   // GEMM1 tiles per expert row block along I, and GEMM2 tiles along H.
   MOE_HOST_DEVICE int gate_up_tiles() const { return ceil_div(intermediate, kGateUpBlock); }
   MOE_HOST_DEVICE int down_tiles() const { return ceil_div(hidden, kBlockNB); }
@@ -59,8 +106,8 @@ struct RoutingBuffers {
   std::int32_t* expert_counts = nullptr;   // (local_experts), zero between iterations
   std::int32_t* expert_cursor = nullptr;   // (local_experts)
   std::int32_t* expert_offsets = nullptr;  // (local_experts + 1): first sorted row of each expert
-  std::int32_t* gate_up_tile_prefix = nullptr;  // (local_experts + 1): first GEMM1 tile of each expert
-  std::int32_t* down_tile_prefix = nullptr;     // (local_experts + 1)
+  std::int32_t* gate_up_tile_prefix = nullptr;  // (local_experts + 1): first GEMM1 tile of each expert, in tile order
+  std::int32_t* down_tile_prefix = nullptr;     // (local_experts + 1), likewise
   std::int32_t* sorted_token = nullptr;    // (T*k): token of each sorted row
   float* sorted_weight = nullptr;          // (T*k): routing weight of each sorted row
   std::int32_t* pair_row = nullptr;        // (T*k): sorted row of each (token, slot)
@@ -69,6 +116,10 @@ struct RoutingBuffers {
   // consumer warpgroups that have written their h rows; zeroed by the scan. A down tile waits
   // for its row block's count instead of a grid barrier between the two GEMMs.
   std::int32_t* row_block_done = nullptr;
+  // Optional (the one-GPU fused kernel): (local_experts), the expert at each position of the
+  // GEMM phases' tile order, written by the scan: by descending rows, so that a phase's last
+  // round holds its shortest tiles. Null: the experts' own order.
+  std::int32_t* expert_order = nullptr;
 };
 
 }  // namespace moe_kernels

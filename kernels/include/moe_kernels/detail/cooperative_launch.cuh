@@ -9,19 +9,20 @@
 
 namespace moe_kernels {
 
-template <int kConsumers, typename Args>
+// E: the kernel's Engine.
+template <typename E, typename Args>
 cudaError_t set_engine_smem(void (*kernel)(Args)) {
-  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Engine<kConsumers>::kSmemBytes);
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, E::kSmemBytes);
 }
 
-template <int kConsumers, typename Args>
+template <typename E, typename Args>
 cudaError_t launch_cooperative(void (*kernel)(Args), const Args& args, int num_ctas, cudaStream_t stream) {
-  const cudaError_t status = set_engine_smem<kConsumers>(kernel);
+  const cudaError_t status = set_engine_smem<E>(kernel);
   if (status != cudaSuccess) return status;
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(num_ctas);
-  config.blockDim = dim3(Engine<kConsumers>::kThreads);
-  config.dynamicSmemBytes = Engine<kConsumers>::kSmemBytes;
+  config.blockDim = dim3(E::kThreads);
+  config.dynamicSmemBytes = E::kSmemBytes;
   config.stream = stream;
   cudaLaunchAttribute cooperative{};
   cooperative.id = cudaLaunchAttributeCooperative;
@@ -32,13 +33,12 @@ cudaError_t launch_cooperative(void (*kernel)(Args), const Args& args, int num_c
 }
 
 // Resident CTAs per SM times the SMs of `device`.
-template <int kConsumers, typename Args>
+template <typename E, typename Args>
 cudaError_t max_cooperative_ctas(void (*kernel)(Args), int device, int* num_ctas) {
-  cudaError_t status = set_engine_smem<kConsumers>(kernel);
+  cudaError_t status = set_engine_smem<E>(kernel);
   if (status != cudaSuccess) return status;
   int per_sm = 0, sms = 0;
-  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, Engine<kConsumers>::kThreads,
-                                                         Engine<kConsumers>::kSmemBytes);
+  status = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, E::kThreads, E::kSmemBytes);
   if (status != cudaSuccess) return status;
   status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   if (status != cudaSuccess) return status;
@@ -50,15 +50,15 @@ cudaError_t max_cooperative_ctas(void (*kernel)(Args), int device, int* num_ctas
 template <typename Args>
 cudaError_t launch_cooperative_for(int block_m, void (*one_consumer)(Args), void (*two_consumers)(Args),
                                    const Args& args, int num_ctas, cudaStream_t stream) {
-  return block_m == 2 * kWarpgroupRows ? launch_cooperative<2>(two_consumers, args, num_ctas, stream)
-                                       : launch_cooperative<1>(one_consumer, args, num_ctas, stream);
+  return block_m == 2 * kWarpgroupRows ? launch_cooperative<Engine<2>>(two_consumers, args, num_ctas, stream)
+                                       : launch_cooperative<Engine<1>>(one_consumer, args, num_ctas, stream);
 }
 
 template <typename Args>
 cudaError_t max_cooperative_ctas_for(int block_m, void (*one_consumer)(Args), void (*two_consumers)(Args), int device,
                                      int* num_ctas) {
-  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<2>(two_consumers, device, num_ctas)
-                                       : max_cooperative_ctas<1>(one_consumer, device, num_ctas);
+  return block_m == 2 * kWarpgroupRows ? max_cooperative_ctas<Engine<2>>(two_consumers, device, num_ctas)
+                                       : max_cooperative_ctas<Engine<1>>(one_consumer, device, num_ctas);
 }
 
 }  // namespace moe_kernels

@@ -1,5 +1,6 @@
-// What a consumer warpgroup does with its finished 64 x 256 accumulator tile: the gated activation
-// into h, or a bf16 store of y rows (in place, or each row to its own destination).
+// What a consumer warpgroup does with its finished 64 x 256 accumulator tile, and with its share of
+// a tile's tail rows: the gated activation into h, or a bf16 store of y rows (in place, or each
+// row to its own destination).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,46 @@ __device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128]
     case moebench::Activation::kSilu:
     default:
       store_gate_up(acc, moebench::silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
+  }
+}
+
+// A consumer's share of a gate/up tile's tail (tile_pipeline.cuh: TailAccumulators): block 0
+// holds gate and block 1 up of intermediate columns col_begin + [0, 64), by tail row.
+// h[row_begin + t][col] = act(gate, up) for tail rows t < `rows` and columns < `col_limit`.
+// Each thread's values are one column apart by eight, so the stores are 2 bytes each: a tail has
+// at most 32 rows, a few thousand values against the tile's 128 x 128.
+template <int kRegisters>
+__device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegisters], const float (&up)[kRegisters],
+                                                   moebench::Activation activation, __nv_bfloat16* h, int h_stride,
+                                                   int row_begin, int rows, int col_begin, int col_limit, int thread) {
+  auto store = [&](auto act) {
+#pragma unroll
+    for (int reg = 0; reg < kRegisters; ++reg) {
+      const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
+      const int col = col_begin + at.row;
+      if (at.col >= rows || col >= col_limit) continue;
+      h[static_cast<std::int64_t>(row_begin + at.col) * h_stride + col] = __float2bfloat16_rn(act(gate[reg], up[reg]));
+    }
+  };
+  switch (activation) {
+    case moebench::Activation::kGelu: store(moebench::gelu_tanh_and_mul<float>); break;
+    case moebench::Activation::kSwigluOai: store(moebench::swigluoai_and_mul<float>); break;
+    case moebench::Activation::kSilu:
+    default: store(moebench::silu_and_mul<float>);
+  }
+}
+
+// A consumer's share of a down tile's tail, one 64-column block of the output: y[row_begin + t]
+// [col_begin + c] = block as bf16 for tail rows t < `rows`, columns < `col_limit`.
+template <int kRegisters>
+__device__ __forceinline__ void store_rows_tail_bf16(const float (&block)[kRegisters], __nv_bfloat16* y, int y_stride,
+                                                     int row_begin, int rows, int col_begin, int col_limit, int thread) {
+#pragma unroll
+  for (int reg = 0; reg < kRegisters; ++reg) {
+    const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
+    const int col = col_begin + at.row;
+    if (at.col >= rows || col >= col_limit) continue;
+    y[static_cast<std::int64_t>(row_begin + at.col) * y_stride + col] = __float2bfloat16_rn(block[reg]);
   }
 }
 

@@ -6,6 +6,8 @@
 // role branches, `role` 0 for the producer and 1 + consumer index otherwise.
 #pragma once
 
+#include <type_traits>
+
 #include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
 #include "moe_kernels/ep_progress.hpp"
@@ -14,11 +16,12 @@
 namespace moe_kernels {
 
 struct PhaseTiles {
-  const std::int32_t* prefix;   // per-expert tile prefix (local_experts + 1)
+  const std::int32_t* prefix;   // tile prefix by position in the tile order (local_experts + 1)
   const std::int32_t* offsets;  // per-expert first sorted row (local_experts + 1)
   int local_experts;
   int k_steps;
   int block_m;
+  SpillRule spill;              // the tails tiles carry (MoeGeometry::spill)
   int n_blocks;                 // tiles per row block (output blocks)
   std::int32_t* counter;        // next tile to hand out, zero at the start of the phase
   TileTrace* trace = nullptr;   // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
@@ -30,6 +33,8 @@ struct PhaseTiles {
   int done_target = 0;
   // Where consumer 0 records each tile's span (fused_stages.hpp: TileSpan), or null.
   TileSpan* spans = nullptr;
+  // The expert at each position of the tile order (RoutingBuffers::expert_order), or null.
+  const std::int32_t* order = nullptr;
 };
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
@@ -74,21 +79,26 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
   ptx::fence_proxy_async_global();
 }
 
-// Registers per thread once the producer warpgroup hands its share to two consumers.
-constexpr int kProducerRegisters = 40;
-constexpr int kConsumerRegisters = 232;
+// Registers per thread once the producer warpgroup hands its share to two consumers (the launch
+// gives each thread 168; 128 x 40 + 256 x 232 and 128 x 56 + 256 x 224 are the same pool). With
+// tails the producer holds ten gathered row pointers a tile instead of eight: with 40 registers it
+// spilled them and reloaded them every K step.
+template <typename E>
+constexpr int kProducerRegisters = E::kTailRows > 0 ? 56 : 40;
+template <typename E>
+constexpr int kConsumerRegisters = E::kTailRows > 0 ? 224 : 232;
 
 // Runs body(role) in the warp-specialised roles, role 0 the producer warpgroup and 1 + consumer
 // index the others. With two consumers the producer first gives registers to them; setmaxnreg
 // needs each role to be one branch of a single if/else, hence the body appears in both.
-template <int kConsumers, typename Body>
+template <typename E, typename Body>
 __device__ __forceinline__ void run_roles(Body body) {
   const int role = threadIdx.x / kProducerThreads;
   if (role == 0) {
-    if constexpr (kConsumers == 2) ptx::release_registers<kProducerRegisters>();
+    if constexpr (E::kConsumers == 2) ptx::release_registers<kProducerRegisters<E>>();
     body(role);
   } else {
-    if constexpr (kConsumers == 2) ptx::claim_registers<kConsumerRegisters>();
+    if constexpr (E::kConsumers == 2) ptx::claim_registers<kConsumerRegisters<E>>();
     body(role);
   }
 }
@@ -101,10 +111,11 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
   ScheduledTile next{tile, {}};
   if (tile < num_tiles) {
-    next.coord = cached ? decode_tile<false>(tile, s.schedule_prefix, s.schedule_offsets, phase.local_experts,
-                                             phase.block_m, phase.n_blocks)
-                        : decode_tile<true>(tile, phase.prefix, phase.offsets, phase.local_experts, phase.block_m,
-                                            phase.n_blocks);
+    next.coord = cached ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
+                                             s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill,
+                                             phase.n_blocks)
+                        : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts,
+                                            phase.block_m, phase.spill, phase.n_blocks);
   }
   s.tiles[slot.stage] = next;
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
@@ -117,8 +128,8 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
 // memory. Asking much earlier would have a CTA hold on to a tile that another CTA, finishing
 // first, could have taken: with Mixtral's few long down-GEMM tiles at T=1024 that cost 4%
 // (bench/notes.md).
-template <int kConsumers, typename MakeLoad>
-__device__ __forceinline__ void produce_scheduled_tile(typename Engine<kConsumers>::Storage& s, PipelineState& state,
+template <typename E, typename MakeLoad>
+__device__ __forceinline__ void produce_scheduled_tile(typename E::Storage& s, PipelineState& state,
                                                        const PhaseTiles& phase, const TileCoord& coord,
                                                        const StageRing& next_slot, int num_tiles, bool cached,
                                                        int thread, MakeLoad make_load) {
@@ -126,34 +137,57 @@ __device__ __forceinline__ void produce_scheduled_tile(typename Engine<kConsumer
   if (phase.done_wait != nullptr && thread == 0)
     wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
   int next_tile = 0;
-  produce_tile<kConsumers>(s, state.stages, load, phase.k_steps, thread, [&] {
+  produce_tile<E>(s, state.stages, load, phase.k_steps, thread, [&] {
     if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
   });
   if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
 }
 
-// A consumer warpgroup's part of one tile: its 64 rows' MMA and epilogue, with the row-block
-// counts that are due (PendingRowBlocks) sent between the two.
-template <int kConsumers, typename Epilogue>
-__device__ __forceinline__ void consume_scheduled_tile(typename Engine<kConsumers>::Storage& s, PipelineState& state,
+// The tail epilogue of a phase whose tiles carry no tail rows (PhaseTiles::spill.tail_rows 0).
+struct NoTailEpilogue {};
+
+template <typename E, typename TailEpilogue>
+constexpr bool kCarriesTails = E::kTailRows > 0 && !std::is_same_v<TailEpilogue, NoTailEpilogue>;
+
+// A consumer warpgroup's part of one tile: its 64 rows' MMA and epilogue (and its share of the
+// tile's tail rows, if any), with the row-block counts that are due (PendingRowBlocks) sent
+// between the two.
+template <typename E, typename Epilogue, typename TailEpilogue>
+__device__ __forceinline__ void consume_scheduled_tile(typename E::Storage& s, PipelineState& state,
                                                        const PhaseTiles& phase, const TileCoord& coord,
                                                        PendingRowBlocks& pending, int consumer, int thread,
-                                                       Epilogue epilogue) {
+                                                       Epilogue epilogue, TailEpilogue tail_epilogue) {
   float acc[128];
   const bool active = coord.rows > consumer * kWarpgroupRows;
-  consume_tile<kConsumers>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
+  bool tail_done = false;
+  if constexpr (kCarriesTails<E, TailEpilogue>) {
+    // A tile with a tail has all its 128 rows, so both consumers are active. The tail's wgmma N
+    // is the smallest of 8, 16 and 32 that holds it; its rows are stored here, the tile's below.
+    auto with_tail = [&](auto n) {
+      TailAccumulators<decltype(n)::value> tail;
+      consume_tile_with_tail<E>(s, state.stages, phase.k_steps, acc, tail, consumer, thread);
+      tail_epilogue(coord, tail, consumer, thread);
+      tail_done = true;
+    };
+    if (coord.tail > 16) with_tail(std::integral_constant<int, 32>{});
+    else if (coord.tail > 8) with_tail(std::integral_constant<int, 16>{});
+    else if (coord.tail > 0) with_tail(std::integral_constant<int, 8>{});
+  }
+  if (!tail_done) consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
   if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
   if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
   if (phase.done_signal != nullptr) pending.add(coord.row_block);
 }
 
 // make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
-// row_offset being the consumer's first row within the tile. The consumers read each tile whole
-// from shared memory: no global load sits between two of their tiles.
-template <int kConsumers, typename MakeLoad, typename Epilogue>
-__device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Storage& s, PipelineState& state,
+// row_offset being the consumer's first row within the tile; tail_epilogue(coord, tail, consumer,
+// consumer_thread) for tiles with tail rows, before the epilogue, or NoTailEpilogue where the
+// phase has none. The consumers read each tile whole from shared memory: no global load sits
+// between two of their tiles.
+template <typename E, typename MakeLoad, typename Epilogue, typename TailEpilogue = NoTailEpilogue>
+__device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineState& state,
                                                const PhaseTiles& phase, int role, MakeLoad make_load,
-                                               Epilogue epilogue) {
+                                               Epilogue epilogue, TailEpilogue tail_epilogue = {}) {
   const int num_tiles = __ldcg(&phase.prefix[phase.local_experts]);
   const int thread = threadIdx.x % kProducerThreads;
   TileTrace* const trace = thread == 0 ? phase.trace : nullptr;
@@ -169,6 +203,7 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
       for (int e = thread; e <= phase.local_experts; e += kProducerThreads) {
         s.schedule_prefix[e] = __ldcg(&phase.prefix[e]);
         s.schedule_offsets[e] = __ldcg(&phase.offsets[e]);
+        if (phase.order != nullptr && e < phase.local_experts) s.schedule_order[e] = __ldcg(&phase.order[e]);
       }
     }
     // Thread 0 last wrote the slots during the previous phase, which every producer thread has left.
@@ -202,14 +237,15 @@ __device__ __forceinline__ void run_gemm_phase(typename Engine<kConsumers>::Stor
         ptx::store_volatile(&trace->taken, ++traced);
         ptx::store_volatile(&trace->last_taken, static_cast<unsigned>(tile.tile));
       }
-      produce_scheduled_tile<kConsumers>(s, state, phase, tile.coord, next_slot, num_tiles, cached, thread, make_load);
+      produce_scheduled_tile<E>(s, state, phase, tile.coord, next_slot, num_tiles, cached, thread, make_load);
     } else {
       const bool record = phase.spans != nullptr && role == 1 && thread == 0;
       const unsigned long long start_ns = record ? ptx::globaltimer_ns() : 0;
-      consume_scheduled_tile<kConsumers>(s, state, phase, tile.coord, pending, role - 1, thread, epilogue);
+      consume_scheduled_tile<E>(s, state, phase, tile.coord, pending, role - 1, thread, epilogue,
+                                         tail_epilogue);
       if (record) {
         phase.spans[tile.tile] = TileSpan{start_ns, ptx::globaltimer_ns(), static_cast<int>(blockIdx.x),
-                                          tile.coord.expert, tile.coord.rows, tile.coord.n_block};
+                                          tile.coord.expert, tile.coord.rows + tile.coord.tail, tile.coord.n_block};
       }
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[role - 1], ++traced);

@@ -11,23 +11,36 @@ namespace moe_kernels {
 // Values other CTAs of the same persistent launch wrote are read from L2 (__ldcg), never from a
 // possibly stale L1 line.
 
-// One thread block: offsets[e] = sum of counts before e; tile prefixes likewise over
-// ceil(count / block_m) * tiles_per_row_block; counts and cursors reset for the next iteration.
-// `scratch` holds blockDim.x ints of shared memory.
+// One thread block: offsets[e] = sum of counts before e (rows stay grouped in expert order); the
+// tile order; tile prefixes over it, row_blocks(count) * tiles_per_row_block per expert; counts
+// and cursors reset for the next iteration. The tile order is the experts' own unless
+// r.expert_order is set: then it is by descending rows (ties by index), so that each phase hands
+// out its longest tiles first and ends on its shortest. `scratch` holds blockDim.x + 2 *
+// local_experts ints of shared memory (scan_scratch_ints): the counts are read from L2 once, in
+// parallel, the scan's loops then run on shared memory.
 __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const RoutingBuffers& r, int* scratch) {
   const int E = g.local_experts;
+  const bool ordered = r.expert_order != nullptr;
+  int* const counts = scratch + blockDim.x;
+  int* const order = counts + E;
+  for (int e = threadIdx.x; e < E; e += blockDim.x) counts[e] = __ldcg(&r.expert_counts[e]);
+  __syncthreads();
+  if (ordered) {
+    for (int e = threadIdx.x; e < E; e += blockDim.x) {
+      int position = 0;
+      for (int other = 0; other < E; ++other)
+        position += counts[other] > counts[e] || (counts[other] == counts[e] && other < e) ? 1 : 0;
+      order[position] = e;
+      r.expert_order[position] = e;
+    }
+    __syncthreads();
+  }
+  auto count_of = [&](int e) { return counts[e]; };
+  auto expert_at = [&](int position) { return ordered ? order[position] : position; };
   const int per_thread = (E + blockDim.x - 1) / blockDim.x;
   const int first = threadIdx.x * per_thread;
   const int last = min(E, first + per_thread);
-  int rows = 0, gate_up = 0, down = 0;
-  for (int e = first; e < last; ++e) {
-    const int count = __ldcg(&r.expert_counts[e]);
-    const int blocks = ceil_div(count, g.block_m);
-    rows += count;
-    gate_up += blocks * g.gate_up_tiles();
-    down += blocks * g.down_tiles();
-  }
-  // Exclusive scan of the three per-thread totals, one at a time through shared memory.
+  // Exclusive scan of a per-thread total through shared memory.
   auto exclusive_scan = [&](int value) {
     scratch[threadIdx.x] = value;
     __syncthreads();
@@ -41,16 +54,28 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
     __syncthreads();
     return inclusive - value;
   };
-  int row_at = exclusive_scan(rows), gate_up_at = exclusive_scan(gate_up), down_at = exclusive_scan(down);
-  for (int e = first; e < last; ++e) {
-    const int count = __ldcg(&r.expert_counts[e]);
-    const int blocks = ceil_div(count, g.block_m);
-    r.expert_offsets[e] = row_at;
-    r.gate_up_tile_prefix[e] = gate_up_at;
-    r.down_tile_prefix[e] = down_at;
-    row_at += count;
+  // Tile prefixes, over positions of the tile order.
+  int gate_up = 0, down = 0;
+  for (int p = first; p < last; ++p) {
+    const int blocks = g.row_blocks(count_of(expert_at(p)));
+    gate_up += blocks * g.gate_up_tiles();
+    down += blocks * g.down_tiles();
+  }
+  int gate_up_at = exclusive_scan(gate_up), down_at = exclusive_scan(down);
+  for (int p = first; p < last; ++p) {
+    const int blocks = g.row_blocks(count_of(expert_at(p)));
+    r.gate_up_tile_prefix[p] = gate_up_at;
+    r.down_tile_prefix[p] = down_at;
     gate_up_at += blocks * g.gate_up_tiles();
     down_at += blocks * g.down_tiles();
+  }
+  // Row offsets, over experts; the counts are read for the last time here.
+  int rows = 0;
+  for (int e = first; e < last; ++e) rows += count_of(e);
+  int row_at = exclusive_scan(rows);
+  for (int e = first; e < last; ++e) {
+    r.expert_offsets[e] = row_at;
+    row_at += count_of(e);
     r.expert_counts[e] = 0;
     r.expert_cursor[e] = 0;
   }
@@ -70,6 +95,9 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
   }
 }
 
+// Shared-memory ints scan_expert_counts needs with `threads` threads.
+MOE_HOST_DEVICE constexpr int scan_scratch_ints(int threads, int local_experts) { return threads + 2 * local_experts; }
+
 // Places pair p = t * k + j (routed to a local expert) at its sorted row.
 __device__ __forceinline__ void scatter_pair(const MoeGeometry& g, const RoutingBuffers& r, int pair) {
   const int expert = __ldcg(&r.topk_ids[pair]) - g.expert_begin;
@@ -87,19 +115,24 @@ struct TileCoord {
   int expert;     // local expert
   int row_begin;  // first sorted row of the tile
   int rows;       // valid rows, at most block_m
+  int tail;       // rows past block_m the tile carries (SpillRule), from row_begin + block_m
   int n_block;    // block along the output dimension
   int row_block;  // (expert, row block) in tile order, over all experts
 };
 
-// Tile `tile` of a phase whose tiles are laid out expert by expert, then output block by output
-// block (n_blocks of them), then row block: the row blocks that share a weight tile are
-// neighbours, run at the same time, and read that weight tile from HBM once. `prefix` and `offsets` are in global memory
-// (kFromL2) or a copy in shared memory.
+// Tile `tile` of a phase whose tiles are laid out expert by expert (in the tile order: `order`,
+// or the experts' own where it is null), then output block by output block (n_blocks of them),
+// then row block: the row blocks that share a weight tile are neighbours, run at the same time,
+// and read that weight tile from HBM once. `prefix` (by position in the tile order), `order` and
+// `offsets` (by expert) are in global memory (kFromL2) or a copy in shared memory. An expert's
+// full row blocks may carry its rows past the last multiple of block_m (SpillRule,
+// row_block_rows).
 template <bool kFromL2>
-__device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* prefix, const std::int32_t* offsets,
-                                                 int local_experts, int block_m, int n_blocks) {
+__device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* prefix, const std::int32_t* order,
+                                                 const std::int32_t* offsets, int local_experts, int block_m,
+                                                 SpillRule spill, int n_blocks) {
   auto load = [](const std::int32_t* p) { return kFromL2 ? __ldcg(p) : *p; };
-  int lo = 0, hi = local_experts - 1;  // last expert whose prefix <= tile
+  int lo = 0, hi = local_experts - 1;  // last position whose prefix <= tile
   while (lo < hi) {
     const int mid = (lo + hi + 1) / 2;
     if (load(&prefix[mid]) <= tile) lo = mid;
@@ -107,14 +140,17 @@ __device__ __forceinline__ TileCoord decode_tile(int tile, const std::int32_t* p
   }
   const int expert_first_tile = load(&prefix[lo]);
   const int local = tile - expert_first_tile;
-  const int first_row = load(&offsets[lo]);
-  const int expert_rows = load(&offsets[lo + 1]) - first_row;
-  const int row_blocks = ceil_div(expert_rows, block_m);
+  const int expert = order != nullptr ? load(&order[lo]) : lo;
+  const int first_row = load(&offsets[expert]);
+  const int expert_rows = load(&offsets[expert + 1]) - first_row;
+  const int row_blocks = expert_row_blocks(expert_rows, block_m, spill);
   const int row_block = local % row_blocks;
+  const RowBlockRows rows = row_block_rows(expert_rows, row_block, block_m, spill);
   TileCoord c;
-  c.expert = lo;
-  c.row_begin = first_row + row_block * block_m;
-  c.rows = min(block_m, expert_rows - row_block * block_m);
+  c.expert = expert;
+  c.row_begin = first_row + rows.offset;
+  c.rows = rows.rows;
+  c.tail = rows.tail;
   c.n_block = local / row_blocks;
   c.row_block = expert_first_tile / n_blocks + row_block;
   return c;

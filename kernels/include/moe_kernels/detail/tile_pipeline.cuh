@@ -2,6 +2,14 @@
 // (A: kBlockM token rows x 64 K, B: 256 weight rows x 64 K, both 128B-swizzled) and kConsumers
 // consumer warpgroups, 64 rows each, run m64n256k16 wgmma over them into registers. Producer and
 // consumers walk the same tile sequence, so their ring positions always agree.
+//
+// With two consumers a tile may also carry up to kMaxTailRows token rows past its 128 (some of
+// an expert's rows past its last multiple of 128, MoeGeometry::spill). They sit after the A tile
+// in the stage; each consumer multiplies them with swapped operands, two of the stage's four
+// 64-row weight blocks as the wgmma M and the tail's tokens as its N (8, 16 or 32). The weights
+// are already in shared memory: the tile takes 15-30% longer (they pass through the tensor cores
+// a second time), where a row block of their own would pull the whole weight tile through L2
+// again at ~0.8 of a full tile's time.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +22,25 @@
 
 namespace moe_kernels {
 
-template <int kConsumers>
+// kConsumerCount consumer warpgroups (1 or 2); kTails: 0, or kMaxTailRows where tiles may carry
+// tails (two consumers only). Kernels without tails keep the smaller stages and the register
+// split they had before tails existed.
+template <int kConsumerCount, int kTails = 0>
 struct Engine {
+  static constexpr int kConsumers = kConsumerCount;
+  static constexpr int kTailRows = kTails;
   static_assert(kConsumers == 1 || kConsumers == 2);
+  static_assert(kTailRows == 0 || (kConsumers == 2 && kTailRows == kMaxTailRows));
   static constexpr int kBlockM = kWarpgroupRows * kConsumers;
   static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
-  static constexpr int kStageBytesA = kBlockM * kBlockK * 2;
+  static constexpr int kBoxBytesA = kBlockM * kBlockK * 2;    // the A tile proper
+  static constexpr int kTailBytesA = kTailRows * kBlockK * 2;  // the tail's rows after it
+  static constexpr int kStageBytesA = kBoxBytesA + kTailBytesA;
   static constexpr int kStageBytesB = kBlockNB * kBlockK * 2;  // 32 KiB
-  static constexpr int kStages = kConsumers == 1 ? 5 : 4;      // ~200 KiB either way
-  // Rows of the A tile each producer thread gathers (8 chunks of 16 bytes per row).
+  static constexpr int kStages = kConsumers == 1 ? 5 : 4;      // 200-208 KiB either way
+  // Rows of the A tile, and of its tail, each producer thread gathers (8 chunks of 16 bytes a row).
   static constexpr int kGatherRowsPerThread = kBlockM * 8 / kProducerThreads;
+  static constexpr int kTailGatherRowsPerThread = kTailRows * 8 / kProducerThreads;
 
   struct alignas(1024) Storage {
     std::uint8_t a[kStages][kStageBytesA];
@@ -32,10 +49,11 @@ struct Engine {
     std::uint64_t empty[kStages];  // consumers -> producer: stage free
     // Tiles handed from the producer to the consumers, decoded, two slots deep.
     ScheduledTile tiles[2];
-    // The phase's tile prefix and expert offsets where they fit (kScheduleCacheEntries): the
-    // producer decodes each tile from here instead of from L2.
+    // The phase's tile prefix, expert offsets and tile order where they fit
+    // (kScheduleCacheEntries): the producer decodes each tile from here instead of from L2.
     std::int32_t schedule_prefix[kScheduleCacheEntries];
     std::int32_t schedule_offsets[kScheduleCacheEntries];
+    std::int32_t schedule_order[kScheduleCacheEntries];
     std::uint64_t tile_full[2];   // one arrival: the producer wrote the slot
     std::uint64_t tile_empty[2];  // every consumer thread read it
   };
@@ -90,12 +108,15 @@ constexpr int kLoadAGather = 1;
 // from a gather of rows by index; B always from TMA (one 256-row box or two 128-row boxes).
 struct TileLoad {
   int a_mode;
-  // TMA A: rows [a_row, a_row + kBlockM) of a 2D map (K, rows).
+  // TMA A: rows [a_row, a_row + kBlockM) of a 2D map (K, rows), and where the tile has a tail its
+  // kMaxTailRows rows after those from a_tail_map (the same matrix in boxes of kMaxTailRows rows).
   const CUtensorMap* a_map;
+  const CUtensorMap* a_tail_map;
   int a_row;
-  // Gathered A: this thread's row pointers (row = thread / 8 + 16 * i), null for padding rows,
-  // and any valid address for the zero-filling copies to name.
-  const __nv_bfloat16* a_rows[kMaxBlockM * 8 / kProducerThreads];
+  int tail_rows;  // the tile's rows past kBlockM (TileCoord::tail): 0 for most tiles
+  // Gathered A: this thread's row pointers (row = thread / 8 + 16 * i, the tail's rows from
+  // kBlockM on), null for padding rows, and any valid address for the zero-filling copies to name.
+  const __nv_bfloat16* a_rows[(kMaxBlockM + kMaxTailRows) * 8 / kProducerThreads];
   const __nv_bfloat16* a_base;
   int a_row_elems;  // row length in elements (a multiple of 8); chunks past it are zero
   // B from 3D maps (K, rows, expert); b_map2 (second 128 rows) may be null.
@@ -122,10 +143,9 @@ __device__ __forceinline__ TileLoad tma_tile_load(const CUtensorMap* a_map, int 
 
 // Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this;
 // near_end() runs before the last two stages are loaded (the next tile's request).
-template <int kConsumers, typename NearEnd>
-__device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring,
-                                             const TileLoad& load, int k_steps, int thread, NearEnd near_end) {
-  using E = Engine<kConsumers>;
+template <typename E, typename NearEnd>
+__device__ __forceinline__ void produce_tile(typename E::Storage& s, StageRing& ring, const TileLoad& load, int k_steps,
+                                             int thread, NearEnd near_end) {
   const int near_end_step = max(0, k_steps - 2);
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
     if (k == near_end_step) near_end();
@@ -133,19 +153,24 @@ __device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storag
     std::uint64_t* full = &s.full[ring.stage];
     const int k0 = k * kBlockK;
     if (thread == 0) {
-      const std::uint32_t bytes = E::kStageBytesB + (load.a_mode == kLoadATma ? E::kStageBytesA : 0);
+      const bool tma_a = load.a_mode == kLoadATma, tma_tail = tma_a && load.tail_rows > 0;
+      const std::uint32_t bytes = E::kStageBytesB + (tma_a ? E::kBoxBytesA : 0) + (tma_tail ? E::kTailBytesA : 0);
       ptx::mbarrier_arrive_expect_tx(full, bytes);
       ptx::tma_load_3d(s.b[ring.stage], load.b_map, full, k0, load.b_row, load.b_expert);
       if (load.b_map2 != nullptr)
         ptx::tma_load_3d(s.b[ring.stage] + E::kStageBytesB / 2, load.b_map2, full, k0, load.b_row, load.b_expert);
-      if (load.a_mode == kLoadATma) ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
+      if (tma_a) ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
+      if (tma_tail)
+        ptx::tma_load_2d(s.a[ring.stage] + E::kBoxBytesA, load.a_tail_map, full, k0, load.a_row + E::kBlockM);
     }
     if (load.a_mode == kLoadAGather) {
       // Chunk c of row r lands at chunk c ^ (r % 8) of the row: the 128B swizzle TMA writes.
       const int chunk = thread % 8;
       const int column = k0 + chunk * 8;
+      const int rows_per_thread = E::kGatherRowsPerThread + (load.tail_rows > 0 ? E::kTailGatherRowsPerThread : 0);
 #pragma unroll
-      for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
+      for (int i = 0; i < E::kGatherRowsPerThread + E::kTailGatherRowsPerThread; ++i) {
+        if (i >= rows_per_thread) break;
         const int row = thread / 8 + 16 * i;
         const __nv_bfloat16* src = load.a_rows[i];
         const bool valid = src != nullptr && column < load.a_row_elems;
@@ -160,14 +185,28 @@ __device__ __forceinline__ void produce_tile(typename Engine<kConsumers>::Storag
   if (k_steps == 0) near_end();
 }
 
+// One stage's main product for consumer `consumer`: its 64 rows of A times the stage's 256
+// weight rows, four m64n256k16 over the stage's 64 K columns into acc (overwriting it unless
+// `accumulate`).
+template <typename E>
+__device__ __forceinline__ void issue_stage_mma(typename E::Storage& s, int stage, float (&acc)[128], int consumer,
+                                                bool accumulate) {
+  const std::uint64_t desc_a = wgmma::make_desc_k_major_sw128(s.a[stage] + consumer * kWarpgroupRows * 128);
+  const std::uint64_t desc_b = wgmma::make_desc_k_major_sw128(s.b[stage]);
+#pragma unroll
+  for (int kk = 0; kk < kBlockK / 16; ++kk) {
+    wgmma::mma_m64n256k16(acc, wgmma::advance_k(desc_a, kk * 16), wgmma::advance_k(desc_b, kk * 16),
+                          accumulate || kk > 0);
+  }
+}
+
 // Consumer warpgroup `consumer`: accumulates its 64 rows of one tile over `k_steps` stages into
 // acc (64 x 256). One wgmma group stays in flight: a stage is released once the group after it
 // has been issued and the group that read it has completed. A warpgroup whose rows are all
 // padding (`active` false) only passes the stages on.
-template <int kConsumers>
-__device__ __forceinline__ void consume_tile(typename Engine<kConsumers>::Storage& s, StageRing& ring, int k_steps,
-                                             float (&acc)[128], int consumer, bool active, int thread) {
-  using E = Engine<kConsumers>;
+template <typename E>
+__device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& ring, int k_steps, float (&acc)[128],
+                                             int consumer, bool active, int thread) {
   if (!active) {
     // Thread 0 alone waits and releases. Were every thread to wait, a warp still storing the
     // previous tile's epilogue could reach a stage's wait only after thread 0 had released it and
@@ -186,14 +225,9 @@ __device__ __forceinline__ void consume_tile(typename Engine<kConsumers>::Storag
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
     // Gathered A rows were written by cp.async (generic proxy); wgmma reads through the async proxy.
     ptx::fence_proxy_async_shared();
-    const std::uint64_t desc_a = wgmma::make_desc_k_major_sw128(s.a[ring.stage] + consumer * kWarpgroupRows * 128);
-    const std::uint64_t desc_b = wgmma::make_desc_k_major_sw128(s.b[ring.stage]);
     wgmma::fence_accumulators(acc);
     wgmma::fence();
-#pragma unroll
-    for (int kk = 0; kk < kBlockK / 16; ++kk) {
-      wgmma::mma_m64n256k16(acc, wgmma::advance_k(desc_a, kk * 16), wgmma::advance_k(desc_b, kk * 16), k > 0 || kk > 0);
-    }
+    issue_stage_mma<E>(s, ring.stage, acc, consumer, k > 0);
     wgmma::commit_group();
     wgmma::wait_group<1>();
     wgmma::fence_accumulators(acc);
@@ -202,6 +236,58 @@ __device__ __forceinline__ void consume_tile(typename Engine<kConsumers>::Storag
   }
   wgmma::wait_group<0>();
   wgmma::fence_accumulators(acc);
+  if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+}
+
+// A consumer's share of a tile's tail rows: weight blocks `consumer` and `consumer` + 2 of the
+// stage's four 64-row blocks (for gate/up the gate and the up half of the same 64 intermediate
+// columns) times the tail's first kN tokens (kN 8, 16 or 32: the wgmma N, whose tensor work
+// grows with it). In accumulator_coord's terms block[j]'s .row is the weight row within its block
+// and .col the tail row.
+template <int kN>
+struct TailAccumulators {
+  float block[2][kN / 2];
+};
+
+// consume_tile for a tile with tail rows (both consumers active): each stage's wgmma group also
+// holds the tail's products. A loop of its own: with the tail's registers live on one side of a
+// branch inside the plain loop, ptxas serialises every wgmma of the kernel.
+template <typename E, int kN>
+__device__ __forceinline__ void consume_tile_with_tail(typename E::Storage& s, StageRing& ring, int k_steps,
+                                                       float (&acc)[128], TailAccumulators<kN>& tail, int consumer,
+                                                       int thread) {
+  static_assert(kN <= E::kTailRows);
+  auto fence_all = [&] {
+    wgmma::fence_accumulators(acc);
+    wgmma::fence_accumulators(tail.block[0]);
+    wgmma::fence_accumulators(tail.block[1]);
+  };
+  int previous_stage = -1;
+  for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
+    ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
+    ptx::fence_proxy_async_shared();
+    fence_all();
+    wgmma::fence();
+    issue_stage_mma<E>(s, ring.stage, acc, consumer, k > 0);
+    const std::uint64_t desc_tokens = wgmma::make_desc_k_major_sw128(s.a[ring.stage] + E::kBoxBytesA);
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      const std::uint64_t desc_weights =
+          wgmma::make_desc_k_major_sw128(s.b[ring.stage] + (consumer + 2 * j) * kWarpgroupRows * 128);
+#pragma unroll
+      for (int kk = 0; kk < kBlockK / 16; ++kk) {
+        wgmma::mma_m64nNk16<kN>(tail.block[j], wgmma::advance_k(desc_weights, kk * 16),
+                                wgmma::advance_k(desc_tokens, kk * 16), k > 0 || kk > 0);
+      }
+    }
+    wgmma::commit_group();
+    wgmma::wait_group<1>();
+    fence_all();
+    if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+    previous_stage = ring.stage;
+  }
+  wgmma::wait_group<0>();
+  fence_all();
   if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
 }
 

@@ -67,7 +67,36 @@ __device__ __forceinline__ void mma_m64n256k16(float (&d)[128], std::uint64_t de
 #undef MOE_ACC8
 }
 
-// Where accumulator register i of a 64 x N tile lives: row within the 64, column within N.
+// D (64 x kN, f32, kN / 2 registers per thread) += A (64 x 16) * B (16 x kN)^T for kN 8, 16 or
+// 32: a tile's tail rows, the weight rows as A and up to kN token rows as B (tile_pipeline.cuh).
+template <int kN>
+__device__ __forceinline__ void mma_m64nNk16(float (&d)[kN / 2], std::uint64_t desc_a, std::uint64_t desc_b,
+                                             bool accumulate) {
+  static_assert(kN == 8 || kN == 16 || kN == 32);
+  if constexpr (kN == 8) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 {%0, %1, %2, %3}, %4, %5, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else if constexpr (kN == 16) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %10, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7}, %8, %9, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7])
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, %16, %17, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]),
+          "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  }
+}
+
+// Where accumulator register i of a 64 x N tile lives (any N): row within the 64, column within N.
 // Groups of 4 registers cover 8 columns: (r, 2c), (r, 2c+1), (r+8, 2c), (r+8, 2c+1).
 struct AccumulatorCoord {
   int row;
