@@ -2,14 +2,16 @@
 """Summarises fused's tile timeline (MOEBENCH_TILE_TIMELINE=<prefix>, src/cuda/tile_timeline.hpp).
 
 For each GEMM phase: how long it ran, how busy its CTAs were and how long they sat idle at its
-end, how long a tile of more than 64 rows and one of at most 64 took, and how many tiles ran at
-once through the phase (at each tenth of it). Usage: tile_timeline.py TIMELINE.csv...
+end, how long its tiles took by height (with a tail past 128 rows, 65-128, at most 64), and how
+many tiles ran at once through the phase (at each tenth of it). Usage: tile_timeline.py TIMELINE.csv...
 """
 import csv
 import statistics
 import sys
 
-KINDS = (("> 64 rows", lambda t: t["rows"] > 64), ("<= 64 rows", lambda t: t["rows"] <= 64))
+# Tiles of more than 128 rows are 128-row tiles carrying an expert's last few rows (a tail).
+KINDS = (("> 128 rows", lambda t: t["rows"] > 128), ("65-128 rows", lambda t: 64 < t["rows"] <= 128),
+         ("<= 64 rows", lambda t: t["rows"] <= 64))
 
 
 def read(path):

@@ -9,12 +9,12 @@ spec = importlib.util.spec_from_file_location("tile_timeline", sys.argv[1])
 tile_timeline = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tile_timeline)
 
-# Two CTAs. gate_up: CTA 0 runs two full tiles back to back over 20 us, CTA 1 one short tile
-# over the first 10 us and then idles. down: one tile on CTA 1.
+# Two CTAs. gate_up: CTA 0 runs two tiles back to back over 20 us (one of them carrying a tail),
+# CTA 1 one short tile over the first 10 us and then idles. down: one tile on CTA 1.
 ROWS = """gemm,tile,cta,start_us,end_us,expert,rows,n_block
 gate_up,0,0,0.000,10.000,0,128,0
 gate_up,1,1,0.000,10.000,0,32,0
-gate_up,2,0,10.000,20.000,1,100,0
+gate_up,2,0,10.000,20.000,1,150,0
 down,0,1,25.000,35.000,0,128,0
 """
 
@@ -29,7 +29,8 @@ assert gate_up["tiles"] == 3 and gate_up["ctas"] == 2, gate_up
 assert abs(gate_up["span_us"] - 20.0) < 1e-9, gate_up
 assert abs(gate_up["busy_pct"] - 75.0) < 1e-9, gate_up  # 30 us of tiles in 2 CTAs x 20 us
 assert abs(gate_up["idle_at_end_us"] - 5.0) < 1e-9, gate_up  # CTA 1 idles the last 10 us
-assert gate_up["kinds"]["> 64 rows"] == (2, 10.0, 10.0, 10.0), gate_up
+assert gate_up["kinds"]["> 128 rows"] == (1, 10.0, 10.0, 10.0), gate_up
+assert gate_up["kinds"]["65-128 rows"] == (1, 10.0, 10.0, 10.0), gate_up
 assert gate_up["kinds"]["<= 64 rows"] == (1, 10.0, 10.0, 10.0), gate_up
 assert gate_up["running"] == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1], gate_up
 
