@@ -1,4 +1,5 @@
 // fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
+#include "core/log.hpp"
 #include "cuda/cuda_moe.hpp"
 #include "cuda/cuda_moe_base.hpp"
 #include "cuda/device_weights.hpp"
@@ -55,6 +56,12 @@ class CudaFused final : public CudaMoeBase {
     geometry_.spill = moe_kernels::choose_spill_rule(
         geometry_.block_m, geometry_.intermediate,
         static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts));
+    if (geometry_.spill.tail_rows > 0) {
+      log_verbose("fused T={}: an expert's spill past its 128-row tiles rides on its last {} full tile(s), up to {} rows "
+                  "each{}",
+                  geometry_.num_tokens, geometry_.spill.carriers, geometry_.spill.tail_rows,
+                  moe_kernels::order_tiles_longest_first(geometry_.spill) ? "; tiles by descending expert rows" : "");
+    }
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     h_.resize(pairs * g.intermediate_stride());
