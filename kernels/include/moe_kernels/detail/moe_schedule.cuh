@@ -35,7 +35,6 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
     }
     __syncthreads();
   }
-  auto count_of = [&](int e) { return counts[e]; };
   auto expert_at = [&](int position) { return ordered ? order[position] : position; };
   const int per_thread = (E + blockDim.x - 1) / blockDim.x;
   const int first = threadIdx.x * per_thread;
@@ -57,13 +56,13 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
   // Tile prefixes, over positions of the tile order.
   int gate_up = 0, down = 0;
   for (int p = first; p < last; ++p) {
-    const int blocks = g.row_blocks(count_of(expert_at(p)));
+    const int blocks = g.row_blocks(counts[expert_at(p)]);
     gate_up += blocks * g.gate_up_tiles();
     down += blocks * g.down_tiles();
   }
   int gate_up_at = exclusive_scan(gate_up), down_at = exclusive_scan(down);
   for (int p = first; p < last; ++p) {
-    const int blocks = g.row_blocks(count_of(expert_at(p)));
+    const int blocks = g.row_blocks(counts[expert_at(p)]);
     r.gate_up_tile_prefix[p] = gate_up_at;
     r.down_tile_prefix[p] = down_at;
     gate_up_at += blocks * g.gate_up_tiles();
@@ -71,11 +70,11 @@ __device__ __forceinline__ void scan_expert_counts(const MoeGeometry& g, const R
   }
   // Row offsets, over experts; the counts are read for the last time here.
   int rows = 0;
-  for (int e = first; e < last; ++e) rows += count_of(e);
+  for (int e = first; e < last; ++e) rows += counts[e];
   int row_at = exclusive_scan(rows);
   for (int e = first; e < last; ++e) {
     r.expert_offsets[e] = row_at;
-    row_at += count_of(e);
+    row_at += counts[e];
     r.expert_counts[e] = 0;
     r.expert_cursor[e] = 0;
   }
