@@ -2,8 +2,9 @@
 """Summarises fused's tile timeline (MOEBENCH_TILE_TIMELINE=<prefix>, src/cuda/tile_timeline.hpp).
 
 For each GEMM phase: how long it ran, how busy its CTAs were and how long they sat idle at its
-end, how long its tiles took by height (with a tail past 128 rows, 65-128, at most 64), and how
-many tiles ran at once through the phase (at each tenth of it). Usage: tile_timeline.py TIMELINE.csv...
+end, how long its tiles took by height (with a tail past 128 rows, 65-128, at most 64) and how much
+of that came after their mainloop (the epilogue, which no MMA overlaps), and how many tiles ran at
+once through the phase (at each tenth of it). Usage: tile_timeline.py TIMELINE.csv...
 """
 import csv
 import statistics
@@ -20,7 +21,8 @@ def read(path):
     for t in tiles:
         for key in ("tile", "cta", "expert", "rows", "n_block"):
             t[key] = int(t[key])
-        t["start_us"], t["end_us"] = float(t["start_us"]), float(t["end_us"])
+        for key in ("start_us", "mainloop_end_us", "end_us"):
+            t[key] = float(t[key])
     return tiles
 
 
@@ -37,9 +39,11 @@ def phase_summary(tiles, gemm):
     last_end = [max(t["end_us"] for t in phase if t["cta"] == c) for c in ctas]
     kinds = {}
     for name, keep in KINDS:
-        times = [t["end_us"] - t["start_us"] for t in phase if keep(t)]
-        if times:
-            kinds[name] = (len(times), statistics.mean(times), min(times), max(times))
+        kind = [t for t in phase if keep(t)]
+        if kind:
+            times = [t["end_us"] - t["start_us"] for t in kind]
+            epilogue = statistics.mean(t["end_us"] - t["mainloop_end_us"] for t in kind)
+            kinds[name] = (len(times), statistics.mean(times), min(times), max(times), epilogue)
     running = []
     for tenth in range(10):
         at = begin + span * (tenth + 0.5) / 10
@@ -51,8 +55,9 @@ def phase_summary(tiles, gemm):
 def format_summary(gemm, s):
     lines = [f"{gemm}: {s['tiles']} tiles on {s['ctas']} CTAs, {s['span_us']:.1f} us; CTAs busy "
              f"{s['busy_pct']:.1f}%, idle at the end {s['idle_at_end_us']:.1f} us on average"]
-    for name, (count, mean, low, high) in s["kinds"].items():
-        lines.append(f"  tiles of {name:10s} {count:5d}, {mean:8.2f} us mean, {low:8.2f} min, {high:8.2f} max")
+    for name, (count, mean, low, high, epilogue) in s["kinds"].items():
+        lines.append(f"  tiles of {name:10s} {count:5d}, {mean:8.2f} us mean, {low:8.2f} min, {high:8.2f} max, "
+                     f"{epilogue:6.2f} us of it after the mainloop")
     lines.append("  tiles running at each tenth: " + " ".join(str(n) for n in s["running"]))
     return lines
 

@@ -11,11 +11,11 @@ spec.loader.exec_module(tile_timeline)
 
 # Two CTAs. gate_up: CTA 0 runs two tiles back to back over 20 us (one of them carrying a tail),
 # CTA 1 one short tile over the first 10 us and then idles. down: one tile on CTA 1.
-ROWS = """gemm,tile,cta,start_us,end_us,expert,rows,n_block
-gate_up,0,0,0.000,10.000,0,128,0
-gate_up,1,1,0.000,10.000,0,32,0
-gate_up,2,0,10.000,20.000,1,150,0
-down,0,1,25.000,35.000,0,128,0
+ROWS = """gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block
+gate_up,0,0,0.000,9.000,10.000,0,128,0
+gate_up,1,1,0.000,9.500,10.000,0,32,0
+gate_up,2,0,10.000,18.000,20.000,1,150,0
+down,0,1,25.000,34.000,35.000,0,128,0
 """
 
 with tempfile.TemporaryDirectory() as folder:
@@ -29,9 +29,9 @@ assert gate_up["tiles"] == 3 and gate_up["ctas"] == 2, gate_up
 assert abs(gate_up["span_us"] - 20.0) < 1e-9, gate_up
 assert abs(gate_up["busy_pct"] - 75.0) < 1e-9, gate_up  # 30 us of tiles in 2 CTAs x 20 us
 assert abs(gate_up["idle_at_end_us"] - 5.0) < 1e-9, gate_up  # CTA 1 idles the last 10 us
-assert gate_up["kinds"]["> 128 rows"] == (1, 10.0, 10.0, 10.0), gate_up
-assert gate_up["kinds"]["65-128 rows"] == (1, 10.0, 10.0, 10.0), gate_up
-assert gate_up["kinds"]["<= 64 rows"] == (1, 10.0, 10.0, 10.0), gate_up
+assert gate_up["kinds"]["> 128 rows"] == (1, 10.0, 10.0, 10.0, 2.0), gate_up
+assert gate_up["kinds"]["65-128 rows"] == (1, 10.0, 10.0, 10.0, 1.0), gate_up
+assert gate_up["kinds"]["<= 64 rows"] == (1, 10.0, 10.0, 10.0, 0.5), gate_up
 assert gate_up["running"] == [2, 2, 2, 2, 2, 1, 1, 1, 1, 1], gate_up
 
 down = tile_timeline.phase_summary(tiles, "down")
@@ -40,5 +40,6 @@ assert tile_timeline.phase_summary([t for t in tiles if t["gemm"] == "down"], "g
 
 lines = tile_timeline.format_summary("gate_up", gate_up)
 assert lines[0] == "gate_up: 3 tiles on 2 CTAs, 20.0 us; CTAs busy 75.0%, idle at the end 5.0 us on average", lines
+assert lines[1] == "  tiles of > 128 rows     1,    10.00 us mean,    10.00 min,    10.00 max,   2.00 us of it after the mainloop", lines
 assert lines[-1] == "  tiles running at each tenth: 2 2 2 2 2 1 1 1 1 1", lines
 print("tile_timeline.py: ok")

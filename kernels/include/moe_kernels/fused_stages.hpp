@@ -21,10 +21,12 @@ struct FusedStageTimes {
 };
 
 // With MOEBENCH_TILE_TIMELINE (src/cuda/tile_timeline.hpp), each GEMM tile as consumer warpgroup 0 of
-// its CTA saw it: from its wait for the tile's first stage to the end of its epilogue. Indexed by
-// tile within the phase; tiles never handed out stay zero.
+// its CTA saw it: from its wait for the tile's first stage to the end of its epilogue, with the
+// end of its mainloop (its last wgmma done) in between. Indexed by tile within the phase; tiles
+// never handed out stay zero.
 struct TileSpan {
   unsigned long long start_ns;
+  unsigned long long mainloop_end_ns;
   unsigned long long end_ns;
   int cta;
   int expert;  // local expert

@@ -151,12 +151,13 @@ constexpr bool kCarriesTails = E::kTailRows > 0 && !std::is_same_v<TailEpilogue,
 
 // A consumer warpgroup's part of one tile: its 64 rows' MMA and epilogue (and its share of the
 // tile's tail rows, if any), with the row-block counts that are due (PendingRowBlocks) sent
-// between the two.
+// between the two. Returns when its mainloop ended (the global timer) if `stamp`, else 0.
 template <typename E, typename Epilogue, typename TailEpilogue>
-__device__ __forceinline__ void consume_scheduled_tile(typename E::Storage& s, PipelineState& state,
-                                                       const PhaseTiles& phase, const TileCoord& coord,
-                                                       PendingRowBlocks& pending, int consumer, int thread,
-                                                       Epilogue epilogue, TailEpilogue tail_epilogue) {
+__device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E::Storage& s, PipelineState& state,
+                                                                     const PhaseTiles& phase, const TileCoord& coord,
+                                                                     PendingRowBlocks& pending, int consumer,
+                                                                     int thread, bool stamp, Epilogue epilogue,
+                                                                     TailEpilogue tail_epilogue) {
   float acc[128];
   const bool active = coord.rows > consumer * kWarpgroupRows;
   bool tail_done = false;
@@ -174,9 +175,11 @@ __device__ __forceinline__ void consume_scheduled_tile(typename E::Storage& s, P
     else if (coord.tail > 0) with_tail(std::integral_constant<int, 8>{});
   }
   if (!tail_done) consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
+  const unsigned long long mainloop_end_ns = stamp ? ptx::globaltimer_ns() : 0;
   if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
   if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
   if (phase.done_signal != nullptr) pending.add(coord.row_block);
+  return mainloop_end_ns;
 }
 
 // make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
@@ -241,11 +244,12 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
     } else {
       const bool record = phase.spans != nullptr && role == 1 && thread == 0;
       const unsigned long long start_ns = record ? ptx::globaltimer_ns() : 0;
-      consume_scheduled_tile<E>(s, state, phase, tile.coord, pending, role - 1, thread, epilogue,
-                                         tail_epilogue);
+      const unsigned long long mainloop_end_ns = consume_scheduled_tile<E>(
+          s, state, phase, tile.coord, pending, role - 1, thread, record, epilogue, tail_epilogue);
       if (record) {
-        phase.spans[tile.tile] = TileSpan{start_ns, ptx::globaltimer_ns(), static_cast<int>(blockIdx.x),
-                                          tile.coord.expert, tile.coord.rows + tile.coord.tail, tile.coord.n_block};
+        phase.spans[tile.tile] = TileSpan{start_ns, mainloop_end_ns, ptx::globaltimer_ns(),
+                                          static_cast<int>(blockIdx.x), tile.coord.expert,
+                                          tile.coord.rows + tile.coord.tail, tile.coord.n_block};
       }
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[role - 1], ++traced);
