@@ -53,9 +53,9 @@ class CudaFused final : public CudaMoeBase {
 
  private:
   void size_workspace() override {
-    geometry_.spill = moe_kernels::choose_spill_rule(
-        geometry_.block_m, geometry_.intermediate,
-        static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts));
+    const std::int64_t rows_per_expert =
+        static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts);
+    geometry_.spill = moe_kernels::choose_spill_rule(geometry_.block_m, geometry_.intermediate, rows_per_expert);
     if (geometry_.spill.tail_rows > 0) {
       log_verbose("fused T={}: an expert's spill past its 128-row tiles rides on its last {} full tile(s), up to {} rows "
                   "each{}",
@@ -84,7 +84,7 @@ class CudaFused final : public CudaMoeBase {
       expert_order_.resize(static_cast<std::size_t>(g.local_experts));
       args_.routing.expert_order = expert_order_.data();
     }
-    if (moe_kernels::overlap_gate_up_and_down(g.intermediate)) {
+    if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
       row_block_done_.resize(max_row_blocks);  // one count per row block
       args_.routing.row_block_done = row_block_done_.data();
     }

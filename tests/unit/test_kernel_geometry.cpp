@@ -120,13 +120,18 @@ TEST(KernelGeometry, SpillRuleFollowsTheTiles) {
   EXPECT_FALSE(order_tiles_longest_first(choose_spill_rule(128, 14336, 512)));
 }
 
-// Down tiles overlap the gate/up tail only where they are short (bench/notes.md).
-TEST(KernelGeometry, GemmsOverlapWhereDownTilesAreShort) {
-  EXPECT_TRUE(overlap_gate_up_and_down(768));     // Qwen3-30B-A3B: 12 K steps
-  EXPECT_TRUE(overlap_gate_up_and_down(1408));    // Qwen1.5-MoE: 22
-  EXPECT_TRUE(overlap_gate_up_and_down(4096));    // 64 K steps, the most that overlap
-  EXPECT_FALSE(overlap_gate_up_and_down(4097));
-  EXPECT_FALSE(overlap_gate_up_and_down(14336));  // Mixtral-8x7B: 224
+// Down tiles overlap the gate/up tail where they are short, or where few row blocks share each
+// long one (bench/notes.md).
+TEST(KernelGeometry, GemmsOverlapWhereDownTilesAreShortOrFewShareThem) {
+  EXPECT_TRUE(overlap_gate_up_and_down(768, 4096));     // Qwen3-30B-A3B: 12 K steps, at any T
+  EXPECT_TRUE(overlap_gate_up_and_down(1408, 4096));    // Qwen1.5-MoE: 22
+  EXPECT_TRUE(overlap_gate_up_and_down(4096, 4096));    // 64 K steps, the most that overlap at any T
+  EXPECT_FALSE(overlap_gate_up_and_down(4097, 4096));
+  EXPECT_FALSE(overlap_gate_up_and_down(14336, 4096));  // Mixtral-8x7B T=16384: 224 K steps, 32 row blocks
+  EXPECT_FALSE(overlap_gate_up_and_down(14336, 384));   // T=1536: 3 full row blocks and a spill
+  EXPECT_TRUE(overlap_gate_up_and_down(14336, 383));
+  EXPECT_TRUE(overlap_gate_up_and_down(14336, 256));    // T=1024
+  EXPECT_TRUE(overlap_gate_up_and_down(14336, 0));
 }
 
 }  // namespace

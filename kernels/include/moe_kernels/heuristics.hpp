@@ -15,20 +15,28 @@ inline int choose_block_m(std::int64_t num_tokens, int top_k, int local_experts)
   return rows_per_expert >= 48 ? 2 * kWarpgroupRows : kWarpgroupRows;
 }
 
+// Whether the down GEMM's tiles are long (Mixtral-8x7B: 224 K steps; Qwen: 12-22): the CTAs that
+// share a weight tile must then stream it in step for HBM to read it once.
+inline bool long_down_tiles(int intermediate) { return ceil_div(intermediate, kBlockK) > 64; }
+
 // Whether the fused kernel starts its down tiles as their rows' gate/up tiles finish
 // (RoutingBuffers::row_block_done) instead of after a grid barrier. The barrier also starts every
 // CTA's first down tile at once, so the CTAs sharing a weight tile stream it in step and HBM reads
 // it once; without it they start up to a gate/up tile apart and stay so. With long down tiles
-// (Mixtral-8x7B: 224 K steps, a 7 MB weight tile shared by up to 32 CTAs) the followers then miss
-// in L2, 2-4% slower at T=16384; with short ones (Qwen: 12-22 steps) the overlap wins 2-4%.
-inline bool overlap_gate_up_and_down(int intermediate) { return ceil_div(intermediate, kBlockK) <= 64; }
+// shared by many CTAs (Mixtral-8x7B at T=16384: a 7 MB weight tile, 32 row blocks) the followers
+// then miss in L2, 2-4% slower; with short ones (Qwen) the overlap wins 2-4%, and so it does with
+// long tiles shared by at most three row blocks (Mixtral at T <= 1024: -1 to -2% on H100,
+// bench/notes.md, eighth session). rows_per_expert: the average.
+inline bool overlap_gate_up_and_down(int intermediate, std::int64_t rows_per_expert) {
+  return !long_down_tiles(intermediate) || rows_per_expert < 3 * 2 * kWarpgroupRows;
+}
 
 // What the one-GPU fused kernel does with an expert's rows past its last multiple of 128
 // (MoeGeometry::spill). With 128-row tiles its full tiles carry them as tails of up to
 // kMaxTailRows (none with 64-row tiles: one consumer warpgroup has no second weight block to
 // pair), instead of a row block of their own that pulls the whole weight tile through L2 and
 // shared memory again for a few rows. A tail costs its tile 15-30% (the weights go through the
-// tensor cores twice); with short tiles (the overlap above) the last full tile alone carries it.
+// tensor cores twice); with short tiles the last full tile alone carries it.
 // With long tiles (Mixtral-8x7B: 224 K steps) the two tiles sharing a weight tile must take the
 // same time to read it from L2 in step: with the tail on one of them, the other ran ahead and the
 // down GEMM of Mixtral T=1024 read its weights twice from HBM (bench/notes.md, seventh session);
@@ -38,7 +46,7 @@ inline bool overlap_gate_up_and_down(int intermediate) { return ceil_div(interme
 // engine with tails (larger stages, a different register split) cost Qwen at T=1024 5-6%.
 inline SpillRule choose_spill_rule(int block_m, int intermediate, std::int64_t rows_per_expert) {
   if (block_m != 2 * kWarpgroupRows || rows_per_expert < block_m || rows_per_expert >= 3 * block_m) return {};
-  return {kMaxTailRows, overlap_gate_up_and_down(intermediate) ? 1 : 2};
+  return {kMaxTailRows, long_down_tiles(intermediate) ? 2 : 1};
 }
 
 // Whether the fused kernel's GEMM phases hand out the tiles of the experts with the most rows
