@@ -43,6 +43,7 @@ __device__ __forceinline__ void gate_up_phase(const Args& a, typename E::Storage
   phase.done_signal = r.row_block_done;
   phase.spans = phase_tile_spans(a, 0);
   phase.order = r.expert_order;
+  phase.a_gathered = true;  // make_load below
   auto make_load = [&](const TileCoord& c, int thread) {
     TileLoad load{};
     load.a_mode = kLoadAGather;

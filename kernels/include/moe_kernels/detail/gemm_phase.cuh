@@ -35,6 +35,9 @@ struct PhaseTiles {
   TileSpan* spans = nullptr;
   // The expert at each position of the tile order (RoutingBuffers::expert_order), or null.
   const std::int32_t* order = nullptr;
+  // A rows gathered by cp.async (TileLoad::a_mode kLoadAGather) rather than loaded by TMA: the
+  // consumers then fence before wgmma reads them (consume_tile).
+  bool a_gathered = false;
 };
 
 // Producer warpgroup's barrier id for its internal handshake (0 is the CTA-wide one).
@@ -166,7 +169,7 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
     // is the smallest of 8, 16 and 32 that holds it; its rows are stored here, the tile's below.
     auto with_tail = [&](auto n) {
       TailAccumulators<decltype(n)::value> tail;
-      consume_tile_with_tail<E>(s, state.stages, phase.k_steps, acc, tail, consumer, thread);
+      consume_tile_with_tail<E>(s, state.stages, phase.k_steps, acc, tail, consumer, phase.a_gathered, thread);
       tail_epilogue(coord, tail, consumer, thread);
       tail_done = true;
     };
@@ -174,7 +177,7 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
     else if (coord.tail > 8) with_tail(std::integral_constant<int, 16>{});
     else if (coord.tail > 0) with_tail(std::integral_constant<int, 8>{});
   }
-  if (!tail_done) consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, thread);
+  if (!tail_done) consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
   const unsigned long long mainloop_end_ns = stamp ? ptx::globaltimer_ns() : 0;
   if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
   if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);

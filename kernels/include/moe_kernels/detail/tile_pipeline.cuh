@@ -204,9 +204,17 @@ __device__ __forceinline__ void issue_stage_mma(typename E::Storage& s, int stag
 // acc (64 x 256). One wgmma group stays in flight: a stage is released once the group after it
 // has been issued and the group that read it has completed. A warpgroup whose rows are all
 // padding (`active` false) only passes the stages on.
+//
+// `a_gathered`: A arrived by cp.async (PhaseTiles::a_gathered), through the generic proxy, and
+// wgmma reads through the async proxy, so each stage needs a proxy fence first. It compiles to
+// MEMBAR.ALL.CTA and FENCE.VIEW.ASYNC.S, and the memory barrier also orders the thread's own
+// earlier stores, the previous tile's epilogue among them: the first K step of every tile waited
+// on those. TMA-fed
+// phases (the down GEMM, epmoe's GEMMs) write through the async proxy and skip it (Mixtral-8x7B
+// T=1024 -3% on H100, bench/notes.md, eighth session).
 template <typename E>
 __device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& ring, int k_steps, float (&acc)[128],
-                                             int consumer, bool active, int thread) {
+                                             int consumer, bool active, bool a_gathered, int thread) {
   if (!active) {
     // Thread 0 alone waits and releases. Were every thread to wait, a warp still storing the
     // previous tile's epilogue could reach a stage's wait only after thread 0 had released it and
@@ -223,8 +231,7 @@ __device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& 
   int previous_stage = -1;
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-    // Gathered A rows were written by cp.async (generic proxy); wgmma reads through the async proxy.
-    ptx::fence_proxy_async_shared();
+    if (a_gathered) ptx::fence_proxy_async_shared();
     wgmma::fence_accumulators(acc);
     wgmma::fence();
     issue_stage_mma<E>(s, ring.stage, acc, consumer, k > 0);
@@ -255,7 +262,7 @@ struct TailAccumulators {
 template <typename E, int kN>
 __device__ __forceinline__ void consume_tile_with_tail(typename E::Storage& s, StageRing& ring, int k_steps,
                                                        float (&acc)[128], TailAccumulators<kN>& tail, int consumer,
-                                                       int thread) {
+                                                       bool a_gathered, int thread) {
   static_assert(kN <= E::kTailRows);
   auto fence_all = [&] {
     wgmma::fence_accumulators(acc);
@@ -265,7 +272,7 @@ __device__ __forceinline__ void consume_tile_with_tail(typename E::Storage& s, S
   int previous_stage = -1;
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-    ptx::fence_proxy_async_shared();
+    if (a_gathered) ptx::fence_proxy_async_shared();
     fence_all();
     wgmma::fence();
     issue_stage_mma<E>(s, ring.stage, acc, consumer, k > 0);
