@@ -1,9 +1,9 @@
 // The weighted combine both paths end with: out[t] = sum_j w[t,j] * sum_p y_p[row(t,j)], in f32,
 // slot order j, one warp per token. p runs over the partial sums a token's rows arrive in (one on
 // one GPU; the TP ranks of the owning expert group under tensor parallelism). The k rows and
-// weights are read once per token into registers, and each lane issues kCombineLoadsInFlight loads
-// of y (k slots times 16 / k vectors) before summing, so they overlap instead of forming a chain
-// of dependent round trips.
+// weights are read once per token into registers, and each lane issues its loads of y for several
+// slots and vectors at once (kCombineLoadsInFlight) before summing, so they overlap instead of
+// forming a chain of dependent round trips.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +14,11 @@
 
 namespace moe_kernels {
 
-// 16-byte loads of y a lane has in flight at once (slots times vectors): enough to keep HBM busy
-// when the rows of y have left L2 (T >= 4096 on Qwen3, bench/notes.md), and to cover L2's latency
-// in few round trips when they have not. A combine of k <= 2 used to load 2 vectors a slot and
-// issue 4 loads per round trip (Mixtral-8x7B: 8 round trips a token).
+// 16-byte loads of y a lane has in flight at once (slots times vectors; 8 for k = 1, where a slot
+// takes at most 8 vectors): enough to keep HBM busy when the rows of y have left L2 (T >= 4096 on
+// Qwen3, bench/notes.md), and to cover L2's latency in few round trips when they have not. With 2
+// vectors a slot whatever k, a combine of k = 2 had 4 loads in flight (Mixtral-8x7B: 8 round trips
+// a token).
 constexpr int kCombineLoadsInFlight = 16;
 constexpr int kCombineMaxSlots = 8;  // slots loaded at once; more slots take further passes
 

@@ -208,10 +208,9 @@ __device__ __forceinline__ void issue_stage_mma(typename E::Storage& s, int stag
 // `a_gathered`: A arrived by cp.async (PhaseTiles::a_gathered), through the generic proxy, and
 // wgmma reads through the async proxy, so each stage needs a proxy fence first. It compiles to
 // MEMBAR.ALL.CTA and FENCE.VIEW.ASYNC.S, and the memory barrier also orders the thread's own
-// earlier stores, the previous tile's epilogue among them: the first K step of every tile waited
-// on those. TMA-fed
-// phases (the down GEMM, epmoe's GEMMs) write through the async proxy and skip it (Mixtral-8x7B
-// T=1024 -3% on H100, bench/notes.md, eighth session).
+// earlier stores, the previous tile's epilogue among them. TMA writes through the async proxy, so
+// TMA-fed phases (the down GEMM, epmoe's GEMMs) skip it (bench/notes.md, eighth session: with the
+// GEMM overlap beside it, Mixtral-8x7B T=1024 -3.4% on H100).
 template <typename E>
 __device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& ring, int k_steps, float (&acc)[128],
                                              int consumer, bool active, bool a_gathered, int thread) {
