@@ -106,18 +106,28 @@ __global__ void __launch_bounds__(Engine<kConsumers, kTails>::kThreads, 1)
   stamp_last_cta_out(&a.barrier[2], &a.stage_times->end_ns);
 }
 
+// Calls f(kernel, engine) with the instantiation for this geometry and a value of its Engine type:
+// the tail engine where tiles carry tails (MoeGeometry::spill), else by tile height. The grid size
+// and the launch both come from here, so they always agree on the kernel.
+template <typename F>
+cudaError_t with_fused_kernel(const MoeGeometry& g, F f) {
+  if (g.spill.tail_rows > 0) return f(fused_moe_kernel<2, kMaxTailRows>, Engine<2, kMaxTailRows>{});
+  if (g.block_m == 2 * kWarpgroupRows) return f(fused_moe_kernel<2, 0>, Engine<2>{});
+  return f(fused_moe_kernel<1, 0>, Engine<1>{});
+}
+
 }  // namespace
 
 cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas) {
-  if (g.spill.tail_rows > 0) return max_cooperative_ctas<Engine<2, kMaxTailRows>>(fused_moe_kernel<2, kMaxTailRows>, device, num_ctas);
-  return max_cooperative_ctas_for(g.block_m, fused_moe_kernel<1, 0>, fused_moe_kernel<2, 0>, device, num_ctas);
+  return with_fused_kernel(g, [&](auto kernel, auto engine) {
+    return max_cooperative_ctas<decltype(engine)>(kernel, device, num_ctas);
+  });
 }
 
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {
-  if (args.geometry.spill.tail_rows > 0)
-    return launch_cooperative<Engine<2, kMaxTailRows>>(fused_moe_kernel<2, kMaxTailRows>, args, num_ctas, stream);
-  return launch_cooperative_for(args.geometry.block_m, fused_moe_kernel<1, 0>, fused_moe_kernel<2, 0>, args, num_ctas,
-                                stream);
+  return with_fused_kernel(args.geometry, [&](auto kernel, auto engine) {
+    return launch_cooperative<decltype(engine)>(kernel, args, num_ctas, stream);
+  });
 }
 
 }  // namespace moe_kernels
