@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises fused's tile timeline (MOEBENCH_TILE_TIMELINE=<prefix>, src/cuda/tile_timeline.hpp).
+"""Summarises fused's tile timeline (MOEBENCH_TILE_TIMELINE=<prefix>, src/cuda/single_gpu/tile_timeline.hpp).
 
 For each GEMM phase: how long it ran, how busy its CTAs were and how long they sat idle at its
 end, how long its tiles took by height (with a tail past 128 rows, 65-128, at most 64) and how much

@@ -21,20 +21,14 @@ if(MOEBENCH_FUZZ)
   endif()
 endif()
 
-# Gives libFuzzer's coverage instrumentation to the sources of `target` under the folders `dirs`
-# (relative to the target's source folder): the code the fuzzers drive. The rest (the CPU paths'
-# inner loops) stays without it, so the sanitizer test suite does not pay for it.
-function(moebench_fuzz_coverage target)
+# Gives libFuzzer's coverage instrumentation to the libraries the fuzzers drive (the parsers of
+# flags, configs, results files and wire messages). The rest (the CPU paths' inner loops) stays
+# without it, so the sanitizer test suite does not pay for it.
+function(moebench_fuzz_coverage)
   if(NOT MOEBENCH_FUZZ)
     return()
   endif()
-  get_target_property(sources ${target} SOURCES)
-  get_target_property(source_dir ${target} SOURCE_DIR)
-  foreach(source IN LISTS sources)
-    foreach(dir IN LISTS ARGN)
-      if(source MATCHES "^${dir}/")
-        set_property(SOURCE ${source} DIRECTORY ${source_dir} APPEND PROPERTY COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
-      endif()
-    endforeach()
+  foreach(target IN LISTS ARGN)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endforeach()
 endfunction()

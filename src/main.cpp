@@ -15,7 +15,8 @@
 #include "report/tool_commands.hpp"
 #include "runner/backend_factory.hpp"
 #include "runner/benchmark_runner.hpp"
-#include "runner/interrupt.hpp"
+#include "platform/interrupt.hpp"
+#include "runner/guarded_printer.hpp"
 
 namespace {
 
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
   }
 
   BenchmarkPlan plan;
-  std::unique_ptr<dist::Rendezvous> rendezvous;  // multi-node only; outlives the backend
+  std::unique_ptr<multinode::Rendezvous> rendezvous;  // multi-node only; outlives the backend
   std::unique_ptr<Backend> backend;
   try {
     plan = build_plan(parsed.options);
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
   try {
     // SIGINT/SIGTERM from here on: the run stops within a second with its finished cases written.
     InterruptGuard interrupts(static_cast<int>(plan.cases().size()));
-    const std::unique_ptr<ResultPrinter> printers = interrupts.guard_printer(make_printers(plan));
+    const std::unique_ptr<ResultPrinter> printers = guard_printer(interrupts, make_printers(plan));
     const RunOutcome outcome = run_benchmark(plan, *backend, *printers, progress, interrupts.stop_flag());
     interrupts.disarm();
     if (rendezvous && !outcome.interrupted) rendezvous->finish();

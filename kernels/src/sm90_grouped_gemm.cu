@@ -12,7 +12,7 @@ namespace {
 template <int kConsumers>
 __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     grouped_gate_up_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
-                           moebench::Activation act, __nv_bfloat16* h) {
+                           Activation act, __nv_bfloat16* h) {
   using E = Engine<kConsumers>;
   extern __shared__ std::uint8_t smem[];
   typename E::Storage& s = E::storage(smem);
@@ -68,7 +68,7 @@ cudaError_t launch_persistent(Kernel kernel, int num_ctas, cudaStream_t stream, 
 }  // namespace
 
 cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
-                                   moebench::Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream) {
+                                   Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream) {
   if (g.block_m == 2 * kWarpgroupRows)
     return launch_persistent<2>(grouped_gate_up_kernel<2>, num_ctas, stream, maps, g, r, act, h);
   return launch_persistent<1>(grouped_gate_up_kernel<1>, num_ctas, stream, maps, g, r, act, h);

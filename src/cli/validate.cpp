@@ -9,7 +9,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "model/model_resolver.hpp"
-#include "output/file_output.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 

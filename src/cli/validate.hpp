@@ -4,7 +4,7 @@
 
 #include "cli/options.hpp"
 #include "core/limits.hpp"
-#include "runner/plan.hpp"
+#include "core/plan.hpp"
 
 namespace moebench {
 

@@ -1,5 +1,7 @@
 // The CPU backend: a simulated mesh of up to kMaxCpuDevices virtual devices in one process,
 // wall-clock timing, and peaks measured with a large copy and a large SGEMM.
+#include "cpu/cpu_backend.hpp"
+
 #include <chrono>
 #include <cstring>
 #include <fmt/format.h>
@@ -11,9 +13,9 @@
 
 #include "core/errors.hpp"
 #include "cpu/blas.hpp"
+#include "cpu/cpu_memory.hpp"
 #include "cpu/cpu_moe.hpp"
-#include "runner/backend.hpp"
-#include "runner/memory.hpp"
+#include "platform/memory.hpp"
 
 namespace moebench {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "core/problem.hpp"
 #include "core/weights.hpp"
-#include "runner/implementation.hpp"
+#include "backend/implementation.hpp"
 
 namespace moebench::cpu {
 

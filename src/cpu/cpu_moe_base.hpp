@@ -7,7 +7,7 @@
 
 #include "core/bf16.hpp"
 #include "core/mesh.hpp"
-#include "runner/implementation.hpp"
+#include "backend/implementation.hpp"
 
 namespace moebench::cpu {
 

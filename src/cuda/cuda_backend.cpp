@@ -1,19 +1,20 @@
 // The CUDA backend: this node's GPUs (one, or tp_size / nnodes under EP x TP), CUDA-event timing
 // (optionally of graph replays, optionally with L2 flushed first), and ceilings measured on the
 // first GPU: a large copy, a read-only sweep, and a bf16 cuBLAS GEMM on random data.
+#include "cuda/cuda_backend.hpp"
+
 #include <algorithm>
 #include <cublas_v2.h>
 #include <fmt/format.h>
 
 #include "core/log.hpp"
-#include "cuda/cuda_check.hpp"
-#include "cuda/cuda_moe.hpp"
-#include "cuda/device_group.hpp"
-#include "cuda/ep_moe.hpp"
-#include "cuda/device_buffer.hpp"
+#include "cuda/device/cuda_check.hpp"
+#include "cuda/single_gpu/implementations.hpp"
+#include "cuda/device/device_group.hpp"
+#include "cuda/multi_gpu/implementations.hpp"
+#include "cuda/device/device_buffer.hpp"
 #include "moe_kernels/peak_kernels.hpp"
-#include "runner/backend.hpp"
-#include "runner/memory.hpp"
+#include "platform/memory.hpp"
 
 namespace moebench {
 
@@ -101,11 +102,11 @@ class CudaBackend final : public Backend {
     const bool single = group_.world_size() == 1;
     for (ImplKind kind : plan.implementations) {
       if (kind == ImplKind::kFused)
-        need += single ? cuda_fused_bytes(plan.problem, plan.max_tokens())
-                       : ep_fused_bytes_per_device(plan.problem, plan.max_tokens());
+        need += single ? single_gpu_fused_bytes(plan.problem, plan.max_tokens())
+                       : multi_gpu_fused_bytes_per_device(plan.problem, plan.max_tokens());
       else
-        need += single ? cuda_epmoe_bytes(plan.problem, plan.max_tokens())
-                       : ep_epmoe_bytes_per_device(plan.problem, plan.max_tokens());
+        need += single ? single_gpu_epmoe_bytes(plan.problem, plan.max_tokens())
+                       : multi_gpu_epmoe_bytes_per_device(plan.problem, plan.max_tokens());
     }
     need += 2.0 * context_.properties.l2CacheSize;  // the cold-L2 flush buffer
     for (int local = 0; local < group_.local_count(); ++local) {
@@ -166,10 +167,10 @@ class CudaBackend final : public Backend {
   std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem, const EpWeights& weights) override {
     MOE_CUDA_CHECK(cudaSetDevice(context_.device));
     if (group_.world_size() > 1) {
-      return kind == ImplKind::kFused ? make_ep_fused(group_, problem, weights, max_tokens_) : make_ep_epmoe(group_, problem, weights);
+      return kind == ImplKind::kFused ? make_multi_gpu_fused(group_, problem, weights, max_tokens_) : make_multi_gpu_epmoe(group_, problem, weights);
     }
-    return kind == ImplKind::kFused ? make_cuda_fused(context_, problem, weights)
-                                    : make_cuda_epmoe(context_, problem, weights);
+    return kind == ImplKind::kFused ? make_single_gpu_fused(context_, problem, weights)
+                                    : make_single_gpu_epmoe(context_, problem, weights);
   }
 
   std::vector<double> time_iterations(MoeImplementation& impl, const TimingConfig& timing,

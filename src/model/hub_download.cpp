@@ -12,7 +12,7 @@
 #endif
 
 #include "core/errors.hpp"
-#include "runner/version.hpp"
+#include "platform/version.hpp"
 
 namespace moebench {
 

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "output/csv_format.hpp"
-#include "output/file_output.hpp"
+#include "platform/file_output.hpp"
 #include "output/printer.hpp"
 
 namespace moebench {

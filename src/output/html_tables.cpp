@@ -4,7 +4,7 @@
 
 #include "output/html_sections.hpp"
 #include "output/html_text.hpp"
-#include "runner/memory.hpp"
+#include "platform/memory.hpp"
 
 namespace moebench {
 

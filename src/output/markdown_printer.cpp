@@ -1,5 +1,5 @@
 // Markdown printer: the whole document rewritten atomically after each case.
-#include "output/file_output.hpp"
+#include "platform/file_output.hpp"
 #include "output/markdown_format.hpp"
 #include "output/printer.hpp"
 

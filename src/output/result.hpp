@@ -9,8 +9,8 @@
 #include "core/metrics.hpp"
 #include "core/problem.hpp"
 #include "core/statistics.hpp"
-#include "runner/backend.hpp"
-#include "runner/plan.hpp"
+#include "core/device_info.hpp"
+#include "core/plan.hpp"
 
 namespace moebench {
 

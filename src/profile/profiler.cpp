@@ -9,7 +9,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "profile/trace_file.hpp"
-#include "runner/host_name.hpp"
+#include "platform/host_name.hpp"
 
 namespace moebench {
 

@@ -9,8 +9,8 @@
 
 #include "profile/gpu_activity.hpp"
 #include "profile/phase.hpp"
-#include "runner/implementation.hpp"
-#include "runner/plan.hpp"
+#include "backend/implementation.hpp"
+#include "core/plan.hpp"
 
 namespace moebench {
 

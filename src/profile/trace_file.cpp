@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "core/errors.hpp"
-#include "output/file_output.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "core/errors.hpp"
-#include "output/file_output.hpp"
+#include "platform/file_output.hpp"
 #include "output/html_report.hpp"
 #include "output/results_json.hpp"
 #include "report/compare.hpp"

@@ -9,17 +9,26 @@
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "dist/fingerprint.hpp"
-#include "runner/host_name.hpp"
-#include "runner/version.hpp"
+#include "cpu/cpu_backend.hpp"
+#include "multinode/fingerprint.hpp"
+#include "platform/host_name.hpp"
+#include "platform/version.hpp"
+#if defined(MOEBENCH_HAVE_CUDA)
+#include "cuda/cuda_backend.hpp"
+#endif
 
 namespace moebench {
 
-#if !defined(MOEBENCH_HAVE_CUDA)
-int cuda_device_count() { return 0; }
-#endif
-
 namespace {
+
+// CUDA devices visible to this process; 0 without a GPU, a driver, or a CUDA build.
+int visible_gpus() {
+#if defined(MOEBENCH_HAVE_CUDA)
+  return cuda_device_count();
+#else
+  return 0;
+#endif
+}
 
 void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const char* what) {
   const int wanted = plan.problem.layout.tp_size / plan.problem.layout.nnodes;
@@ -35,23 +44,23 @@ void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const
 // Meets the other nodes; node 0 makes the NCCL id they all start from. The watch afterwards ends
 // this process (exit 1) when a peer dies, aborts or falls silent: NCCL calls waiting on that peer
 // would otherwise never return. Rows written so far stay written.
-std::unique_ptr<dist::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan) {
+std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan) {
   const Layout& l = plan.problem.layout;
-  dist::RendezvousConfig config;
+  multinode::RendezvousConfig config;
   config.address = plan.dist_init_addr;
   config.nnodes = l.nnodes;
   config.node_rank = l.node_rank;
   config.local_devices = l.tp_size / l.nnodes;
   config.host = host_name();
   config.program_version = moebench_version();
-  config.config_fingerprint = dist::config_fingerprint(plan);
+  config.config_fingerprint = multinode::config_fingerprint(plan);
   config.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(plan.dist_timeout_s * 1000));
   config.make_start_token = [] { return make_nccl_start_token(); };
   log_verbose("node {} of {}: meeting the other nodes at {}", l.node_rank, l.nnodes, plan.dist_init_addr);
-  std::unique_ptr<dist::Rendezvous> rendezvous;
+  std::unique_ptr<multinode::Rendezvous> rendezvous;
   try {
-    rendezvous = dist::Rendezvous::join(config);
-  } catch (const dist::RendezvousError& e) {
+    rendezvous = multinode::Rendezvous::join(config);
+  } catch (const multinode::RendezvousError& e) {
     throw RunError(fmt::format("node {}: {}", l.node_rank, e.what()));
   }
   const int node = l.node_rank;
@@ -69,8 +78,8 @@ std::unique_ptr<dist::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan) {
 
 }  // namespace
 
-std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, std::unique_ptr<dist::Rendezvous>& rendezvous) {
-  const int gpus = cuda_device_count();
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, [[maybe_unused]] std::unique_ptr<multinode::Rendezvous>& rendezvous) {
+  const int gpus = visible_gpus();
   const bool use_cuda = plan.device == DeviceChoice::kCuda || (plan.device == DeviceChoice::kAuto && gpus > 0);
   if (use_cuda) {
 #if defined(MOEBENCH_HAVE_CUDA)

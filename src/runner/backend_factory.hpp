@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "dist/rendezvous.hpp"
-#include "runner/backend.hpp"
-#include "runner/plan.hpp"
+#include "multinode/rendezvous.hpp"
+#include "backend/backend.hpp"
+#include "core/plan.hpp"
 
 namespace moebench {
 
@@ -14,9 +14,6 @@ namespace moebench {
 // flushes exist only on CUDA). With --nnodes > 1 it first meets the other nodes (`rendezvous`,
 // which then watches them for the rest of the run: a node that fails ends this process with one
 // line naming it; call finish() on it after a clean run).
-std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, std::unique_ptr<dist::Rendezvous>& rendezvous);
-
-// CUDA devices visible to this process; 0 without a GPU, a driver, or a CUDA build.
-int cuda_device_count();
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, std::unique_ptr<multinode::Rendezvous>& rendezvous);
 
 }  // namespace moebench

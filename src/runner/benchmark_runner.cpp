@@ -9,8 +9,8 @@
 #include "core/reference.hpp"
 #include "core/statistics.hpp"
 #include "profile/profiler.hpp"
-#include "runner/host_name.hpp"
-#include "runner/version.hpp"
+#include "platform/host_name.hpp"
+#include "platform/version.hpp"
 
 namespace moebench {
 

@@ -5,8 +5,8 @@
 #include <atomic>
 
 #include "output/printer.hpp"
-#include "runner/backend.hpp"
-#include "runner/plan.hpp"
+#include "backend/backend.hpp"
+#include "core/plan.hpp"
 #include "runner/progress.hpp"
 
 namespace moebench {

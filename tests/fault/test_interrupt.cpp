@@ -101,8 +101,12 @@ TEST_F(FaultTest, ReadersNeverSeeAPartialRowAndAllFormatsAgreeAfterAnInterrupt) 
       ASSERT_EQ(md.rfind(last_md, 0), 0u) << "a reader saw a Markdown that is not a whole earlier version";
       last_md = md;
     }
-    if (!json.empty()) ASSERT_TRUE(nlohmann::json::accept(json)) << "a reader saw a partial JSON";
-    if (!html.empty()) ASSERT_EQ(html.substr(html.size() - 8), "</html>\n") << "a reader saw a partial HTML";
+    if (!json.empty()) {
+      ASSERT_TRUE(nlohmann::json::accept(json)) << "a reader saw a partial JSON";
+    }
+    if (!html.empty()) {
+      ASSERT_EQ(html.substr(html.size() - 8), "</html>\n") << "a reader saw a partial HTML";
+    }
     ++snapshots;
   }
   child.send_signal(SIGINT);

@@ -1,4 +1,4 @@
-// The watchdog of src/runner/interrupt.hpp in-process: a signal the loop never notices ends the
+// The watchdog of src/platform/interrupt.hpp in-process: a signal the loop never notices ends the
 // process after the grace period, under the output lock, with the cases finished so far; a loop
 // that notices in time (disarm) keeps the exit for itself.
 #include <gtest/gtest.h>
@@ -6,7 +6,8 @@
 #include <csignal>
 #include <thread>
 
-#include "runner/interrupt.hpp"
+#include "platform/interrupt.hpp"
+#include "runner/guarded_printer.hpp"
 
 namespace moebench {
 namespace {
@@ -24,7 +25,7 @@ TEST(InterruptGuardDeathTest, WatchdogEndsALoopThatNeverLooksAfterTheGrace) {
   EXPECT_EXIT(
       {
         InterruptGuard guard(5, 200ms);
-        const auto printer = guard.guard_printer(std::make_unique<CountingPrinter>());
+        const auto printer = guard_printer(guard, std::make_unique<CountingPrinter>());
         printer->add_case({});
         printer->add_case({});
         std::raise(SIGINT);
@@ -43,7 +44,7 @@ TEST(InterruptGuardDeathTest, WatchdogWaitsForAWriteInProgress) {
   EXPECT_EXIT(
       {
         InterruptGuard guard(3, 100ms);
-        const auto printer = guard.guard_printer(std::make_unique<SlowPrinter>());
+        const auto printer = guard_printer(guard, std::make_unique<SlowPrinter>());
         std::thread signaller([] {
           std::this_thread::sleep_for(50ms);
           std::raise(SIGTERM);

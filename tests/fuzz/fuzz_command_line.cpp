@@ -18,7 +18,7 @@
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
-#include "runner/memory.hpp"
+#include "cpu/cpu_memory.hpp"
 
 namespace {
 

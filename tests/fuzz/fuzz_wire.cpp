@@ -1,4 +1,4 @@
-// libFuzzer target: bytes arriving from the network at a rendezvous node (src/dist/wire.cpp,
+// libFuzzer target: bytes arriving from the network at a rendezvous node (src/multinode/wire.cpp,
 // socket.cpp), through both readers node agents use, over a real socket pair: the non-blocking
 // MessageReader of the heartbeat watcher (several messages per input, split anywhere) and
 // receive_message of the join; then each message as the rendezvous reads it (HELLO, WELCOME,
@@ -8,12 +8,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dist/socket.hpp"
-#include "dist/wire.hpp"
+#include "multinode/socket.hpp"
+#include "multinode/wire.hpp"
 
 namespace {
 
-using namespace moebench::dist;
+using namespace moebench::multinode;
 
 void read_as_rendezvous_does(const Message& m) {
   switch (m.type) {

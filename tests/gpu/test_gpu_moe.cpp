@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include "core/reference.hpp"
-#include "cuda/cuda_check.hpp"
-#include "cuda/cuda_moe.hpp"
+#include "cuda/device/cuda_check.hpp"
+#include "cuda/single_gpu/implementations.hpp"
 #include "moe_kernels/heuristics.hpp"
-#include "runner/backend_factory.hpp"
+#include "cuda/cuda_backend.hpp"
 
 namespace moebench {
 namespace {
@@ -58,7 +58,7 @@ class GpuMoe : public ::testing::Test {
     const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed);
     const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
-    for (auto make : {cuda::make_cuda_fused, cuda::make_cuda_epmoe}) {
+    for (auto make : {cuda::make_single_gpu_fused, cuda::make_single_gpu_epmoe}) {
       auto impl = make(context_, problem, weights);
       impl->prepare(inputs);
       for (int run = 0; run < 2; ++run) {

@@ -15,8 +15,8 @@
 #include "moe_kernels/fused_stages.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "profile/profiler.hpp"
-#include "runner/backend.hpp"
-#include "runner/backend_factory.hpp"
+#include "backend/backend.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "support/process.hpp"
 #include "support/trace_reader.hpp"
 

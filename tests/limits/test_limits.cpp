@@ -11,7 +11,7 @@
 #include "core/errors.hpp"
 #include "model/model_config.hpp"
 #include "runner/backend_factory.hpp"
-#include "runner/memory.hpp"
+#include "cpu/cpu_memory.hpp"
 
 namespace moebench {
 namespace {
@@ -72,7 +72,7 @@ TEST(Limits, OneMoreThanEachLargestValueIsRefusedByName) {
 TEST(Limits, TheCpuBackendRefusesTheLargestLayerByItsMemory) {
   BenchmarkPlan plan = plan_of(largest("1", "1"));
   try {
-    std::unique_ptr<dist::Rendezvous> rendezvous;
+    std::unique_ptr<multinode::Rendezvous> rendezvous;
     select_backend(plan, rendezvous);
     FAIL() << "accepted";
   } catch (const UsageError& e) {

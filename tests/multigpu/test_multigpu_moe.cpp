@@ -11,8 +11,8 @@
 
 #include "core/errors.hpp"
 #include "core/reference.hpp"
-#include "runner/backend.hpp"
-#include "runner/backend_factory.hpp"
+#include "backend/backend.hpp"
+#include "cuda/cuda_backend.hpp"
 
 namespace moebench {
 namespace {

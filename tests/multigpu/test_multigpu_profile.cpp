@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "profile/profiler.hpp"
-#include "runner/backend.hpp"
-#include "runner/backend_factory.hpp"
+#include "backend/backend.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "support/process.hpp"
 #include "support/trace_reader.hpp"
 

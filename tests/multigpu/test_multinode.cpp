@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "runner/backend_factory.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "support/process.hpp"
 
 namespace moebench {

@@ -20,7 +20,7 @@ struct FusedStageTimes {
   unsigned long long end_ns;                      // when its last CTA finished
 };
 
-// With MOEBENCH_TILE_TIMELINE (src/cuda/tile_timeline.hpp), each GEMM tile as consumer warpgroup 0 of
+// With MOEBENCH_TILE_TIMELINE (src/cuda/single_gpu/tile_timeline.hpp), each GEMM tile as consumer warpgroup 0 of
 // its CTA saw it: from its wait for the tile's first stage to the end of its epilogue, with the
 // end of its mainloop (its last wgmma done) in between. Indexed by tile within the phase; tiles
 // never handed out stay zero.

@@ -7,7 +7,7 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include "core/activation.hpp"
+#include "moe_kernels/activation.hpp"
 #include "moe_kernels/combine_source.hpp"
 #include "moe_kernels/ep_progress.hpp"
 #include "moe_kernels/expert_parallel_window.hpp"
@@ -55,7 +55,7 @@ struct GroupedGemmMaps {
 // h[row] = act(permuted_x[row] . W_gate[e]^T, permuted_x[row] . W_up[e]^T), e the row's expert.
 // Tiles of geometry.block_m rows; the A map's box must have that many rows.
 cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
-                                   moebench::Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream);
+                                   Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream);
 // y[row] = h[row] . W_down[e]^T.
 cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
                                 __nv_bfloat16* y, int num_ctas, cudaStream_t stream);
@@ -79,7 +79,7 @@ struct FusedMoeArgs {
   RoutingBuffers routing;
   MoeGeometry geometry;
   RouterParams router;
-  moebench::Activation activation;
+  Activation activation;
 };
 
 // One cooperative launch: routing, scatter, gate/up GEMM with gathered rows, activation, down
@@ -101,7 +101,7 @@ struct FusedMoeEpArgs {
   __nv_bfloat16* h;
   MoeGeometry geometry;       // num_tokens/top_k: this device's own tokens; experts, I: its shard
   RoutingBuffers routing;     // topk_*: own tokens; counts, offsets, sorted_token: received rows
-  moebench::Activation activation;
+  Activation activation;
   // This device's own tokens.
   const __nv_bfloat16* tokens; // (num_tokens, hidden_stride)
   const float* logits;         // (num_tokens, E)

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "core/host_device.hpp"
+#include "moe_kernels/host_device.hpp"
 
 namespace moe_kernels {
 
@@ -61,8 +61,6 @@ MOE_HOST_DEVICE constexpr RowBlockRows row_block_rows(int expert_rows, int row_b
   const int before = c * each + (c < extra ? c : extra);
   return {row_block * block_m + before, block_m, each + (c < extra ? 1 : 0)};
 }
-
-enum class Activation : int { kSilu = 0, kGelu = 1, kSwigluOai = 2 };
 
 // The layer as one device sees it. Rows of x, h and y are padded to multiples of 8 elements
 // (16 bytes, the TMA stride granule); the padding of x is zero.

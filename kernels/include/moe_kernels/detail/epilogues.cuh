@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cuda_bf16.h>
 
-#include "core/activation.hpp"
+#include "moe_kernels/activation.hpp"
 #include "moe_kernels/detail/wgmma.cuh"
 
 namespace moe_kernels {
@@ -27,21 +27,21 @@ __device__ __forceinline__ void store_gate_up(const float (&acc)[128], Act act, 
 }
 
 // The same for the run's activation, chosen once per tile rather than per element.
-__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], moebench::Activation act,
+__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], Activation act,
                                                          __nv_bfloat16* h, int h_stride, int row_begin, int rows,
                                                          int col_begin, int col_limit, int thread) {
   switch (act) {
-    case moebench::Activation::kGelu:
-      store_gate_up(acc, moebench::gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
+    case Activation::kGelu:
+      store_gate_up(acc, gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
                     thread);
       break;
-    case moebench::Activation::kSwigluOai:
-      store_gate_up(acc, moebench::swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
+    case Activation::kSwigluOai:
+      store_gate_up(acc, swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
                     thread);
       break;
-    case moebench::Activation::kSilu:
+    case Activation::kSilu:
     default:
-      store_gate_up(acc, moebench::silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
+      store_gate_up(acc, silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
   }
 }
 
@@ -52,7 +52,7 @@ __device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128]
 // at most 32 rows, a few thousand values against the tile's 128 x 128.
 template <int kRegisters>
 __device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegisters], const float (&up)[kRegisters],
-                                                   moebench::Activation activation, __nv_bfloat16* h, int h_stride,
+                                                   Activation activation, __nv_bfloat16* h, int h_stride,
                                                    int row_begin, int rows, int col_begin, int col_limit, int thread) {
   auto store = [&](auto act) {
 #pragma unroll
@@ -64,10 +64,10 @@ __device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegister
     }
   };
   switch (activation) {
-    case moebench::Activation::kGelu: store(moebench::gelu_tanh_and_mul<float>); break;
-    case moebench::Activation::kSwigluOai: store(moebench::swigluoai_and_mul<float>); break;
-    case moebench::Activation::kSilu:
-    default: store(moebench::silu_and_mul<float>);
+    case Activation::kGelu: store(gelu_tanh_and_mul<float>); break;
+    case Activation::kSwigluOai: store(swigluoai_and_mul<float>); break;
+    case Activation::kSilu:
+    default: store(silu_and_mul<float>);
   }
 }
 

@@ -1,0 +1,289 @@
+// fused over several GPUs: one cooperative launch per GPU and iteration of the expert-parallel
+// fused kernel (kernels/src/sm90_fused_moe_ep.cu), which moves the rows itself through an NCCL
+// symmetric window: each GPU's window is mapped into every peer over NVLink (NCCL's LSA team),
+// and NCCL's device-side LSA barrier orders the two exchanges. Set-up here: the window (sized for
+// the case, the same layout on every GPU), each peer's address of it, the device communicator.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <fmt/format.h>
+#include <nccl.h>
+#include <nccl_device.h>
+
+#include "core/errors.hpp"
+#include "core/log.hpp"
+#include "cuda/device/cuda_check.hpp"
+#include "cuda/device/device_weights.hpp"
+#include "cuda/multi_gpu/implementations.hpp"
+#include "cuda/multi_gpu/moe_base.hpp"
+#include "cuda/device/routing_storage.hpp"
+#include "moe_kernels/launch.hpp"
+#include "profile/phase.hpp"
+#include "kernel_reports/ep_kernel_report.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::ExpertParallelWindow;
+using moe_kernels::MoeGeometry;
+
+ExpertParallelWindow window_layout(const DeviceMesh& mesh, const MoeShape& shape, std::int64_t max_device_tokens) {
+  return moe_kernels::expert_parallel_window(mesh.num_devices(), mesh.ep_size(), static_cast<int>(shape.num_experts),
+                                             static_cast<int>(shape.top_k), static_cast<int>(shape.hidden_size),
+                                             max_device_tokens);
+}
+
+class MultiGpuFused final : public MultiGpuMoeBase {
+ public:
+  MultiGpuFused(DeviceGroup& group, const Problem& problem, const EpWeights& w, std::int64_t max_tokens)
+      : MultiGpuMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())) {
+    group_.for_each([&](int local) { upload_weights(local, w); });
+    create_device_comms();
+    // Sized once for the run's largest case, so that no case re-registers it.
+    if (max_tokens > 0)
+      grow_windows(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
+  }
+
+  ~MultiGpuFused() override {
+    group_.set_progress_reporter(nullptr);
+    release_windows();
+    for (int local = 0; local < group_.local_count(); ++local) {
+      Device& d = device(local);
+      if (!d.has_dev_comm) continue;
+      cudaSetDevice(local);
+      ncclDevCommDestroy(group_.comm(local), &d.dev_comm);
+    }
+    for (Device& d : devices_) {
+      if (d.progress != nullptr) cudaFreeHost(d.progress);
+    }
+  }
+
+  ImplKind kind() const override { return ImplKind::kFused; }
+  std::function<std::string()> progress_reporter() override { return [this] { return progress_report(); }; }
+
+  // Each GPU's stages of the last launch, from the timestamps CTA 0 left in host-mapped memory.
+  KernelStages last_kernel_stages() const override {
+    std::vector<moe_kernels::EpKernelProgress> by_device;
+    for (int local = 0; local < group_.local_count(); ++local) by_device.push_back(read_progress(local));
+    return ep_kernel_stages(by_device);
+  }
+
+  void run_iteration() override {
+    const ScopedPhase phase("fused_moe_ep");
+    group_.for_each([&](int local) {
+      MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_ep(device(local).args, device(local).num_ctas,
+                                                      group_.context(local).stream));
+    });
+  }
+
+ private:
+  struct Device {
+    DeviceWeights weights;
+    DeviceBuffer<__nv_bfloat16> h;
+    RoutingStorage routing;
+    DeviceBuffer<std::int32_t> send_count;
+    DeviceBuffer<unsigned int> barrier;
+    DeviceBuffer<std::uint8_t*> peer_window;
+    DeviceBuffer<ncclDevComm> dev_comm_copy;
+    ncclDevComm dev_comm{};
+    bool has_dev_comm = false;
+    moe_kernels::EpKernelProgress* progress = nullptr;  // host-mapped, written by the kernel
+    DeviceBuffer<moe_kernels::EpCtaTrace> cta_trace;    // per CTA, with MOEBENCH_EP_TRACE=1
+    void* window_memory = nullptr;
+    ncclWindow_t window = nullptr;
+    std::uint64_t window_bytes = 0;
+    moe_kernels::FusedMoeEpArgs args{};
+    int num_ctas = 0;
+  };
+  Device& device(int local) { return devices_[static_cast<std::size_t>(local)]; }
+
+  void upload_weights(int local, const EpWeights& w) {
+    Device& d = device(local);
+    upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
+    d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
+    d.barrier.resize(4);
+    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&d.progress), sizeof(moe_kernels::EpKernelProgress),
+                                 cudaHostAllocMapped | cudaHostAllocPortable));
+    *d.progress = moe_kernels::EpKernelProgress{};
+    d.peer_window.resize(static_cast<std::size_t>(group_.world_size()));
+  }
+
+  // One LSA barrier; the kernel needs every GPU of the world in the LSA team (load/store
+  // reachable: one NVLink domain). Across nodes without one, it would need NCCL's GPU-initiated
+  // networking (GIN), which this build does not use.
+  void create_device_comms() {
+    group_.on_each_thread([&](int local) {
+      Device& d = device(local);
+      ncclDevCommRequirements requirements{};
+      requirements.lsaBarrierCount = 1;
+      MOE_NCCL_CHECK(ncclDevCommCreate(group_.comm(local), &requirements, &d.dev_comm));
+      d.has_dev_comm = true;
+    });
+    const Device& first = device(0);
+    if (first.dev_comm.lsaSize != group_.world_size()) {
+      throw RunError(fmt::format("fused over {} GPUs needs them all in one NVLink (load/store) domain; NCCL reports "
+                                 "{} reachable from GPU rank {}. Run epmoe only (--implementations epmoe) across "
+                                 "nodes without NVLink between them",
+                                 group_.world_size(), first.dev_comm.lsaSize, group_.rank(0)));
+    }
+    group_.for_each([&](int local) {
+      Device& d = device(local);
+      d.dev_comm_copy.resize(1);
+      MOE_CUDA_CHECK(cudaMemcpy(d.dev_comm_copy.data(), &d.dev_comm, sizeof(ncclDevComm), cudaMemcpyHostToDevice));
+    });
+  }
+
+  // Collective like the registration: one thread per GPU.
+  void release_windows() {
+    if (device(0).window == nullptr) return;
+    group_.on_each_thread([&](int local) {
+      Device& d = device(local);
+      ncclCommWindowDeregister(group_.comm(local), d.window);
+      ncclMemFree(d.window_memory);
+      d.window = nullptr;
+      d.window_memory = nullptr;
+      d.window_bytes = 0;
+    });
+  }
+
+  // Collective: every GPU of every node registers a window of the same size.
+  void grow_windows(std::uint64_t bytes) {
+    if (device(0).window_bytes >= bytes) return;
+    group_.synchronize();
+    release_windows();
+    group_.on_each_thread([&](int local) {
+      Device& d = device(local);
+      MOE_NCCL_CHECK(ncclMemAlloc(&d.window_memory, bytes));
+      MOE_CUDA_CHECK(cudaMemset(d.window_memory, 0, bytes));
+      MOE_NCCL_CHECK(ncclCommWindowRegister(group_.comm(local), d.window_memory, bytes, &d.window,
+                                            NCCL_WIN_COLL_SYMMETRIC));
+      d.window_bytes = bytes;
+      MOE_CUDA_CHECK(moe_kernels::launch_resolve_peer_windows(d.window, group_.world_size(), d.peer_window.data(),
+                                                              group_.context(local).stream));
+      MOE_CUDA_CHECK(cudaStreamSynchronize(group_.context(local).stream));
+    });
+    log_verbose("fused: NCCL symmetric window of {:.1f} MiB per GPU", static_cast<double>(bytes) / (1 << 20));
+  }
+
+  void size_workspace() override {
+    ExpertParallelWindow layout = window_layout(mesh_, problem_.shape, max_device_tokens_);
+    grow_windows(layout.bytes);
+    group_.for_each([&](int local) {
+      Device& d = device(local);
+      const MoeGeometry g = shard_geometry(local);
+      const auto rows = static_cast<std::size_t>(layout.num_devices) * static_cast<std::size_t>(layout.source_capacity);
+      const auto pairs = static_cast<std::size_t>(layout.pair_capacity);
+      d.routing.resize(static_cast<std::size_t>(g.local_experts), pairs, rows);
+      d.h.resize(rows * static_cast<std::size_t>(g.intermediate_stride()));
+      moe_kernels::FusedMoeEpArgs& a = d.args;
+      MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&a.h_map, d.h.data(), rows, std::max(g.intermediate, 1),
+                                                     g.intermediate_stride(), g.block_m));
+      MOE_CUDA_CHECK(moe_kernels::fused_moe_ep_max_ctas(local, g.block_m, &d.num_ctas));
+      if (trace_ctas_) d.cta_trace.resize(static_cast<std::size_t>(d.num_ctas));
+      layout.device = group_.rank(local);
+      a.window = layout;
+      a.x = reinterpret_cast<const __nv_bfloat16*>(static_cast<std::uint8_t*>(d.window_memory) + layout.recv_x);
+      a.h = d.h.data();
+      a.geometry = g;
+      a.routing = d.routing.view();
+      a.activation = problem_.shape.activation;
+      a.tokens = shard(local).x.data();
+      a.logits = shard(local).logits.data();
+      a.router = router_;
+      a.send_count = d.send_count.data();
+      a.out = shard(local).out.data();
+      a.peer_window = d.peer_window.data();
+      a.dev_comm = d.dev_comm_copy.data();
+      a.barrier = d.barrier.data();
+      a.progress = d.progress;
+      a.cta_trace = trace_ctas_ ? d.cta_trace.data() : nullptr;
+    });
+  }
+
+  // Read while the kernels may still run (ep_kernel_report.hpp says what it holds).
+  std::string progress_report() const {
+    std::vector<GpuProgress> gpus;
+    for (int local = 0; local < group_.local_count(); ++local)
+      gpus.push_back({group_.rank(local), read_progress(local)});
+    std::string report = describe_ep_progress(gpus);
+    for (int local = 0; trace_ctas_ && local < group_.local_count(); ++local) {
+      const Device& d = devices_[static_cast<std::size_t>(local)];
+      std::vector<moe_kernels::EpCtaTrace> ctas(static_cast<std::size_t>(d.num_ctas));
+      report += '\n';
+      report += copy_while_kernels_run(local, ctas.data(), d.cta_trace.data(), ctas.size() * sizeof(ctas[0]))
+                    ? describe_cta_traces(group_.rank(local), ctas, d.args.geometry.block_m / 64)
+                    : fmt::format("GPU rank {}: trace unreadable", group_.rank(local));
+    }
+    return report;
+  }
+
+  moe_kernels::EpKernelProgress read_progress(int local) const {
+    const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
+    moe_kernels::EpKernelProgress copy;
+    copy.launches = p->launches;
+    copy.stage = p->stage;
+    copy.fault = p->fault;
+    copy.padding = 0;
+    for (int s = 0; s < moe_kernels::kEpStageCount; ++s) copy.stage_start_ns[s] = p->stage_start_ns[s];
+    copy.end_ns = p->end_ns;
+    return copy;
+  }
+
+  // A device-to-host copy on a stream of its own, given 2 s: the kernels on the GPU's stream may
+  // never end. False if it did not complete.
+  static bool copy_while_kernels_run(int local, void* to, const void* from, std::size_t bytes) {
+    cudaSetDevice(local);
+    cudaStream_t side = nullptr;
+    if (cudaStreamCreateWithFlags(&side, cudaStreamNonBlocking) != cudaSuccess) return false;
+    cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToHost, side);
+    for (int tries = 0; tries < 200 && cudaStreamQuery(side) == cudaErrorNotReady; ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const bool done = cudaStreamQuery(side) == cudaSuccess;
+    if (done) cudaStreamDestroy(side);  // else leave it: destroying waits for the copy
+    return done;
+  }
+
+  std::vector<Device> devices_;
+  const bool trace_ctas_ = std::getenv("MOEBENCH_EP_TRACE") != nullptr && std::string(std::getenv("MOEBENCH_EP_TRACE")) == "1";
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_multi_gpu_fused(DeviceGroup& group, const Problem& problem, const EpWeights& weights,
+                                                 std::int64_t max_tokens) {
+  return std::make_unique<MultiGpuFused>(group, problem, weights, max_tokens);
+}
+
+// Per GPU: its weight shard, the token shard, the symmetric window and the received rows' h.
+double multi_gpu_fused_bytes_per_device(const Problem& problem, std::int64_t num_tokens) {
+  const DeviceMesh mesh = problem.mesh();
+  const MoeShape& s = problem.shape;
+  const double E = static_cast<double>(mesh.experts_per_device()), H = static_cast<double>(s.hidden_size);
+  const double I = static_cast<double>(mesh.intermediate_range(0).size());
+  const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
+  const std::int64_t tokens = mesh.token_range(num_tokens, 0).size();
+  const ExpertParallelWindow w = window_layout(mesh, s, tokens);
+  const double rows = static_cast<double>(w.num_devices) * w.source_capacity;
+  const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
+  const double shard = static_cast<double>(tokens) * (2.0 * (Hs + H) + 4.0 * static_cast<double>(s.num_experts));
+  return weights + shard + static_cast<double>(w.bytes) + rows * (2.0 * Is + 8.0) + 12.0 * w.pair_capacity;
+}
+
+double multi_gpu_epmoe_bytes_per_device(const Problem& problem, std::int64_t num_tokens) {
+  const DeviceMesh mesh = problem.mesh();
+  const MoeShape& s = problem.shape;
+  const double E = static_cast<double>(mesh.experts_per_device()), H = static_cast<double>(s.hidden_size);
+  const double I = static_cast<double>(mesh.intermediate_range(0).size());
+  const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
+  const double tokens = static_cast<double>(mesh.token_range(num_tokens, 0).size());
+  const double pairs = tokens * static_cast<double>(s.top_k);
+  const double received = static_cast<double>(num_tokens) *
+                          static_cast<double>(std::min<std::int64_t>(s.top_k, mesh.experts_per_device()));
+  const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
+  const double shard = tokens * (2.0 * (Hs + H) + 4.0 * static_cast<double>(s.num_experts));
+  const double buffers = 2.0 * pairs * (Hs + mesh.tp_actual() * H) + 2.0 * received * (2 * Hs + Is) + 24.0 * (pairs + received);
+  return weights + shard + buffers;
+}
+
+}  // namespace moebench::cuda

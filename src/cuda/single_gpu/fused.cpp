@@ -1,0 +1,128 @@
+// fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
+#include "core/log.hpp"
+#include "cuda/single_gpu/implementations.hpp"
+#include "cuda/single_gpu/moe_base.hpp"
+#include "cuda/device/device_weights.hpp"
+#include "cuda/single_gpu/tile_timeline.hpp"
+#include "moe_kernels/heuristics.hpp"
+#include "moe_kernels/launch.hpp"
+#include "profile/phase.hpp"
+#include "kernel_reports/kernel_stage_spans.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::MoeGeometry;
+
+class SingleGpuFused final : public SingleGpuMoeBase {
+ public:
+  SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : SingleGpuMoeBase(context, problem) {
+    upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
+    barrier_.resize(3);
+    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&stage_times_), sizeof(moe_kernels::FusedStageTimes),
+                                 cudaHostAllocMapped));
+    *stage_times_ = moe_kernels::FusedStageTimes{};
+    args_.stage_times = stage_times_;
+    args_.router = router_;
+    args_.activation = problem.shape.activation;
+  }
+  ~SingleGpuFused() override {
+    cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
+    cudaFreeHost(stage_times_);
+  }
+  SingleGpuFused(const SingleGpuFused&) = delete;
+  SingleGpuFused& operator=(const SingleGpuFused&) = delete;
+
+  ImplKind kind() const override { return ImplKind::kFused; }
+
+  // The last launch's phases, from the stamps the kernel left in host-mapped memory.
+  KernelStages last_kernel_stages() const override {
+    moe_kernels::FusedStageTimes copy{};
+    const volatile moe_kernels::FusedStageTimes* times = stage_times_;
+    for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
+    copy.end_ns = times->end_ns;
+    return fused_kernel_stages(copy, context_.device);
+  }
+
+  void run_iteration() override {
+    const ScopedPhase phase("fused_moe");
+    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
+    MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream));
+    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
+  }
+
+ private:
+  void size_workspace() override {
+    const std::int64_t rows_per_expert =
+        static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts);
+    geometry_.spill = moe_kernels::choose_spill_rule(geometry_.block_m, geometry_.intermediate, rows_per_expert);
+    if (geometry_.spill.tail_rows > 0) {
+      log_verbose("fused T={}: an expert's spill past its 128-row tiles rides on its last {} full tile(s), up to {} rows "
+                  "each{}",
+                  geometry_.num_tokens, geometry_.spill.carriers, geometry_.spill.tail_rows,
+                  moe_kernels::order_tiles_longest_first(geometry_.spill) ? "; tiles by descending expert rows" : "");
+    }
+    const MoeGeometry& g = geometry_;
+    const std::uint64_t pairs = g.max_pairs();
+    h_.resize(pairs * g.intermediate_stride());
+    y_.resize(pairs * g.hidden_stride());
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&args_.h_map, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), g.block_m));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&args_.h_tail_map, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), moe_kernels::kMaxTailRows));
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_max_ctas(context_.device, g, &num_ctas_));
+    args_.x = x_.data();
+    args_.logits = logits_.data();
+    args_.h = h_.data();
+    args_.y = y_.data();
+    args_.out = out_.data();
+    args_.barrier = barrier_.data();
+    args_.routing = routing_buffers();
+    // (Expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
+    const std::uint64_t max_row_blocks = pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
+    if (moe_kernels::order_tiles_longest_first(g.spill)) {
+      expert_order_.resize(static_cast<std::size_t>(g.local_experts));
+      args_.routing.expert_order = expert_order_.data();
+    }
+    if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
+      row_block_done_.resize(max_row_blocks);  // one count per row block
+      args_.routing.row_block_done = row_block_done_.data();
+    }
+    if (tile_timeline_.enabled()) {
+      // Tiles per GEMM at most: row blocks times output blocks.
+      tile_timeline_.size(static_cast<int>(max_row_blocks) * std::max(g.gate_up_tiles(), g.down_tiles()));
+      args_.tile_spans = tile_timeline_.spans();
+      args_.tile_span_capacity = tile_timeline_.capacity();
+    }
+    args_.geometry = g;
+  }
+
+  DeviceWeights weights_;
+  DeviceBuffer<__nv_bfloat16> h_, y_;
+  DeviceBuffer<unsigned int> barrier_;
+  DeviceBuffer<std::int32_t> row_block_done_, expert_order_;
+  TileTimeline tile_timeline_;
+  moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
+  moe_kernels::FusedMoeArgs args_{};
+  int num_ctas_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_single_gpu_fused(const CudaContext& context, const Problem& problem,
+                                                   const EpWeights& weights) {
+  return std::make_unique<SingleGpuFused>(context, problem, weights);
+}
+
+double single_gpu_fused_bytes(const Problem& problem, std::int64_t num_tokens) {
+  const MoeShape& s = problem.shape;
+  const double E = static_cast<double>(s.num_experts), H = static_cast<double>(s.hidden_size);
+  const double I = static_cast<double>(s.intermediate_size), T = static_cast<double>(num_tokens);
+  const double pairs = T * static_cast<double>(s.top_k);
+  const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
+  const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
+  const double buffers = 2.0 * (T * Hs + T * H + pairs * (Is + Hs)) + 4.0 * T * E + 24.0 * pairs;
+  return weights + buffers;
+}
+
+}  // namespace moebench::cuda

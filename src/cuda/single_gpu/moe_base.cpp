@@ -1,0 +1,52 @@
+// Inputs up, output down, routing buffers.
+#include "cuda/single_gpu/moe_base.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "moe_kernels/heuristics.hpp"
+
+namespace moebench::cuda {
+
+SingleGpuMoeBase::SingleGpuMoeBase(const CudaContext& context, const Problem& problem)
+    : context_(context), problem_(problem), router_(device_router(problem.shape)) {
+  const MoeShape& s = problem.shape;
+  geometry_.top_k = static_cast<int>(s.top_k);
+  geometry_.num_experts = static_cast<int>(s.num_experts);
+  geometry_.expert_begin = 0;
+  geometry_.local_experts = static_cast<int>(s.num_experts);
+  geometry_.hidden = static_cast<int>(s.hidden_size);
+  geometry_.intermediate = static_cast<int>(s.intermediate_size);
+}
+
+void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
+  const std::int64_t T = inputs.bench_case.num_tokens;
+  geometry_.num_tokens = static_cast<int>(T);
+  geometry_.block_m = moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
+  log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
+  const std::int64_t H = geometry_.hidden, stride = geometry_.hidden_stride();
+  upload_padded_rows(inputs, {0, T}, H, stride, x_);
+  logits_.upload(inputs.router_logits.data(), inputs.router_logits.size());
+  out_.resize(static_cast<std::size_t>(T * H));
+  const auto pairs = static_cast<std::size_t>(geometry_.max_pairs());
+  routing_.resize(static_cast<std::size_t>(geometry_.local_experts), pairs, pairs);
+  size_workspace();
+  MOE_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+std::vector<float> SingleGpuMoeBase::output() {
+  MOE_CUDA_CHECK(cudaStreamSynchronize(context_.stream));
+  const std::size_t count = static_cast<std::size_t>(geometry_.num_tokens) * geometry_.hidden;
+  std::vector<bf16_bits> bits(count);
+  MOE_CUDA_CHECK(cudaMemcpy(bits.data(), out_.data(), count * sizeof(bf16_bits), cudaMemcpyDeviceToHost));
+  std::vector<float> values(count);
+  bf16_to_float(bits, values);
+  return values;
+}
+
+void SingleGpuMoeBase::poison_output() {
+  // 0xFFFF is a bf16 NaN: an element the layer forgets to write stays NaN.
+  MOE_CUDA_CHECK(cudaMemsetAsync(out_.data(), 0xFF, out_.bytes(), context_.stream));
+}
+
+}  // namespace moebench::cuda

@@ -1,0 +1,43 @@
+// What both one-GPU paths share: the geometry and router on the device, the case's inputs uploaded
+// (x padded to 16-byte rows), the routing buffers, and the bf16 output.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <vector>
+
+#include "core/mesh.hpp"
+#include "cuda/device/cuda_context.hpp"
+#include "cuda/device/device_buffer.hpp"
+#include "cuda/device/device_inputs.hpp"
+#include "cuda/device/routing_storage.hpp"
+#include "moe_kernels/moe_types.hpp"
+#include "backend/implementation.hpp"
+
+namespace moebench::cuda {
+
+class SingleGpuMoeBase : public MoeImplementation {
+ public:
+  SingleGpuMoeBase(const CudaContext& context, const Problem& problem);
+
+  void prepare(const CaseInputs& inputs) override;
+  std::vector<float> output() override;
+  void poison_output() override;
+
+ protected:
+  // Grows the path's own workspace for geometry_.num_tokens (called by prepare).
+  virtual void size_workspace() = 0;
+  moe_kernels::RoutingBuffers routing_buffers() const { return routing_.view(); }
+
+  CudaContext context_;
+  Problem problem_;
+  moe_kernels::MoeGeometry geometry_;
+  moe_kernels::RouterParams router_;
+  DeviceBuffer<__nv_bfloat16> x_;    // (T, hidden_stride)
+  DeviceBuffer<float> logits_;       // (T, E)
+  DeviceBuffer<__nv_bfloat16> out_;  // (T, H)
+
+ private:
+  RoutingStorage routing_;
+};
+
+}  // namespace moebench::cuda

@@ -1,0 +1,141 @@
+// The JSON results document: written in the documented layout, read back to the same run, and
+// anything else refused with one line that names the file and the field.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.hpp"
+#include "output/csv_format.hpp"
+#include "output/results_json.hpp"
+#include "report/results_file.hpp"
+#include "unit/sample_runs.hpp"
+
+namespace moebench {
+namespace {
+
+RunRecord sample() { return samples::run({Scenario::kRandom, Scenario::kImbalanced}, {64, 1024}); }
+
+std::string refusal(const Json& document) {
+  try {
+    results_from_json(document, "x.json");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(ResultsJson, IdentifiesItself) {
+  const Json j = results_to_json(sample());
+  EXPECT_EQ(j["schema"], "moebench-results");
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["program"], "bench_fused_vs_epmoe");
+  EXPECT_EQ(j["cases_planned"], 4);
+  EXPECT_EQ(j["cases"].size(), 4u);
+  EXPECT_EQ(j["cases"][0]["expert_loads"].size(), 8u);
+  EXPECT_TRUE(j["model"]["name"].is_null());
+  EXPECT_TRUE(j["devices"][0]["sm_count"].is_null());
+  EXPECT_EQ(j["devices"][0]["cpu_threads"], 2);
+  EXPECT_EQ(j["devices"][0]["nccl_version"], "none");
+}
+
+TEST(ResultsJson, RowsHaveTheCsvColumnsInOrderThenTheIterationCount) {
+  std::vector<std::string> columns;
+  std::stringstream header(csv_header());
+  for (std::string name; std::getline(header, name, ',');) columns.push_back(name);
+  columns.emplace_back("latency_count");
+  std::vector<std::string> keys;
+  const Json document = results_to_json(sample());
+  for (const auto& [key, value] : document["cases"][1]["rows"][1].items()) keys.push_back(key);
+  EXPECT_EQ(keys, columns);
+}
+
+TEST(ResultsJson, RoundTripKeepsEveryField) {
+  RunRecord run = sample();
+  run.cases[0].rows[0].check_rel_err.reset();
+  run.cases[0].rows[0].roofline.reset();
+  run.cases[0].rows[1].roofline->roofline_ms = 0;  // peaks unknown: no ceiling
+  run.cases[0].rows[1].roofline->pct_of_roofline = 0;
+  run.device.sm_count = 132;
+  run.device.compute_capability = "9.0";
+  const RunRecord back = results_from_json(Json::parse(results_to_json(run).dump()), "x.json");
+  EXPECT_EQ(results_to_json(back), results_to_json(run));
+  EXPECT_EQ(back.cases[1].bench_case.num_tokens, 1024);
+  EXPECT_EQ(back.cases[1].expert_loads(), run.cases[1].expert_loads());
+  EXPECT_EQ(back.cases[3].rows[1].latency.p95_ms, run.cases[3].rows[1].latency.p95_ms);
+  EXPECT_FALSE(back.cases[0].rows[0].check_rel_err.has_value());
+  EXPECT_FALSE(back.cases[0].rows[0].roofline.has_value());
+  EXPECT_EQ(back.device.sm_count, 132);
+  EXPECT_EQ(back.timing.benchmark_iters, 10);
+}
+
+TEST(ResultsJson, RefusesOtherProgramsAndVersions) {
+  Json j = results_to_json(sample());
+  j["schema_version"] = 2;
+  EXPECT_EQ(refusal(j), "x.json: schema_version 2 cannot be read: this bench_fused_vs_epmoe reads schema_version 1");
+  j["schema"] = "other-results";
+  EXPECT_EQ(refusal(j), "x.json: schema \"other-results\" is not moebench-results");
+  EXPECT_NE(refusal(Json{{"name", "x"}}).find("x.json: not a moebench results file"), std::string::npos);
+  EXPECT_NE(refusal(Json::array()).find("x.json: not a moebench results file"), std::string::npos);
+  j = results_to_json(sample());
+  j["program"] = "other_bench";
+  EXPECT_EQ(refusal(j), "x.json: program 'other_bench' is not bench_fused_vs_epmoe");
+}
+
+TEST(ResultsJson, NamesTheMissingOrMistypedField) {
+  Json j = results_to_json(sample());
+  j["cases"][2]["rows"][1].erase("latency_std_ms");
+  EXPECT_EQ(refusal(j), "x.json: cases[2].rows[1].latency_std_ms is missing");
+  j = results_to_json(sample());
+  j["timing"]["cold_l2"] = "no";
+  EXPECT_EQ(refusal(j), "x.json: timing.cold_l2 must be true or false");
+  j = results_to_json(sample());
+  j["cases"][0]["rows"][0]["implementation"] = "triton";
+  EXPECT_EQ(refusal(j), "x.json: cases[0].rows[0].implementation is an unknown name 'triton'");
+  j = results_to_json(sample());
+  j["cases"][0]["expert_loads"][3] = 1.5;
+  EXPECT_EQ(refusal(j), "x.json: cases[0].expert_loads must hold only integers");
+}
+
+class ResultsFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("moebench-results-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string refusal(const std::string& path) {
+    try {
+      read_results_file(path);
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ResultsFile, ReadsASavedRunAndLabelsItWithItsCommand) {
+  const RunRecord run = read_results_file(write("a.json", results_to_json(sample()).dump(1)));
+  EXPECT_EQ(run.cases.size(), 4u);
+  EXPECT_EQ(run.label, "bench_fused_vs_epmoe --num-experts 8 --output-format json");
+}
+
+TEST_F(ResultsFile, RefusesWhatItCannotUse) {
+  const std::string missing = (dir_ / "none.json").string();
+  EXPECT_EQ(refusal(missing), missing + ": cannot be read: No such file or directory");
+  const std::string csv = write("a.csv", "implementation,scenario\n");
+  EXPECT_EQ(refusal(csv).rfind(csv + ": not JSON (parse error at line 1, column 1", 0), 0u) << refusal(csv);
+  RunRecord empty = sample();
+  empty.cases.clear();
+  const std::string path = write("empty.json", results_to_json(empty).dump());
+  EXPECT_EQ(refusal(path), path + ": the run finished no case (0 of 4 planned): nothing to show");
+}
+
+}  // namespace
+}  // namespace moebench
