@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
+#include "cuda/device/cuda_handles.hpp"
 
 namespace moebench::cuda {
 
@@ -138,11 +139,9 @@ void DeviceGroup::synchronize() const {
     return;
   }
   for_each([&](int i) {
-    cudaEvent_t done = nullptr;
-    MOE_CUDA_CHECK(cudaEventCreateWithFlags(&done, cudaEventDisableTiming));
-    MOE_CUDA_CHECK(cudaEventRecord(done, context(i).stream));
-    wait(i, done, "the work queued so far");
-    cudaEventDestroy(done);
+    const Event done(cudaEventDisableTiming);
+    done.record(context(i).stream);
+    wait(i, done.get(), "the work queued so far");
   });
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/expert_exchange.hpp"
 #include "cuda/device/cuda_check.hpp"
+#include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/multi_gpu/implementations.hpp"
 #include "cuda/multi_gpu/moe_base.hpp"
@@ -27,18 +28,17 @@ using moe_kernels::MoeGeometry;
 class MultiGpuEpMoe final : public MultiGpuMoeBase {
  public:
   MultiGpuEpMoe(DeviceGroup& group, const Problem& problem, const EpWeights& w)
-      : MultiGpuMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())) {
+      : MultiGpuMoeBase(group, problem),
+        devices_(static_cast<std::size_t>(group.local_count())),
+        host_offsets_(static_cast<std::size_t>(group.world_size()) * static_cast<std::size_t>(problem.shape.num_experts + 1),
+                      cudaHostAllocDefault) {
     group_.for_each([&](int local) {
       Device& d = device(local);
       upload_grouped_gemm_weights(w, expert_range(local), intermediate_range(local), d.weights, d.gate_up_maps,
                                   d.down_maps);
       d.all_offsets.resize(static_cast<std::size_t>(group_.world_size() * (problem.shape.num_experts + 1)));
     });
-    MOE_CUDA_CHECK(cudaSetDevice(0));
-    MOE_CUDA_CHECK(cudaMallocHost(&host_offsets_, static_cast<std::size_t>(group_.world_size()) *
-                                                      static_cast<std::size_t>(problem.shape.num_experts + 1) * sizeof(int)));
   }
-  ~MultiGpuEpMoe() override { cudaFreeHost(host_offsets_); }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
   bool graph_capturable() const override { return false; }
@@ -141,11 +141,11 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
     }
     MOE_NCCL_CHECK(ncclGroupEnd());
     MOE_CUDA_CHECK(cudaSetDevice(0));
-    MOE_CUDA_CHECK(cudaMemcpyAsync(host_offsets_, device(0).all_offsets.data(),
+    MOE_CUDA_CHECK(cudaMemcpyAsync(host_offsets_.data(), device(0).all_offsets.data(),
                                    count * static_cast<std::size_t>(group_.world_size()) * sizeof(int),
                                    cudaMemcpyDeviceToHost, group_.context(0).stream));
     MOE_CUDA_CHECK(cudaStreamSynchronize(group_.context(0).stream));
-    const std::span<const std::int32_t> offsets(host_offsets_, count * static_cast<std::size_t>(group_.world_size()));
+    const std::span<const std::int32_t> offsets(host_offsets_.data(), count * static_cast<std::size_t>(group_.world_size()));
     for (int local = 0; local < group_.local_count(); ++local)
       device(local).plan = exchange_plan(mesh_, offsets, problem_.shape.num_experts, group_.rank(local));
   }
@@ -216,7 +216,7 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
   }
 
   std::vector<Device> devices_;
-  std::int32_t* host_offsets_ = nullptr;  // pinned (world, E + 1)
+  PinnedBuffer<std::int32_t> host_offsets_;  // (world, E + 1)
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 // fused kernel (kernels/src/sm90_fused_moe_ep.cu), which moves the rows itself through an NCCL
 // symmetric window: each GPU's window is mapped into every peer over NVLink (NCCL's LSA team),
 // and NCCL's device-side LSA barrier orders the two exchanges. Set-up here: the window (sized for
-// the case, the same layout on every GPU), each peer's address of it, the device communicator.
+// the case, the same layout on every GPU), each peer's address of it, the device communicator
+// (nccl_exchange.hpp owns those).
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -14,9 +15,11 @@
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
+#include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/multi_gpu/implementations.hpp"
 #include "cuda/multi_gpu/moe_base.hpp"
+#include "cuda/multi_gpu/nccl_exchange.hpp"
 #include "cuda/device/routing_storage.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -37,27 +40,15 @@ ExpertParallelWindow window_layout(const DeviceMesh& mesh, const MoeShape& shape
 class MultiGpuFused final : public MultiGpuMoeBase {
  public:
   MultiGpuFused(DeviceGroup& group, const Problem& problem, const EpWeights& w, std::int64_t max_tokens)
-      : MultiGpuMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())) {
+      : MultiGpuMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())), comms_(group),
+        windows_(group) {
     group_.for_each([&](int local) { upload_weights(local, w); });
-    create_device_comms();
+    require_one_nvlink_domain();
     // Sized once for the run's largest case, so that no case re-registers it.
-    if (max_tokens > 0)
-      grow_windows(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
+    if (max_tokens > 0) windows_.grow(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
   }
 
-  ~MultiGpuFused() override {
-    group_.set_progress_reporter(nullptr);
-    release_windows();
-    for (int local = 0; local < group_.local_count(); ++local) {
-      Device& d = device(local);
-      if (!d.has_dev_comm) continue;
-      cudaSetDevice(local);
-      ncclDevCommDestroy(group_.comm(local), &d.dev_comm);
-    }
-    for (Device& d : devices_) {
-      if (d.progress != nullptr) cudaFreeHost(d.progress);
-    }
-  }
+  ~MultiGpuFused() override { group_.set_progress_reporter(nullptr); }
 
   ImplKind kind() const override { return ImplKind::kFused; }
   std::function<std::string()> progress_reporter() override { return [this] { return progress_report(); }; }
@@ -84,15 +75,8 @@ class MultiGpuFused final : public MultiGpuMoeBase {
     RoutingStorage routing;
     DeviceBuffer<std::int32_t> send_count;
     DeviceBuffer<unsigned int> barrier;
-    DeviceBuffer<std::uint8_t*> peer_window;
-    DeviceBuffer<ncclDevComm> dev_comm_copy;
-    ncclDevComm dev_comm{};
-    bool has_dev_comm = false;
-    moe_kernels::EpKernelProgress* progress = nullptr;  // host-mapped, written by the kernel
-    DeviceBuffer<moe_kernels::EpCtaTrace> cta_trace;    // per CTA, with MOEBENCH_EP_TRACE=1
-    void* window_memory = nullptr;
-    ncclWindow_t window = nullptr;
-    std::uint64_t window_bytes = 0;
+    PinnedBuffer<moe_kernels::EpKernelProgress> progress;  // host-mapped, written by the kernel
+    DeviceBuffer<moe_kernels::EpCtaTrace> cta_trace;       // per CTA, with MOEBENCH_EP_TRACE=1
     moe_kernels::FusedMoeEpArgs args{};
     int num_ctas = 0;
   };
@@ -103,72 +87,23 @@ class MultiGpuFused final : public MultiGpuMoeBase {
     upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
     d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
     d.barrier.resize(4);
-    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&d.progress), sizeof(moe_kernels::EpKernelProgress),
-                                 cudaHostAllocMapped | cudaHostAllocPortable));
-    *d.progress = moe_kernels::EpKernelProgress{};
-    d.peer_window.resize(static_cast<std::size_t>(group_.world_size()));
+    d.progress = PinnedBuffer<moe_kernels::EpKernelProgress>(1, cudaHostAllocMapped | cudaHostAllocPortable);
   }
 
-  // One LSA barrier; the kernel needs every GPU of the world in the LSA team (load/store
-  // reachable: one NVLink domain). Across nodes without one, it would need NCCL's GPU-initiated
-  // networking (GIN), which this build does not use.
-  void create_device_comms() {
-    group_.on_each_thread([&](int local) {
-      Device& d = device(local);
-      ncclDevCommRequirements requirements{};
-      requirements.lsaBarrierCount = 1;
-      MOE_NCCL_CHECK(ncclDevCommCreate(group_.comm(local), &requirements, &d.dev_comm));
-      d.has_dev_comm = true;
-    });
-    const Device& first = device(0);
-    if (first.dev_comm.lsaSize != group_.world_size()) {
-      throw RunError(fmt::format("fused over {} GPUs needs them all in one NVLink (load/store) domain; NCCL reports "
-                                 "{} reachable from GPU rank {}. Run epmoe only (--implementations epmoe) across "
-                                 "nodes without NVLink between them",
-                                 group_.world_size(), first.dev_comm.lsaSize, group_.rank(0)));
-    }
-    group_.for_each([&](int local) {
-      Device& d = device(local);
-      d.dev_comm_copy.resize(1);
-      MOE_CUDA_CHECK(cudaMemcpy(d.dev_comm_copy.data(), &d.dev_comm, sizeof(ncclDevComm), cudaMemcpyHostToDevice));
-    });
-  }
-
-  // Collective like the registration: one thread per GPU.
-  void release_windows() {
-    if (device(0).window == nullptr) return;
-    group_.on_each_thread([&](int local) {
-      Device& d = device(local);
-      ncclCommWindowDeregister(group_.comm(local), d.window);
-      ncclMemFree(d.window_memory);
-      d.window = nullptr;
-      d.window_memory = nullptr;
-      d.window_bytes = 0;
-    });
-  }
-
-  // Collective: every GPU of every node registers a window of the same size.
-  void grow_windows(std::uint64_t bytes) {
-    if (device(0).window_bytes >= bytes) return;
-    group_.synchronize();
-    release_windows();
-    group_.on_each_thread([&](int local) {
-      Device& d = device(local);
-      MOE_NCCL_CHECK(ncclMemAlloc(&d.window_memory, bytes));
-      MOE_CUDA_CHECK(cudaMemset(d.window_memory, 0, bytes));
-      MOE_NCCL_CHECK(ncclCommWindowRegister(group_.comm(local), d.window_memory, bytes, &d.window,
-                                            NCCL_WIN_COLL_SYMMETRIC));
-      d.window_bytes = bytes;
-      MOE_CUDA_CHECK(moe_kernels::launch_resolve_peer_windows(d.window, group_.world_size(), d.peer_window.data(),
-                                                              group_.context(local).stream));
-      MOE_CUDA_CHECK(cudaStreamSynchronize(group_.context(local).stream));
-    });
-    log_verbose("fused: NCCL symmetric window of {:.1f} MiB per GPU", static_cast<double>(bytes) / (1 << 20));
+  // The kernel needs every GPU of the world in the LSA team (load/store reachable: one NVLink
+  // domain). Across nodes without one, it would need NCCL's GPU-initiated networking (GIN), which
+  // this build does not use.
+  void require_one_nvlink_domain() const {
+    if (comms_.lsa_size() == group_.world_size()) return;
+    throw RunError(fmt::format("fused over {} GPUs needs them all in one NVLink (load/store) domain; NCCL reports "
+                               "{} reachable from GPU rank {}. Run epmoe only (--implementations epmoe) across "
+                               "nodes without NVLink between them",
+                               group_.world_size(), comms_.lsa_size(), group_.rank(0)));
   }
 
   void size_workspace() override {
     ExpertParallelWindow layout = window_layout(mesh_, problem_.shape, max_device_tokens_);
-    grow_windows(layout.bytes);
+    windows_.grow(layout.bytes);
     group_.for_each([&](int local) {
       Device& d = device(local);
       const MoeGeometry g = shard_geometry(local);
@@ -183,7 +118,7 @@ class MultiGpuFused final : public MultiGpuMoeBase {
       if (trace_ctas_) d.cta_trace.resize(static_cast<std::size_t>(d.num_ctas));
       layout.device = group_.rank(local);
       a.window = layout;
-      a.x = reinterpret_cast<const __nv_bfloat16*>(static_cast<std::uint8_t*>(d.window_memory) + layout.recv_x);
+      a.x = reinterpret_cast<const __nv_bfloat16*>(windows_.memory(local) + layout.recv_x);
       a.h = d.h.data();
       a.geometry = g;
       a.routing = d.routing.view();
@@ -193,10 +128,10 @@ class MultiGpuFused final : public MultiGpuMoeBase {
       a.router = router_;
       a.send_count = d.send_count.data();
       a.out = shard(local).out.data();
-      a.peer_window = d.peer_window.data();
-      a.dev_comm = d.dev_comm_copy.data();
+      a.peer_window = windows_.peer_bases(local);
+      a.dev_comm = comms_.device_copy(local);
       a.barrier = d.barrier.data();
-      a.progress = d.progress;
+      a.progress = d.progress.data();
       a.cta_trace = trace_ctas_ ? d.cta_trace.data() : nullptr;
     });
   }
@@ -219,7 +154,7 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   }
 
   moe_kernels::EpKernelProgress read_progress(int local) const {
-    const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress;
+    const volatile moe_kernels::EpKernelProgress* p = devices_[static_cast<std::size_t>(local)].progress.data();
     moe_kernels::EpKernelProgress copy;
     copy.launches = p->launches;
     copy.stage = p->stage;
@@ -245,6 +180,8 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   }
 
   std::vector<Device> devices_;
+  DeviceCommunicators comms_;
+  SymmetricWindows windows_;  // released before comms_: declared after it
   const bool trace_ctas_ = std::getenv("MOEBENCH_EP_TRACE") != nullptr && std::string(std::getenv("MOEBENCH_EP_TRACE")) == "1";
 };
 

@@ -2,6 +2,7 @@
 #include "core/log.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
+#include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
 #include "moe_kernels/heuristics.hpp"
@@ -19,16 +20,12 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : SingleGpuMoeBase(context, problem) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
     barrier_.resize(3);
-    MOE_CUDA_CHECK(cudaHostAlloc(reinterpret_cast<void**>(&stage_times_), sizeof(moe_kernels::FusedStageTimes),
-                                 cudaHostAllocMapped));
-    *stage_times_ = moe_kernels::FusedStageTimes{};
-    args_.stage_times = stage_times_;
+    args_.stage_times = stage_times_.data();
     args_.router = router_;
     args_.activation = problem.shape.activation;
   }
   ~SingleGpuFused() override {
     cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
-    cudaFreeHost(stage_times_);
   }
   SingleGpuFused(const SingleGpuFused&) = delete;
   SingleGpuFused& operator=(const SingleGpuFused&) = delete;
@@ -38,7 +35,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   // The last launch's phases, from the stamps the kernel left in host-mapped memory.
   KernelStages last_kernel_stages() const override {
     moe_kernels::FusedStageTimes copy{};
-    const volatile moe_kernels::FusedStageTimes* times = stage_times_;
+    const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
     for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
     copy.end_ns = times->end_ns;
     return fused_kernel_stages(copy, context_.device);
@@ -102,7 +99,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   DeviceBuffer<unsigned int> barrier_;
   DeviceBuffer<std::int32_t> row_block_done_, expert_order_;
   TileTimeline tile_timeline_;
-  moe_kernels::FusedStageTimes* stage_times_ = nullptr;  // host-mapped
+  PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;
 };
