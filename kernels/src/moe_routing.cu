@@ -11,6 +11,13 @@ namespace {
 constexpr int kRouteWarps = 8;
 
 // One warp per token; scores live in this warp's slice of dynamic shared memory.
+// ptxas: 32 registers, a 16-byte stack frame, no spills. The frame is route_token_warp's best[]
+// (routing.cuh), which grouped routers alone use (num_groups > 1: DeepSeek-V3): the lanes below
+// num_groups load it a few times and may store it once per expert of their group, every token,
+// one L1 round trip after another. Against a copy keeping it in registers (a switch over
+// group_score_top, one unrolled loop per count) that costs DeepSeek-V3 on H200 2.5-2.8 us at
+// T <= 4096 (9-22% of this kernel), 10 us at 16384 and 29 us at 65536 (12-14%). Left for a
+// change of its own, which the fused kernels' route phases (the same code) would share.
 __global__ void __launch_bounds__(kRouteWarps * 32) route_and_count_kernel(const float* logits, MoeGeometry g,
                                                                            RouterParams p, RoutingBuffers r) {
   extern __shared__ float route_smem[];

@@ -48,6 +48,24 @@ __device__ __forceinline__ void stamp_stage(const FusedMoeArgs& a, FusedStage st
 }
 
 // kTails: the engine's tail rows (Engine), 0 or kMaxTailRows, by MoeGeometry::spill.
+//
+// Local memory as ptxas reports it (-warn-lmem-usage, -warn-spills). None of it is inside a K
+// loop (the consumers' wgmma mainloop, the producer's loads); the spills are at most a few
+// dozen L1 hits per thread a tile, so they stay:
+//   <1, 0>: 176 registers, a 16-byte frame, no spills. The frame is route_phase's best[]
+//     (routing.cuh), which only grouped routers touch (its cost: moe_routing.cu), and a dead
+//     store the combine leaves in it (combine.cuh).
+//   <2, 0>: a 48-byte frame, 48 bytes of spill stores and 80 of loads. setmaxnreg leaves the
+//     producer 40 registers: num_tiles, local_experts - 1, the address of s.schedule_order and a
+//     word of predicates go to the stack once a phase, and come back for the tile handshake and
+//     thread 0's decode of the next tile: a tile reloads 1 on every producer thread and 5 (gate/up)
+//     or 1 (down) more on thread 0. The consumers (232) store the tile's expert, for its --profile
+//     span, once a gate/up tile.
+//   <2, kMaxTailRows>: a 96-byte frame, 128 bytes of spill stores and 164 of loads. The producer
+//     (56) reloads 2 words a tile. The consumers (224: the tails' accumulators take the rest) keep
+//     the tile ring's position and the tile's span fields on the stack across the mainloop, and
+//     store_rows_bf16_wide's row pointers across its shuffles: under 10 accesses a gate/up tile,
+//     about 25 a down tile, beside a mainloop of thousands of cycles.
 template <int kConsumers, int kTails>
 __global__ void __launch_bounds__(Engine<kConsumers, kTails>::kThreads, 1)
     fused_moe_kernel(const __grid_constant__ FusedMoeArgs a) {

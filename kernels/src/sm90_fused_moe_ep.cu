@@ -180,6 +180,19 @@ __device__ void down_to_sources(const FusedMoeEpArgs& a, typename E::Storage& s,
   });
 }
 
+// Local memory as ptxas reports it (-warn-lmem-usage, -warn-spills). None of it is inside a K
+// loop (the consumers' wgmma mainloop, the producer's loads); the spills are at most a few
+// dozen L1 hits per thread a tile, so they stay:
+//   <1>: 197 registers, a 16-byte frame, no spills. The frame is route_and_dispatch's best[]
+//     (routing.cuh), which only grouped routers touch (its cost: moe_routing.cu), and a dead
+//     store the combine leaves in it (combine.cuh).
+//   <2>: a 96-byte frame, 124 bytes of spill stores and 220 of loads. setmaxnreg leaves the
+//     producer 40 registers, and it also carries the tile trace: make_load's eight gather rows
+//     (thread / 8 + 16 i, hoisted out of the tile loop), the trace pointer and thread 0's decode
+//     inputs go to the stack once a phase. A gate/up tile reloads 11 of them on every producer
+//     thread and 5 more on thread 0, a down tile 1 and 4, before the tile's first load or after
+//     its last. GridBarrier::passed goes through the stack at each grid barrier; apart from it the
+//     consumers (232) spill nothing.
 template <int kConsumers>
 __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     fused_moe_ep_kernel(const __grid_constant__ FusedMoeEpArgs a) {

@@ -55,6 +55,9 @@ __device__ __forceinline__ void combine_token_vectors(const CombineSource& src, 
     float sum[kVectors][8] = {};
     for (int base = 0; base < k; base += kSlots) {
       int row[kSlots];
+      // Registers, but in the fused kernels, whose stack already holds route_token_warp's best[],
+      // the compiler still stores weight[] of the top-k 3-4 pass there once a token, after its last
+      // vector (a dead 16-byte STL: nothing reads it). unpermute_kernel has no stack.
       float weight[kSlots];
 #pragma unroll
       for (int j = 0; j < kSlots; ++j) {

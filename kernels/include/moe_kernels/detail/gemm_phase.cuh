@@ -85,7 +85,8 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
 // Registers per thread once the producer warpgroup hands its share to two consumers (the launch
 // gives each thread 168; 128 x 40 + 256 x 232 and 128 x 56 + 256 x 224 are the same pool). With
 // tails the producer holds ten gathered row pointers a tile instead of eight: with 40 registers it
-// spilled them and reloaded them every K step.
+// spilled them and reloaded them every K step. What either role still spills at these counts (a
+// few words a tile, never inside a K loop) is listed beside the kernels that use them.
 template <typename E>
 constexpr int kProducerRegisters = E::kTailRows > 0 ? 56 : 40;
 template <typename E>

@@ -72,6 +72,8 @@ __device__ __forceinline__ void route_token_warp(const float* __restrict__ logit
     const int group_size = E / p.num_groups;
     for (int g = lane; g < p.num_groups; g += 32) {
       // The best kMaxGroupScoreTop scores of the group, replacing the smallest, as the host does.
+      // best[smallest] and the group_score_top bound are run-time, so best[] lives in local memory
+      // (L1): the 16-byte stack frame ptxas reports for each kernel that routes a token.
       float best[kMaxGroupScoreTop];
       for (int i = 0; i < p.group_score_top; ++i) best[i] = -FLT_MAX;
       for (int e = g * group_size; e < (g + 1) * group_size; ++e) {
