@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "output/printer.hpp"
+#include "output/result_columns.hpp"
 
 namespace moebench {
 namespace {
@@ -26,27 +27,24 @@ class ConsolePrinter final : public ResultPrinter {
     fmt::print(stream_, "# timing: {} warm-up + {} timed iteration(s){}{}, seed {}\n", plan.timing.warmup_iters,
                plan.timing.benchmark_iters, plan.timing.cuda_graph ? ", CUDA graph" : "",
                plan.timing.cold_l2 ? ", cold L2" : "", plan.seed);
-    fmt::print(stream_, "#\n# {:>10} {:>7} {:>6} {:>10} {:>10} {:>10} {:>12} {:>7} {:>9} {:>7}\n", "scenario", "tokens",
-               "impl", "mean_ms", "p50_ms", "p95_ms", "tok/s", "imbal", "check", "%roof");
+    std::string titles = "#";
+    for (const ViewPlace& place : places_) titles += fmt::format(" {}", place_title(place, &ResultColumn::console));
+    fmt::print(stream_, "#\n{}\n", titles);
     std::fflush(stream_);
   }
 
   void add_case(std::span<const ResultRow> rows) override {
-    for (const ResultRow& r : rows) {
-      const std::string check = r.check_rel_err ? fmt::format("{:.2e}", *r.check_rel_err) : "-";
-      const std::string roof = r.roofline && r.roofline->roofline_ms > 0
-                                   ? fmt::format("{:.1f}", r.roofline->pct_of_roofline)
-                                   : "-";
-      fmt::print(stream_, "  {:>10} {:>7} {:>6} {:>10.4f} {:>10.4f} {:>10.4f} {:>12.1f} {:>6.2f}x {:>9} {:>7}\n",
-                 scenario_name(r.bench_case.scenario), r.bench_case.num_tokens, impl_name(r.implementation),
-                 r.latency.mean_ms, r.latency.p50_ms, r.latency.p95_ms, r.throughput_tok_per_sec,
-                 r.load.max_imbalance, check, roof);
+    for (const ResultRow& row : rows) {
+      std::string line = " ";  // under the header's '#'
+      for (const ViewPlace& place : places_) line += fmt::format(" {}", place_text(place, &ResultColumn::console, row));
+      fmt::print(stream_, "{}\n", line);
     }
     std::fflush(stream_);
   }
 
  private:
   std::FILE* stream_;
+  const std::vector<ViewPlace> places_ = view_places(&ResultColumn::console);
 };
 
 }  // namespace

@@ -1,16 +1,12 @@
-// CSV header and rows, byte for byte as documented in README.md.
+// CSV header and rows, byte for byte as documented in README.md: every column of result_columns().
 #include "output/csv_format.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "output/result_columns.hpp"
 
 namespace moebench {
-
-std::string csv_header() {
-  return "implementation,scenario,num_tokens,ep_size,tp_size,num_experts,num_experts_per_tok,"
-         "latency_mean_ms,latency_std_ms,latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_min_ms,"
-         "latency_max_ms,max_load,min_load,avg_load,max_imbalance,throughput_tok_per_sec,"
-         "device,dtype,check_rel_err,tflops,hbm_gbps,roofline_ms,pct_of_roofline";
-}
 
 namespace {
 
@@ -27,23 +23,18 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
-std::string csv_row(const ResultRow& r) {
-  const LatencyStats& l = r.latency;
-  std::string line = fmt::format(
-      "{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{:.2f},{:.2f},{:.2f}",
-      impl_name(r.implementation), scenario_name(r.bench_case.scenario), r.bench_case.num_tokens, r.ep_size,
-      r.tp_size, r.num_experts, r.top_k, l.mean_ms, l.std_ms, l.p50_ms, l.p95_ms, l.p99_ms, l.min_ms, l.max_ms,
-      r.load.max_load, r.load.min_load, r.load.avg_load, r.load.max_imbalance, r.throughput_tok_per_sec);
-  line += fmt::format(",{},{},", csv_field(r.device), csv_field(r.dtype));
-  if (r.check_rel_err) line += fmt::format("{:.3e}", *r.check_rel_err);
-  if (r.roofline) {
-    const RooflineMetrics& m = *r.roofline;
-    line += fmt::format(",{:.3f},{:.1f}", m.tflops, m.hbm_gbps);
-    line += m.roofline_ms > 0 ? fmt::format(",{:.4f},{:.1f}", m.roofline_ms, m.pct_of_roofline) : ",,";
-  } else {
-    line += ",,,,";
+std::string csv_header() {
+  std::vector<std::string_view> names;
+  for (const ResultColumn& column : result_columns()) names.push_back(column.csv_name);
+  return fmt::format("{}", fmt::join(names, ","));
+}
+
+std::string csv_row(const ResultRow& row) {
+  std::vector<std::string> cells;  // a missing value is an empty cell
+  for (const ResultColumn& column : result_columns()) {
+    cells.push_back(csv_field(format_cell(cell_value(column, row), column.csv_format)));
   }
-  return line;
+  return fmt::format("{}", fmt::join(cells, ","));
 }
 
 }  // namespace moebench
