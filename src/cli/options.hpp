@@ -1,20 +1,39 @@
-// Command-line options, as parsed, before validation. Names, defaults and meanings follow the
-// seed's README; docs/cli.md is the reference.
+// Command-line options, as parsed: each value already within its flag's names or range, the checks
+// that involve several flags or the model still to come (validate.hpp). Names, defaults and
+// meanings follow the seed's README; docs/cli.md, generated from the same definitions as --help,
+// is the reference.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/activation.hpp"
+#include "core/plan.hpp"
+
 namespace moebench {
+
+enum class OutputFormat { kCsv, kMarkdown, kJson, kHtml, kBoth };
+// Each format's one name, as --output-format lists it; `md` is accepted for markdown as well.
+inline constexpr std::array<std::pair<OutputFormat, std::string_view>, 5> kOutputFormatNames{
+    {{OutputFormat::kCsv, "csv"},
+     {OutputFormat::kMarkdown, "markdown"},
+     {OutputFormat::kJson, "json"},
+     {OutputFormat::kHtml, "html"},
+     {OutputFormat::kBoth, "both"}}};
+inline constexpr std::array<std::pair<OutputFormat, std::string_view>, 1> kOutputFormatAliases{
+    {{OutputFormat::kMarkdown, "md"}}};
 
 struct CliOptions {
   // Model: --model-path, or a manual config (the four sizes, with or without --manual-config).
   std::string model_path;
   bool manual_config = false;
   std::optional<std::int64_t> num_experts, num_experts_per_tok, hidden_size, intermediate_size;
-  std::optional<std::string> activation;
+  std::optional<Activation> activation;
   bool list_models = false;
 
   // Distribution.
@@ -27,12 +46,12 @@ struct CliOptions {
 
   // Benchmark.
   std::vector<std::int64_t> num_tokens{512, 1024, 2048};
-  std::vector<std::string> scenarios{"random", "balanced", "imbalanced"};
+  std::vector<Scenario> scenarios{Scenario::kRandom, Scenario::kBalanced, Scenario::kImbalanced};
   double imbalance_factor = 3.0;
   std::int64_t warmup_iters = 1;
   std::int64_t benchmark_iters = 10;
-  std::vector<std::string> implementations{"fused", "epmoe"};
-  std::string device = "auto";
+  std::vector<ImplKind> implementations{ImplKind::kFused, ImplKind::kEpMoe};
+  DeviceChoice device = DeviceChoice::kAuto;
   std::uint64_t seed = 42;
   bool check = false;
   bool cuda_graph = true;  // CUDA backend: time replays of one captured iteration
@@ -41,7 +60,7 @@ struct CliOptions {
   // Profiling and output.
   bool profile = false;
   std::string profile_dir = "./profiles";
-  std::vector<std::string> output_format{"both"};
+  std::vector<OutputFormat> output_format{OutputFormat::kBoth};
   std::string output_file = "./benchmark_results";
   bool verbose = false;
 
@@ -57,7 +76,11 @@ struct ParsedCommandLine {
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
 
-// The --help text (also the source of docs/cli.md's flag table).
+// The --help text.
 std::string help_text();
+
+// The Markdown reference of every flag, from the same definitions as --help: docs/cli.md holds it
+// between its markers (tests/unit/cli/test_cli_reference.cpp keeps the two equal).
+std::string cli_reference_markdown();
 
 }  // namespace moebench

@@ -1,6 +1,12 @@
 // Turns parsed options into a validated BenchmarkPlan, or throws UsageError with one clear line.
-// Checks that need the device (count, memory) happen in main once the backend is chosen.
+// Each flag's own names and range were checked as it was parsed (flag_checks.hpp); here are the
+// checks that involve several flags or the model. Checks that need the device (count, memory)
+// happen in main once the backend is chosen.
 #pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "cli/options.hpp"
 #include "core/limits.hpp"
@@ -18,5 +24,8 @@ MoeShape shape_from_options(const CliOptions& options);
 
 // Checks a shape's sizes and router against Limits and each other.
 void validate_shape(const MoeShape& shape, const std::string& origin);
+
+// The one wording of a size outside [low, high], for flags and config keys alike; empty inside.
+std::string out_of_range_message(std::string_view what, std::int64_t value, std::int64_t low, std::int64_t high);
 
 }  // namespace moebench

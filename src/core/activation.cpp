@@ -4,18 +4,16 @@
 namespace moebench {
 
 std::string_view activation_name(Activation activation) {
-  switch (activation) {
-    case Activation::kSilu: return "silu";
-    case Activation::kGelu: return "gelu";
-    case Activation::kSwigluOai: return "swigluoai";
-  }
-  return "silu";
+  for (const auto& [value, name] : kActivationNames)
+    if (value == activation) return name;
+  return {};  // not reached: every activation has a name
 }
 
 std::optional<Activation> parse_activation(std::string_view name) {
-  if (name == "silu" || name == "swiglu") return Activation::kSilu;
-  if (name == "gelu" || name == "gelu_tanh" || name == "gelu_pytorch_tanh" || name == "gelu_new") return Activation::kGelu;
-  if (name == "swigluoai") return Activation::kSwigluOai;
+  for (const auto& [value, spelled] : kActivationNames)
+    if (spelled == name) return value;
+  for (const auto& [value, spelled] : kActivationConfigAliases)
+    if (spelled == name) return value;
   return std::nullopt;
 }
 

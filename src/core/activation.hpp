@@ -3,8 +3,10 @@
 // configs use for them.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "moe_kernels/activation.hpp"
 
@@ -17,7 +19,17 @@ using moe_kernels::sigmoid;
 using moe_kernels::silu_and_mul;
 using moe_kernels::swigluoai_and_mul;
 
+// Each activation's one name: activation_name, parse_activation and the --activation flag spell it so.
+inline constexpr std::array<std::pair<Activation, std::string_view>, 3> kActivationNames{
+    {{Activation::kSilu, "silu"}, {Activation::kGelu, "gelu"}, {Activation::kSwigluOai, "swigluoai"}}};
+// Other spellings in model configs' hidden_act, accepted by parse_activation but not by --activation.
+inline constexpr std::array<std::pair<Activation, std::string_view>, 4> kActivationConfigAliases{
+    {{Activation::kSilu, "swiglu"},
+     {Activation::kGelu, "gelu_tanh"},
+     {Activation::kGelu, "gelu_pytorch_tanh"},
+     {Activation::kGelu, "gelu_new"}}};
+
 std::string_view activation_name(Activation activation);
-std::optional<Activation> parse_activation(std::string_view name);
+std::optional<Activation> parse_activation(std::string_view name);  // a name or a config alias
 
 }  // namespace moebench

@@ -1,6 +1,7 @@
-// The largest sizes accepted from flags and model configs (checked in src/cli/validate.cpp), and
-// the compile-time proof that no product of sizes the code forms in integers can overflow at
-// them. docs/limits.md lists each product, where it is computed, and its worst case.
+// The largest sizes accepted from flags and model configs (checked as the flags are parsed and in
+// src/cli/validate.cpp), and the compile-time proof that no product of sizes the code forms in
+// integers can overflow at them. docs/limits.md lists each product, where it is computed, and its
+// worst case.
 #pragma once
 
 #include <algorithm>

@@ -1,8 +1,11 @@
 // The validated benchmark plan: one value that flows from the CLI through the runner to the printers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/problem.hpp"
@@ -10,6 +13,9 @@
 namespace moebench {
 
 enum class DeviceChoice { kAuto, kCpu, kCuda };
+// Each choice's one name, as --device spells it.
+inline constexpr std::array<std::pair<DeviceChoice, std::string_view>, 3> kDeviceChoiceNames{
+    {{DeviceChoice::kAuto, "auto"}, {DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}}};
 
 struct TimingConfig {
   int warmup_iters = 1;

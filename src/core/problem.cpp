@@ -3,11 +3,15 @@
 
 namespace moebench {
 
-std::string_view impl_name(ImplKind kind) { return kind == ImplKind::kFused ? "fused" : "epmoe"; }
+std::string_view impl_name(ImplKind kind) {
+  for (const auto& [value, name] : kImplNames)
+    if (value == kind) return name;
+  return {};  // not reached: every implementation has a name
+}
 
 std::optional<ImplKind> parse_impl(std::string_view name) {
-  if (name == "fused") return ImplKind::kFused;
-  if (name == "epmoe") return ImplKind::kEpMoe;
+  for (const auto& [value, spelled] : kImplNames)
+    if (spelled == name) return value;
   return std::nullopt;
 }
 

@@ -1,10 +1,12 @@
 // What one run benchmarks: the layer shape on a device layout, and the cases it sweeps.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/mesh.hpp"
 #include "core/moe_shape.hpp"
@@ -13,6 +15,9 @@
 namespace moebench {
 
 enum class ImplKind { kFused, kEpMoe };
+// Each implementation's one name: impl_name, parse_impl, --implementations and the outputs spell it so.
+inline constexpr std::array<std::pair<ImplKind, std::string_view>, 2> kImplNames{
+    {{ImplKind::kFused, "fused"}, {ImplKind::kEpMoe, "epmoe"}}};
 std::string_view impl_name(ImplKind kind);
 std::optional<ImplKind> parse_impl(std::string_view name);  // impl_name's inverse
 

@@ -82,18 +82,14 @@ void shuffle_tokens(std::vector<std::int32_t>& plan, std::int64_t num_tokens, in
 }  // namespace
 
 std::string_view scenario_name(Scenario scenario) {
-  switch (scenario) {
-    case Scenario::kRandom: return "random";
-    case Scenario::kBalanced: return "balanced";
-    case Scenario::kImbalanced: return "imbalanced";
-  }
-  return "random";
+  for (const auto& [value, name] : kScenarioNames)
+    if (value == scenario) return name;
+  return {};  // not reached: every scenario has a name
 }
 
 std::optional<Scenario> parse_scenario(std::string_view name) {
-  if (name == "random") return Scenario::kRandom;
-  if (name == "balanced") return Scenario::kBalanced;
-  if (name == "imbalanced") return Scenario::kImbalanced;
+  for (const auto& [value, spelled] : kScenarioNames)
+    if (spelled == name) return value;
   return std::nullopt;
 }
 

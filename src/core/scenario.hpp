@@ -1,9 +1,11 @@
 // The three router-logit scenarios (spec: "Scenarios"): random, balanced, calibrated imbalanced.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/router.hpp"
@@ -11,6 +13,10 @@
 namespace moebench {
 
 enum class Scenario { kRandom, kBalanced, kImbalanced };
+
+// Each scenario's one name: scenario_name, parse_scenario, --scenarios and the outputs spell it so.
+inline constexpr std::array<std::pair<Scenario, std::string_view>, 3> kScenarioNames{
+    {{Scenario::kRandom, "random"}, {Scenario::kBalanced, "balanced"}, {Scenario::kImbalanced, "imbalanced"}}};
 
 std::string_view scenario_name(Scenario scenario);
 std::optional<Scenario> parse_scenario(std::string_view name);
