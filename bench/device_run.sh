@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
-# issue 4, the multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and CSVs go to $OUT
-# (results.tar.gz plus summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
-# (default: all; ncu, stalls and timeline run only when named)
+# issue 4, the decode and prefill grids of issues 20, 21 and 24, the multi-GPU tests and the
+# seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
+# summary.txt, the table printed last).
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|prefill|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
+# (default: all; ncu, stalls, timeline, decode and prefill run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -42,7 +43,7 @@ if wants tests; then
 fi
 
 if wants sanitize; then
-  for tool in memcheck racecheck synccheck; do
+  for tool in ${SANITIZE_TOOLS:-memcheck racecheck synccheck}; do
     echo "== compute-sanitizer --tool $tool (small shapes)"
     timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter='GpuMoe.SmallShapes' \
       >"$work/sanitizer_$tool.log" 2>&1
@@ -51,17 +52,50 @@ if wants sanitize; then
 fi
 
 if wants bench; then
+  written=()
   for name in ${BENCH_MODELS:-qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b}; do
     echo "== bench $name"
+    file="$work/$(date +%F)_${gpu}_${name}${BENCH_TAG:+_$BENCH_TAG}"
     # shellcheck disable=SC2086
     # BENCH_BINARY/BENCH_TAG: a second build timed in the same call (a baseline), its files tagged.
     timeout 300 "${BENCH_BINARY:-$bench}" --device cuda ${models[$name]} \
       --num-tokens ${BENCH_TOKENS:-1 8 64 256 1024 4096 16384} --scenarios ${BENCH_SCENARIOS:-random} \
-      --warmup-iters 3 --benchmark-iters 20 --check --output-format csv markdown \
-      --output-file "$work/$(date +%F)_${gpu}_${name}${BENCH_TAG:+_$BENCH_TAG}" 2>&1 |
+      --warmup-iters 3 --benchmark-iters 20 --check --output-format csv markdown json --output-file "$file" 2>&1 |
       tee "$work/bench_$name${BENCH_TAG:+_$BENCH_TAG}.log" | tail -16
+    written+=("$file.csv")
   done
-  python3 "$root/bench/summarize.py" "$work"/*_"$gpu"_*.csv | tee "$out/summary.txt"
+  python3 "$root/bench/summarize.py" "${written[@]}" | tee -a "$out/summary.txt"
+fi
+
+# The decode grid (issue 20: T = 1 to 64, cold L2) and the prefill grid (issue 21: T = 1024 to
+# 16384) on the models' presets; the header's peaks and the highest row of each file are in
+# grid_table.py's summary. GRID_MODELS and GRID_TOKENS narrow a grid.
+declare -A presets=(
+  [qwen3-30b-a3b]=Qwen/Qwen3-30B-A3B
+  [qwen1.5-moe-a2.7b]=Qwen/Qwen1.5-MoE-A2.7B
+  [mixtral-8x7b]=mistralai/Mixtral-8x7B-v0.1
+  [deepseek-v3]=deepseek-ai/DeepSeek-V3
+  [gpt-oss-120b]=openai/gpt-oss-120b
+)
+run_grid() {
+  local grid=$1 models=$2 tokens=$3
+  shift 3
+  for name in ${GRID_MODELS:-$models}; do
+    local file="$work/$(date +%F)_${gpu}_${grid}_${name}${BENCH_TAG:+_$BENCH_TAG}"
+    echo "== $grid $name"
+    # shellcheck disable=SC2086
+    timeout 400 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
+      --num-tokens ${GRID_TOKENS:-$tokens} --scenarios random --warmup-iters 3 --benchmark-iters 20 --check "$@" \
+      --verbose --output-format csv markdown json --output-file "$file" >"$file.log" 2>"$file.err"
+    echo "exit $? $(grep -E 'bandwidth over|cuBLAS bf16 GEMM|warning' "$file.err" | tr '\n' ' ')"
+  done
+  python3 "$root/bench/grid_table.py" "$work"/*_"$gpu"_"$grid"_*.json | tee -a "$out/summary.txt"
+}
+if named decode; then
+  run_grid decode "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8 16 32 64" --cold-l2
+fi
+if named prefill; then
+  run_grid prefill "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3" "1024 2048 4096 8192 16384"
 fi
 
 # Runs a profiling script (NAME ARGS...) on each of issue 4's three misses; its output also goes

@@ -26,7 +26,9 @@ class Backend {
   // Bytes the plan needs against what the device has; a UsageError message when it cannot fit.
   virtual std::optional<std::string> check_fits(const BenchmarkPlan& plan) const = 0;
   virtual TrafficModel traffic_model() const = 0;
-  virtual DevicePeaks measure_peaks() = 0;
+  // The roofline's ceilings; `problem` sizes the bandwidth probe (at least the weights one
+  // device holds, so that the probe reads as much as the layer does).
+  virtual DevicePeaks measure_peaks(const Problem& problem) = 0;
   virtual std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem,
                                                     const EpWeights& weights) = 0;
   // Warm-up, then `benchmark_iters` timed iterations; milliseconds each. Stops early (returning

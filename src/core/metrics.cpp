@@ -2,6 +2,7 @@
 #include "core/metrics.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 namespace moebench {
 
@@ -31,7 +32,47 @@ RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, con
   const double memory_ms = bytes / (peaks.bandwidth_gbps * 1e9 * num_devices) * 1e3;
   m.roofline_ms = std::max(compute_ms, memory_ms);
   m.pct_of_roofline = 100.0 * m.roofline_ms / mean_ms;
+  if (!peaks.upper_bounds) return m;
+  const bool bandwidth = mean_ms < memory_ms, compute = mean_ms < compute_ms;
+  m.beaten = bandwidth && compute ? PeaksBeaten::kBoth
+             : bandwidth          ? PeaksBeaten::kBandwidth
+             : compute            ? PeaksBeaten::kCompute
+                                  : PeaksBeaten::kNone;
   return m;
+}
+
+std::string_view peaks_beaten_name(PeaksBeaten beaten) {
+  switch (beaten) {
+    case PeaksBeaten::kBandwidth: return "bandwidth";
+    case PeaksBeaten::kCompute: return "compute";
+    case PeaksBeaten::kBoth: return "bandwidth and compute";
+    case PeaksBeaten::kNone: break;
+  }
+  return "";
+}
+
+std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name) {
+  for (PeaksBeaten beaten : {PeaksBeaten::kNone, PeaksBeaten::kBandwidth, PeaksBeaten::kCompute, PeaksBeaten::kBoth})
+    if (peaks_beaten_name(beaten) == name) return beaten;
+  return std::nullopt;
+}
+
+std::optional<std::string> roofline_excess_warning(std::string_view row, const RooflineMetrics& m,
+                                                   const DevicePeaks& peaks, int num_devices, bool cold_l2) {
+  if (m.beaten == PeaksBeaten::kNone) return std::nullopt;
+  std::string line = fmt::format("{}: {:.1f}% of the roofline:", row, m.pct_of_roofline);
+  if (m.beaten != PeaksBeaten::kCompute) {
+    line += fmt::format(" {:.0f} GB/s against a bandwidth peak of {:.0f} GB/s ({})", m.hbm_gbps,
+                        peaks.bandwidth_gbps * num_devices, peaks.bandwidth_method);
+  }
+  if (m.beaten == PeaksBeaten::kBoth) line += ", and";
+  if (m.beaten != PeaksBeaten::kBandwidth) {
+    line += fmt::format(" {:.1f} TFLOP/s against a compute peak of {:.1f} TFLOP/s ({})", m.tflops,
+                        peaks.tflops * num_devices, peaks.compute_method);
+  }
+  line += ": the probe of that peak fell short of what the device can do";
+  if (m.beaten != PeaksBeaten::kCompute && !cold_l2) line += " (or, without --cold-l2, part of the bytes came from L2)";
+  return line;
 }
 
 double throughput_tok_per_sec(std::int64_t num_tokens, double mean_ms) {

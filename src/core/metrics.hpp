@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/moe_shape.hpp"
 
@@ -16,12 +18,16 @@ struct TrafficModel {
   double output_bytes = 2;   // out
 };
 
-// The two ceilings, measured once per run on the device.
+// The two ceilings, measured once per run on the device (docs/metrics.md).
 struct DevicePeaks {
-  double bandwidth_gbps = 0;  // better of a large copy (read + write bytes) and a read-only reduction
+  double bandwidth_gbps = 0;  // the best of the backend's read and copy probes
   double tflops = 0;          // a large GEMM in the layer's math type
   std::string bandwidth_method;
   std::string compute_method;
+  // Whether the probes claim to bound every kernel (the CUDA backend's do). Then a row beyond a
+  // peak is flagged (RooflineMetrics::beaten); the CPU backend's peaks are a guide only, and a
+  // small layer there runs from the caches, far above its DRAM figure.
+  bool upper_bounds = false;
   bool valid() const { return bandwidth_gbps > 0 && tflops > 0; }
 };
 
@@ -32,15 +38,30 @@ double layer_flops(const MoeShape& shape, std::int64_t num_tokens);
 double layer_bytes(const MoeShape& shape, std::int64_t num_tokens, std::int64_t active_experts,
                    const TrafficModel& traffic);
 
+// The peaks a row went faster than: its time is below what that peak alone allows. A roofline is
+// an upper bound, so this means the probe that measured the peak fell short of the card.
+enum class PeaksBeaten { kNone, kBandwidth, kCompute, kBoth };
+// "bandwidth", "compute", "bandwidth and compute"; "" for kNone.
+std::string_view peaks_beaten_name(PeaksBeaten beaten);
+std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name);  // peaks_beaten_name's inverse
+
 struct RooflineMetrics {
   double tflops = 0;           // achieved: flops / mean time
   double hbm_gbps = 0;         // achieved: bytes / mean time
   double roofline_ms = 0;      // max(flops / peak_flops, bytes / peak_bw), peaks summed over devices
   double pct_of_roofline = 0;  // 100 * roofline_ms / mean_ms
+  PeaksBeaten beaten = PeaksBeaten::kNone;  // above 100% of upper-bound peaks' roofline: which
 };
 
 RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, const DevicePeaks& peaks,
                                  int num_devices);
+
+// The warning line for a row above 100% of its roofline ("fused random T=32: 102.4% of the
+// roofline: 3178 GB/s against a bandwidth peak of 3095 GB/s (...)"), naming the peak it beat;
+// nothing for a row within it. `row`: what names the row; `cold_l2`: whether L2 was flushed (if
+// not, part of the bytes may have come from L2 rather than memory, which the line says).
+std::optional<std::string> roofline_excess_warning(std::string_view row, const RooflineMetrics& metrics,
+                                                   const DevicePeaks& peaks, int num_devices, bool cold_l2);
 
 // throughput = num_tokens / (mean_ms / 1000), num_tokens global.
 double throughput_tok_per_sec(std::int64_t num_tokens, double mean_ms);

@@ -79,7 +79,7 @@ class CpuBackend final : public Backend {
 
   TrafficModel traffic_model() const override { return TrafficModel{4, 4, 4, 4}; }
 
-  DevicePeaks measure_peaks() override {
+  DevicePeaks measure_peaks(const Problem&) override {
     DevicePeaks peaks;
     // Copy and read 256 MiB: far beyond any CPU cache.
     const std::size_t n = (256u << 20) / sizeof(float);

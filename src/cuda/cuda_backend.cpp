@@ -85,7 +85,13 @@ class CudaBackend final : public Backend {
 
   TrafficModel traffic_model() const override { return TrafficModel{2, 2, 4, 2}; }
 
-  DevicePeaks measure_peaks() override { return measure_device_peaks(context_); }
+  DevicePeaks measure_peaks(const Problem& problem) override {
+    const DeviceMesh mesh = problem.mesh();
+    const double weight_bytes = 2.0 * 3.0 * static_cast<double>(mesh.experts_per_device()) *
+                                static_cast<double>(problem.shape.hidden_size) *
+                                static_cast<double>(mesh.intermediate_range(0).size());
+    return measure_device_peaks(context_, static_cast<std::uint64_t>(weight_bytes));
+  }
 
   std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem, const EpWeights& weights) override {
     MOE_CUDA_CHECK(cudaSetDevice(context_.device));

@@ -1,12 +1,18 @@
-// Bandwidth: the better of a large device-to-device copy (read + write bytes) and a read-only
-// sweep. Compute: a bf16 cuBLAS GEMM on random data. Each the best of several timed calls.
+// Bandwidth: the best of a bulk-copy read sweep and a 16-byte-load read sweep over the same
+// several GiB (more when the weights are larger), with a device-to-device copy as a second figure.
+// Compute: the best cuBLAS bf16 GEMM among a few large shapes. Each figure is the best of several
+// timed calls after an untimed one, on random data.
 #include "cuda/device_peaks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cublas_v2.h>
 #include <fmt/format.h>
 #include <memory>
+#include <string>
+#include <type_traits>
 
+#include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_buffer.hpp"
@@ -15,13 +21,15 @@
 namespace moebench::cuda {
 namespace {
 
-// Best of `repetitions` timed calls of `work` on the stream, after one untimed call.
+constexpr int kRounds = 5;
+
+// Best of `rounds` timed calls of `work` on the stream, after one untimed call.
 template <typename Work>
-double best_ms(cudaStream_t stream, int repetitions, Work work) {
+double best_ms(cudaStream_t stream, int rounds, Work work) {
   work();
   const Event start, stop;
   double best = 1e30;
-  for (int i = 0; i < repetitions; ++i) {
+  for (int i = 0; i < rounds; ++i) {
     start.record(stream);
     work();
     stop.record(stream);
@@ -31,52 +39,93 @@ double best_ms(cudaStream_t stream, int repetitions, Work work) {
   return best;
 }
 
+double gbps(double bytes, double ms) { return bytes / (ms * 1e-3) / 1e9; }
+
+// At least kMinReadSweepBytes and the weights, far past any L2; at most 3/4 of the free memory.
+std::size_t read_sweep_bytes(std::uint64_t weight_bytes) {
+  std::size_t free = 0, total = 0;
+  MOE_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  const std::uint64_t wanted = std::max(kMinReadSweepBytes, weight_bytes);
+  return moe_kernels::bulk_read_bytes(std::min<std::uint64_t>(wanted, free / 4 * 3));
+}
+
+void measure_bandwidth(cudaStream_t s, std::uint64_t weight_bytes, DevicePeaks& peaks) {
+  const std::size_t bytes = read_sweep_bytes(weight_bytes);
+  DeviceBuffer<__nv_bfloat16> data(bytes / 2);
+  DeviceBuffer<unsigned int> sink(1);
+  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(data.data(), bytes / 2, 3, s));
+  const double bulk = gbps(static_cast<double>(bytes), best_ms(s, kRounds, [&] {
+    MOE_CUDA_CHECK(moe_kernels::launch_bulk_read(data.data(), bytes, s));
+  }));
+  const double loads = gbps(static_cast<double>(bytes), best_ms(s, kRounds, [&] {
+    MOE_CUDA_CHECK(moe_kernels::launch_read_reduce(data.data(), bytes, sink.data(), s));
+  }));
+  // The copy: half the sweep's buffer into the other half, read and written bytes both counted.
+  const std::size_t half = bytes / 2 / 16 * 16;
+  auto* base = reinterpret_cast<std::uint8_t*>(data.data());
+  const double copy = gbps(2.0 * static_cast<double>(half), best_ms(s, kRounds, [&] {
+    MOE_CUDA_CHECK(cudaMemcpyAsync(base + half, base, half, cudaMemcpyDeviceToDevice, s));
+  }));
+  log_verbose("bandwidth over {:.1f} GiB: bulk-copy read {:.0f} GB/s, 16-byte-load read {:.0f} GB/s, copy {:.0f} GB/s",
+              static_cast<double>(bytes) / (1 << 30), bulk, loads, copy);
+  const std::string sweep = fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
+  peaks.bandwidth_gbps = std::max({bulk, loads, copy});
+  if (peaks.bandwidth_gbps == copy) {
+    peaks.bandwidth_method = fmt::format("D2D copy of {}, bulk-copy read {:.0f} GB/s", sweep, bulk);
+  } else {
+    peaks.bandwidth_method = fmt::format("{} read of {}, best of {}; D2D copy {:.0f} GB/s",
+                                         bulk >= loads ? "bulk-copy" : "16-byte-load", sweep, kRounds, copy);
+  }
+}
+
 struct CublasDestroy {
   void operator()(cublasHandle_t handle) const { cublasDestroy(handle); }
 };
 using CublasHandle = std::unique_ptr<std::remove_pointer_t<cublasHandle_t>, CublasDestroy>;
 
-void measure_bandwidth(cudaStream_t s, DevicePeaks& peaks) {
-  const std::size_t bytes = std::size_t{1} << 30;
-  DeviceBuffer<std::uint8_t> a(bytes), b(bytes);
-  DeviceBuffer<unsigned int> sink(1);
-  const double copy_ms =
-      best_ms(s, 5, [&] { MOE_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, s)); });
-  const double read_ms =
-      best_ms(s, 5, [&] { MOE_CUDA_CHECK(moe_kernels::launch_read_reduce(a.data(), bytes, sink.data(), s)); });
-  const double copy_gbps = 2.0 * bytes / (copy_ms * 1e-3) / 1e9;
-  const double read_gbps = bytes / (read_ms * 1e-3) / 1e9;
-  peaks.bandwidth_gbps = std::max(copy_gbps, read_gbps);
-  peaks.bandwidth_method = copy_gbps >= read_gbps ? fmt::format("D2D copy of 1 GiB, read sweep {:.0f} GB/s", read_gbps)
-                                                  : fmt::format("read sweep of 1 GiB, D2D copy {:.0f} GB/s", copy_gbps);
-}
+struct GemmShape {
+  int m, n, k;
+};
+
+// Shapes cuBLAS runs near its best on Hopper; A is K-major as the MoE kernels' operands are
+// (cuBLAS's "TN": C = A^T B, column-major).
+constexpr std::array<GemmShape, 3> kGemmShapes{{{8192, 8192, 8192}, {8192, 8192, 16384}, {16384, 16384, 8192}}};
 
 void measure_compute(cudaStream_t s, DevicePeaks& peaks) {
-  const int n = 8192;
-  const std::size_t count = static_cast<std::size_t>(n) * n;
-  DeviceBuffer<__nv_bfloat16> a(count), b(count), c(count);
-  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(a.data(), count, 1, s));
-  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(b.data(), count, 2, s));
+  std::size_t largest = 0;
+  for (const GemmShape& g : kGemmShapes)
+    largest = std::max({largest, static_cast<std::size_t>(g.m) * g.k, static_cast<std::size_t>(g.n) * g.k,
+                        static_cast<std::size_t>(g.m) * g.n});
+  DeviceBuffer<__nv_bfloat16> a(largest), b(largest), c(largest);
+  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(a.data(), largest, 1, s));
+  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(b.data(), largest, 2, s));
   cublasHandle_t raw = nullptr;
   MOE_CUBLAS_CHECK(cublasCreate(&raw));
   const CublasHandle handle(raw);
   MOE_CUBLAS_CHECK(cublasSetStream(handle.get(), s));
   const float alpha = 1.0f, beta = 0.0f;
-  const double gemm_ms = best_ms(s, 10, [&] {
-    MOE_CUBLAS_CHECK(cublasGemmEx(handle.get(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.data(), CUDA_R_16BF, n,
-                                  b.data(), CUDA_R_16BF, n, &beta, c.data(), CUDA_R_16BF, n, CUBLAS_COMPUTE_32F,
-                                  CUBLAS_GEMM_DEFAULT));
-  });
-  peaks.tflops = 2.0 * n * n * static_cast<double>(n) / (gemm_ms * 1e-3) / 1e12;
-  peaks.compute_method = "cuBLAS bf16 GEMM 8192^3, random data";
+  for (const GemmShape& g : kGemmShapes) {
+    const double ms = best_ms(s, kRounds, [&] {
+      MOE_CUBLAS_CHECK(cublasGemmEx(handle.get(), CUBLAS_OP_T, CUBLAS_OP_N, g.m, g.n, g.k, &alpha, a.data(),
+                                    CUDA_R_16BF, g.k, b.data(), CUDA_R_16BF, g.k, &beta, c.data(), CUDA_R_16BF, g.m,
+                                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    });
+    const double tflops = 2.0 * g.m * g.n * static_cast<double>(g.k) / (ms * 1e-3) / 1e12;
+    log_verbose("cuBLAS bf16 GEMM {}x{}x{}: {:.1f} TFLOP/s", g.m, g.n, g.k, tflops);
+    if (tflops <= peaks.tflops) continue;
+    peaks.tflops = tflops;
+    peaks.compute_method = fmt::format("cuBLAS bf16 GEMM {}x{}x{}, best of {} shapes, random data", g.m, g.n, g.k,
+                                       kGemmShapes.size());
+  }
 }
 
 }  // namespace
 
-DevicePeaks measure_device_peaks(const CudaContext& context) {
+DevicePeaks measure_device_peaks(const CudaContext& context, std::uint64_t weight_bytes) {
   MOE_CUDA_CHECK(cudaSetDevice(context.device));
   DevicePeaks peaks;
-  measure_bandwidth(context.stream, peaks);
+  peaks.upper_bounds = true;
+  measure_bandwidth(context.stream, weight_bytes, peaks);
   measure_compute(context.stream, peaks);
   return peaks;
 }

@@ -1,12 +1,19 @@
 // The two ceilings of the roofline (docs/metrics.md), measured on one GPU at the start of every
-// run: memory bandwidth and the bf16 tensor-core rate.
+// run, each the best the card showed in several ways of doing it, so that no kernel of ours can
+// beat them: the bandwidth of a read sweep far past L2, the rate of a dense bf16 GEMM.
 #pragma once
+
+#include <cstdint>
 
 #include "core/metrics.hpp"
 #include "cuda/device/cuda_context.hpp"
 
 namespace moebench::cuda {
 
-DevicePeaks measure_device_peaks(const CudaContext& context);
+// `weight_bytes`: the weights one GPU of the run holds; the read sweep covers at least that much
+// (and at least kMinReadSweepBytes) where memory allows.
+DevicePeaks measure_device_peaks(const CudaContext& context, std::uint64_t weight_bytes);
+
+constexpr std::uint64_t kMinReadSweepBytes = std::uint64_t{4} << 30;
 
 }  // namespace moebench::cuda

@@ -10,7 +10,9 @@
 namespace moebench {
 
 inline constexpr const char* kResultsSchemaName = "moebench-results";
-inline constexpr int kResultsSchemaVersion = 1;
+// Version 2 added each row's beyond_peak; version 1 files read as rows beyond no peak.
+inline constexpr int kResultsSchemaVersion = 2;
+inline constexpr int kOldestReadableSchemaVersion = 1;
 inline constexpr const char* kResultsProgram = "bench_fused_vs_epmoe";
 
 // Keys keep the order they are written in, so the file reads top-down as the docs describe it.

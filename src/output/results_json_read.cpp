@@ -150,6 +150,7 @@ ResultRow read_row(const Fields& f) {
   if (!f.is_null("tflops")) {
     r.roofline = RooflineMetrics{f.number("tflops"), f.number("hbm_gbps"), f.optional_number("roofline_ms").value_or(0),
                                  f.optional_number("pct_of_roofline").value_or(0)};
+    if (!f.is_null("beyond_peak")) r.roofline->beaten = parse_name<PeaksBeaten>(f, "beyond_peak", parse_peaks_beaten);
   }
   return r;
 }
@@ -199,9 +200,10 @@ void check_identity(const Json& document, const std::string& source) {
     throw UsageError(fmt::format("{}: schema {} is not {}", source, document["schema"].dump(), kResultsSchemaName));
   }
   const Json& version = document.value("schema_version", Json());
-  if (version != kResultsSchemaVersion) {
-    throw UsageError(fmt::format("{}: schema_version {} cannot be read: this {} reads schema_version {}", source,
-                                 version.dump(), kResultsProgram, kResultsSchemaVersion));
+  if (!version.is_number_integer() || version < kOldestReadableSchemaVersion || version > kResultsSchemaVersion) {
+    throw UsageError(fmt::format("{}: schema_version {} cannot be read: this {} reads schema_version {} to {}", source,
+                                 version.dump(), kResultsProgram, kOldestReadableSchemaVersion,
+                                 kResultsSchemaVersion));
   }
 }
 

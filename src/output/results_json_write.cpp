@@ -41,7 +41,9 @@ Json row_to_json(const ResultRow& r) {
               {"hbm_gbps", or_null(roof, roof ? r.roofline->hbm_gbps : 0)},
               {"roofline_ms", or_null(ceiling, ceiling ? r.roofline->roofline_ms : 0)},
               {"pct_of_roofline", or_null(ceiling, ceiling ? r.roofline->pct_of_roofline : 0)},
-              {"latency_count", l.count}};
+              {"latency_count", l.count},
+              {"beyond_peak", or_null(roof && r.roofline->beaten != PeaksBeaten::kNone,
+                                      roof ? peaks_beaten_name(r.roofline->beaten) : "")}};
 }
 
 Json device_to_json(const DeviceInfo& d) {

@@ -46,6 +46,17 @@ ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const Devi
   return row;
 }
 
+// A row above 100% of its roofline means a peak probe fell short: said on stderr, one line each.
+void warn_of_rows_above_roofline(const std::vector<ResultRow>& rows, const DevicePeaks& peaks, int num_devices,
+                                 bool cold_l2) {
+  for (const ResultRow& r : rows) {
+    if (!r.roofline) continue;
+    const std::string name = fmt::format("{} {} tokens={}", impl_name(r.implementation),
+                                         scenario_name(r.bench_case.scenario), r.bench_case.num_tokens);
+    if (auto line = roofline_excess_warning(name, *r.roofline, peaks, num_devices, cold_l2)) log_warning("{}", *line);
+  }
+}
+
 }  // namespace
 
 RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrinter& printer, ProgressLine& progress,
@@ -54,6 +65,10 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
   RunOutcome outcome;
   outcome.cases_planned = static_cast<int>(cases.size());
   const MoeShape& shape = plan.problem.shape;
+
+  // Before the weights take the device's memory: the bandwidth probe reads as much as they hold.
+  progress.update("measuring device peaks");
+  const DevicePeaks peaks = backend.measure_peaks(plan.problem);
 
   progress.update("generating weights");
   auto start = std::chrono::steady_clock::now();
@@ -68,8 +83,6 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
   log_verbose("weights generated and sharded in {:.2f} s",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
-  progress.update("measuring device peaks");
-  const DevicePeaks peaks = backend.measure_peaks();
   const DeviceInfo device = backend.device_info();
   std::unique_ptr<Profiler> profiler;
   if (plan.profile) profiler = std::make_unique<Profiler>(plan, device.backend + ":" + device.name, device.backend == "cuda");
@@ -124,6 +137,7 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       log_verbose("check {} T={}: ||fused - epmoe|| / ||epmoe|| = {:.3e}", scenario_name(c.scenario), c.num_tokens, err);
     }
     progress.clear();
+    warn_of_rows_above_roofline(rows, peaks, device.device_count, plan.timing.cold_l2);
     printer.add_case(rows);
     ++outcome.cases_done;
   }

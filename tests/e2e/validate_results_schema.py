@@ -44,7 +44,9 @@ def broken_copies(run):
         change(document)
         return description, document
     return [
-        edit("schema_version 2", lambda d: d.update(schema_version=2)),
+        edit("schema_version 3", lambda d: d.update(schema_version=3)),
+        edit("a row without beyond_peak", lambda d: d["cases"][0]["rows"][0].pop("beyond_peak")),
+        edit("an unknown peak beaten", lambda d: d["cases"][0]["rows"][0].update(beyond_peak="latency")),
         edit("another program", lambda d: d.update(program="other")),
         edit("a row without latency_mean_ms", lambda d: d["cases"][0]["rows"][0].pop("latency_mean_ms")),
         edit("an undocumented key", lambda d: d.update(extra=1)),

@@ -28,7 +28,7 @@ std::string refusal(const Json& document) {
 TEST(ResultsJson, IdentifiesItself) {
   const Json j = results_to_json(sample());
   EXPECT_EQ(j["schema"], "moebench-results");
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   EXPECT_EQ(j["program"], "bench_fused_vs_epmoe");
   EXPECT_EQ(j["cases_planned"], 4);
   EXPECT_EQ(j["cases"].size(), 4u);
@@ -39,11 +39,12 @@ TEST(ResultsJson, IdentifiesItself) {
   EXPECT_EQ(j["devices"][0]["nccl_version"], "none");
 }
 
-TEST(ResultsJson, RowsHaveTheCsvColumnsInOrderThenTheIterationCount) {
+TEST(ResultsJson, RowsHaveTheCsvColumnsInOrderThenTheIterationCountAndThePeakBeaten) {
   std::vector<std::string> columns;
   std::stringstream header(csv_header());
   for (std::string name; std::getline(header, name, ',');) columns.push_back(name);
   columns.emplace_back("latency_count");
+  columns.emplace_back("beyond_peak");
   std::vector<std::string> keys;
   const Json document = results_to_json(sample());
   for (const auto& [key, value] : document["cases"][1]["rows"][1].items()) keys.push_back(key);
@@ -69,10 +70,31 @@ TEST(ResultsJson, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.timing.benchmark_iters, 10);
 }
 
+// A row beyond a peak says which; a version 1 file (no such key) reads as beyond none.
+TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
+  RunRecord run = sample();
+  ASSERT_TRUE(run.cases[1].rows[0].roofline.has_value());
+  run.cases[1].rows[0].roofline->beaten = PeaksBeaten::kBandwidth;
+  Json j = results_to_json(run);
+  EXPECT_EQ(j["cases"][1]["rows"][0]["beyond_peak"], "bandwidth");
+  EXPECT_TRUE(j["cases"][1]["rows"][1]["beyond_peak"].is_null());
+  EXPECT_EQ(results_from_json(j, "x.json").cases[1].rows[0].roofline->beaten, PeaksBeaten::kBandwidth);
+  j["cases"][1]["rows"][0]["beyond_peak"] = "latency";
+  EXPECT_EQ(refusal(j), "x.json: cases[1].rows[0].beyond_peak is an unknown name 'latency'");
+  j["schema_version"] = 1;
+  for (Json& c : j["cases"])
+    for (Json& r : c["rows"]) r.erase("beyond_peak");
+  EXPECT_EQ(results_from_json(j, "x.json").cases[1].rows[0].roofline->beaten, PeaksBeaten::kNone);
+}
+
 TEST(ResultsJson, RefusesOtherProgramsAndVersions) {
   Json j = results_to_json(sample());
-  j["schema_version"] = 2;
-  EXPECT_EQ(refusal(j), "x.json: schema_version 2 cannot be read: this bench_fused_vs_epmoe reads schema_version 1");
+  j["schema_version"] = 3;
+  EXPECT_EQ(refusal(j),
+            "x.json: schema_version 3 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 2");
+  j["schema_version"] = "2";
+  EXPECT_EQ(refusal(j),
+            "x.json: schema_version \"2\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 2");
   j["schema"] = "other-results";
   EXPECT_EQ(refusal(j), "x.json: schema \"other-results\" is not moebench-results");
   EXPECT_NE(refusal(Json{{"name", "x"}}).find("x.json: not a moebench results file"), std::string::npos);
