@@ -12,10 +12,10 @@
 #include "core/log.hpp"
 #include "model/model_list.hpp"
 #include "output/printer.hpp"
+#include "platform/interrupt.hpp"
 #include "report/tool_commands.hpp"
 #include "runner/backend_factory.hpp"
 #include "runner/benchmark_runner.hpp"
-#include "platform/interrupt.hpp"
 #include "runner/guarded_printer.hpp"
 
 namespace {

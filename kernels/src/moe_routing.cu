@@ -18,8 +18,8 @@ constexpr int kRouteWarps = 8;
 // group_score_top, one unrolled loop per count) that costs DeepSeek-V3 on H200 2.5-2.8 us at
 // T <= 4096 (9-22% of this kernel), 10 us at 16384 and 29 us at 65536 (12-14%). Left for a
 // change of its own, which the fused kernels' route phases (the same code) would share.
-__global__ void __launch_bounds__(kRouteWarps * 32) route_and_count_kernel(const float* logits, MoeGeometry g,
-                                                                           RouterParams p, RoutingBuffers r) {
+__global__ void __launch_bounds__(kRouteWarps * 32)
+    route_and_count_kernel(const float* logits, MoeGeometry g, RouterParams p, RoutingBuffers r) {
   extern __shared__ float route_smem[];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   float* scores = route_smem + warp * (p.num_experts + p.num_groups);
@@ -27,7 +27,8 @@ __global__ void __launch_bounds__(kRouteWarps * 32) route_and_count_kernel(const
   for (int t = blockIdx.x * kRouteWarps + warp; t < g.num_tokens; t += gridDim.x * kRouteWarps) {
     std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
     float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
-    route_token_warp(logits + static_cast<std::int64_t>(t) * p.num_experts, p, scores, group_scores, ids, weights, lane);
+    route_token_warp(logits + static_cast<std::int64_t>(t) * p.num_experts, p, scores, group_scores, ids, weights,
+                     lane);
     for (int j = lane; j < g.top_k; j += 32) {
       const int expert = ids[j] - g.expert_begin;
       if (expert >= 0 && expert < g.local_experts) atomicAdd(&r.expert_counts[expert], 1);
@@ -52,7 +53,8 @@ __global__ void permute_rows_kernel(const __nv_bfloat16* x, MoeGeometry g, Routi
   const int rows = r.expert_offsets[g.local_experts];
   const int vectors = g.hidden_stride() / 8;
   for (int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; row < rows; row += warps) {
-    const uint4* src = reinterpret_cast<const uint4*>(x + static_cast<std::int64_t>(r.sorted_token[row]) * g.hidden_stride());
+    const uint4* src =
+        reinterpret_cast<const uint4*>(x + static_cast<std::int64_t>(r.sorted_token[row]) * g.hidden_stride());
     uint4* dst = reinterpret_cast<uint4*>(out + static_cast<std::int64_t>(row) * g.hidden_stride());
     for (int v = threadIdx.x % 32; v < vectors; v += 32) dst[v] = src[v];
   }
@@ -66,7 +68,8 @@ __global__ void unpermute_kernel(const CombineSource src, MoeGeometry g, Routing
 }
 
 int grid_for(std::int64_t items, int per_block) {
-  return static_cast<int>(std::min<std::int64_t>(std::max<std::int64_t>((items + per_block - 1) / per_block, 1), 65535));
+  return static_cast<int>(
+      std::min<std::int64_t>(std::max<std::int64_t>((items + per_block - 1) / per_block, 1), 65535));
 }
 
 }  // namespace
@@ -75,8 +78,8 @@ cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, co
                                    const RoutingBuffers& r, cudaStream_t stream) {
   const std::size_t smem = static_cast<std::size_t>(kRouteWarps) * (p.num_experts + p.num_groups) * sizeof(float);
   if (smem > 48 * 1024) {
-    const cudaError_t status =
-        cudaFuncSetAttribute(route_and_count_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    const cudaError_t status = cudaFuncSetAttribute(route_and_count_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                    static_cast<int>(smem));
     if (status != cudaSuccess) return status;
   }
   if (g.num_tokens == 0) return cudaSuccess;

@@ -23,8 +23,8 @@ constexpr int kReadThreads = 512;
 constexpr int kReadUnroll = 4;
 
 // Each thread issues kReadUnroll loads, a grid stride apart, before it folds any of them.
-__global__ void __launch_bounds__(kReadThreads) read_reduce_kernel(const uint4* data, std::size_t vectors,
-                                                                     unsigned int* sink) {
+__global__ void __launch_bounds__(kReadThreads)
+    read_reduce_kernel(const uint4* data, std::size_t vectors, unsigned int* sink) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   unsigned int folded = 0;
@@ -99,7 +99,7 @@ cudaError_t launch_bulk_read(const void* data, std::size_t bytes, cudaStream_t s
       cudaFuncSetAttribute(bulk_read_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
   if (status != cudaSuccess) return status;
   bulk_read_kernel<<<sm_count(), 32, kSharedBytes, stream>>>(static_cast<const std::uint8_t*>(data),
-                                                            bulk_read_bytes(bytes) / kBulkReadChunk);
+                                                             bulk_read_bytes(bytes) / kBulkReadChunk);
   return cudaGetLastError();
 }
 

@@ -137,9 +137,8 @@ cudaError_t with_fused_kernel(const MoeGeometry& g, F f) {
 }  // namespace
 
 cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas) {
-  return with_fused_kernel(g, [&](auto kernel, auto engine) {
-    return max_cooperative_ctas<decltype(engine)>(kernel, device, num_ctas);
-  });
+  return with_fused_kernel(
+      g, [&](auto kernel, auto engine) { return max_cooperative_ctas<decltype(engine)>(kernel, device, num_ctas); });
 }
 
 cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_t stream) {

@@ -32,9 +32,7 @@ struct ReceivedRow {
   int pair;  // t * k + j on the source
 };
 
-__device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int device) {
-  return a.peer_window[device];
-}
+__device__ __forceinline__ std::uint8_t* peer(const FusedMoeEpArgs& a, int device) { return a.peer_window[device]; }
 
 // CTA 0 tells the host where it is (ep_progress.hpp).
 __device__ __forceinline__ void report_stage(const FusedMoeEpArgs& a, EpStage stage) {
@@ -51,7 +49,6 @@ __device__ __forceinline__ void report_launch(const FusedMoeEpArgs& a) {
   ptx::store_volatile(&a.progress->launches, ++a.barrier[2]);
   report_stage(a, EpStage::kDispatch);
 }
-
 
 // A broken invariant would send rows or y values to the wrong place on another GPU: stop the
 // kernel (the host reports a CUDA error on this GPU) and say which invariant.

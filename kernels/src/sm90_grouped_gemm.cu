@@ -18,8 +18,9 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   typename E::Storage& s = E::storage(smem);
   E::init(s);
   PipelineState state;
-  const PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.hidden, kBlockK),
-                         E::kBlockM, SpillRule{}, g.gate_up_tiles(), r.tile_counters};
+  const PhaseTiles phase{r.gate_up_tile_prefix,       r.expert_offsets, g.local_experts,
+                         ceil_div(g.hidden, kBlockK), E::kBlockM,       SpillRule{},
+                         g.gate_up_tiles(),           r.tile_counters};
   auto make_load = [&](const TileCoord& c, int) {
     return tma_tile_load(&maps.a, c.row_begin, &maps.b, &maps.b_up, c.n_block * kGateUpBlock, c.expert);
   };
@@ -40,7 +41,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   E::init(s);
   PipelineState state;
   const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.intermediate, kBlockK),
-                         E::kBlockM, SpillRule{}, g.down_tiles(), r.tile_counters + 1};
+                         E::kBlockM,         SpillRule{},      g.down_tiles(),  r.tile_counters + 1};
   auto make_load = [&](const TileCoord& c, int) {
     return tma_tile_load(&maps.a, c.row_begin, &maps.b, nullptr, c.n_block * kBlockNB, c.expert);
   };

@@ -73,8 +73,9 @@ void add_distribution_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
   dist->add_option("--node-rank", o.node_rank, "This node's rank")->capture_default_str();
   auto* timeout = dist->add_option("--dist-timeout", o.dist_timeout_s,
                                    "Seconds to wait for every node to join, and for a silent node before giving up");
-  checks.number(timeout, fmt::format("in (0, {}] seconds", kMaxDistTimeoutS),
-                [](double seconds) { return seconds > 0 && seconds <= kMaxDistTimeoutS; })
+  checks
+      .number(timeout, fmt::format("in (0, {}] seconds", kMaxDistTimeoutS),
+              [](double seconds) { return seconds > 0 && seconds <= kMaxDistTimeoutS; })
       ->capture_default_str();
 }
 
@@ -96,9 +97,9 @@ void add_benchmark_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
   auto* impls = bench->add_option("--implementations", o.implementations,
                                   fmt::format("Implementations {}", braced_names(kImplNames)));
   checks.names(takes_list(impls), kImplNames)->default_str(default_names(kImplNames, o.implementations));
-  auto* device = bench->add_option(
-      "--device", o.device,
-      fmt::format("Backend {}; auto = cuda when a GPU is present", braced_names(kDeviceChoiceNames)));
+  auto* device =
+      bench->add_option("--device", o.device,
+                        fmt::format("Backend {}; auto = cuda when a GPU is present", braced_names(kDeviceChoiceNames)));
   checks.names(device, kDeviceChoiceNames)->default_str(std::string(name_in(kDeviceChoiceNames, o.device)));
   bench->add_option("--seed", o.seed, "Seed for weights, inputs and router logits")->capture_default_str();
   bench->add_flag("--check", o.check, "Compare the two implementations' outputs (check_rel_err column)");
@@ -140,9 +141,10 @@ std::string empty_argument(int argc, const char* const* argv) {
 AllowedValues define_options(CLI::App& app, CliOptions& o) {
   app.name("bench_fused_vs_epmoe");
   app.description("Benchmark a fused MoE kernel against an expert-parallel grouped-GEMM MoE layer.");
-  app.footer("Saved runs (--output-format json) have their own commands, each with --help:\n"
-             "  bench_fused_vs_epmoe report RUN.json... -o REPORT.html\n"
-             "  bench_fused_vs_epmoe compare A.json B.json [--fail-on-regression PCT]");
+  app.footer(
+      "Saved runs (--output-format json) have their own commands, each with --help:\n"
+      "  bench_fused_vs_epmoe report RUN.json... -o REPORT.html\n"
+      "  bench_fused_vs_epmoe compare A.json B.json [--fail-on-regression PCT]");
   app.get_formatter()->column_width(40);
   // As with argparse, a flag given twice keeps its last value (list flags keep all of them).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

@@ -23,21 +23,24 @@ std::vector<std::int64_t> divisors(std::int64_t n) {
 
 void validate_layout(const CliOptions& o, const MoeShape& shape) {
   if (shape.num_experts % o.ep_size != 0) {
-    throw UsageError(fmt::format("num_experts must be divisible by ep_size ({} experts, ep_size {}); valid ep_size "
-                                 "values: {}",
-                                 shape.num_experts, o.ep_size, fmt::join(divisors(shape.num_experts), ", ")));
+    throw UsageError(
+        fmt::format("num_experts must be divisible by ep_size ({} experts, ep_size {}); valid ep_size "
+                    "values: {}",
+                    shape.num_experts, o.ep_size, fmt::join(divisors(shape.num_experts), ", ")));
   }
   if (o.tp_size % o.ep_size != 0) {
-    throw UsageError(fmt::format("tp_size must be divisible by ep_size (tp_size {}, ep_size {}): tp_size is the total "
-                                 "device count and tp_size / ep_size devices share each expert",
-                                 o.tp_size, o.ep_size));
+    throw UsageError(
+        fmt::format("tp_size must be divisible by ep_size (tp_size {}, ep_size {}): tp_size is the total "
+                    "device count and tp_size / ep_size devices share each expert",
+                    o.tp_size, o.ep_size));
   }
   if (shape.intermediate_size < o.tp_size / o.ep_size) {
     throw UsageError(fmt::format("intermediate_size {} cannot be split over tp_size / ep_size = {} devices",
                                  shape.intermediate_size, o.tp_size / o.ep_size));
   }
   if (o.node_rank < 0 || o.node_rank >= o.nnodes) {
-    throw UsageError(fmt::format("--node-rank must be in [0, {}) for --nnodes {} (got {})", o.nnodes, o.nnodes, o.node_rank));
+    throw UsageError(
+        fmt::format("--node-rank must be in [0, {}) for --nnodes {} (got {})", o.nnodes, o.nnodes, o.node_rank));
   }
   if (o.nnodes > 1 && o.dist_init_addr.empty()) {
     throw UsageError(fmt::format("--nnodes {} needs --dist-init-addr host:port (node 0's address)", o.nnodes));
@@ -49,13 +52,15 @@ void validate_layout(const CliOptions& o, const MoeShape& shape) {
     const bool numeric = !port.empty() && port.size() <= 5 &&
                          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (colon == 0 || !numeric || std::stol(port) < 1 || std::stol(port) > 65535) {
-      throw UsageError(fmt::format("--dist-init-addr must be host:port with a port in 1..65535 (got '{}')", o.dist_init_addr));
+      throw UsageError(
+          fmt::format("--dist-init-addr must be host:port with a port in 1..65535 (got '{}')", o.dist_init_addr));
     }
   }
   if (o.tp_size % o.nnodes != 0) {
-    throw UsageError(fmt::format("tp_size must be divisible by nnodes: each node runs tp_size / nnodes devices "
-                                 "(tp_size {}, nnodes {})",
-                                 o.tp_size, o.nnodes));
+    throw UsageError(
+        fmt::format("tp_size must be divisible by nnodes: each node runs tp_size / nnodes devices "
+                    "(tp_size {}, nnodes {})",
+                    o.tp_size, o.nnodes));
   }
 }
 
@@ -113,7 +118,8 @@ void validate_shape(const MoeShape& s, const std::string& origin) {
   check("hidden_size", s.hidden_size, Limits::kMaxHidden);
   check("intermediate_size", s.intermediate_size, Limits::kMaxIntermediate);
   if (s.top_k > s.num_experts) {
-    throw UsageError(fmt::format("{}num_experts_per_tok ({}) exceeds num_experts ({})", prefix, s.top_k, s.num_experts));
+    throw UsageError(
+        fmt::format("{}num_experts_per_tok ({}) exceeds num_experts ({})", prefix, s.top_k, s.num_experts));
   }
   const RouterConfig& r = s.router;
   if (r.grouped()) {
@@ -121,7 +127,8 @@ void validate_shape(const MoeShape& s, const std::string& origin) {
       throw UsageError(fmt::format("{}n_group {} does not divide num_experts {}", prefix, r.num_groups, s.num_experts));
     }
     if (r.topk_groups < 1 || r.topk_groups > r.num_groups) {
-      throw UsageError(fmt::format("{}topk_group must be in [1, n_group = {}] (got {})", prefix, r.num_groups, r.topk_groups));
+      throw UsageError(
+          fmt::format("{}topk_group must be in [1, n_group = {}] (got {})", prefix, r.num_groups, r.topk_groups));
     }
     if (r.topk_groups * (s.num_experts / r.num_groups) < s.top_k) {
       throw UsageError(fmt::format("{}topk_group {} groups of {} experts cannot hold top-{}", prefix, r.topk_groups,
@@ -134,8 +141,9 @@ MoeShape shape_from_options(const CliOptions& o) {
   const bool any_size = o.num_experts || o.num_experts_per_tok || o.hidden_size || o.intermediate_size || o.activation;
   if (!o.model_path.empty()) {
     if (o.manual_config || any_size) {
-      throw UsageError("--model-path and a manual configuration (--manual-config, --num-experts, ...) exclude each "
-                       "other: use one");
+      throw UsageError(
+          "--model-path and a manual configuration (--manual-config, --num-experts, ...) exclude each "
+          "other: use one");
     }
     ResolvedModel model = resolve_model(o.model_path);
     log_verbose("model {} from {}", o.model_path, model.source);
@@ -144,8 +152,9 @@ MoeShape shape_from_options(const CliOptions& o) {
     return model.shape;
   }
   if (!o.manual_config && !any_size) {
-    throw UsageError("no model given: use --model-path, or --num-experts, --num-experts-per-tok, --hidden-size and "
-                     "--intermediate-size");
+    throw UsageError(
+        "no model given: use --model-path, or --num-experts, --num-experts-per-tok, --hidden-size and "
+        "--intermediate-size");
   }
   std::vector<std::string> missing;
   if (!o.num_experts) missing.emplace_back("--num-experts");
@@ -180,12 +189,13 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   plan.scenarios = without_repeats(o.scenarios);
 
   if (std::find(plan.scenarios.begin(), plan.scenarios.end(), Scenario::kImbalanced) != plan.scenarios.end()) {
-    const FactorRange range = imbalanced_factor_range(static_cast<int>(shape.num_experts), static_cast<int>(shape.top_k),
-                                                      shape.router);
+    const FactorRange range =
+        imbalanced_factor_range(static_cast<int>(shape.num_experts), static_cast<int>(shape.top_k), shape.router);
     if (o.imbalance_factor < range.min || o.imbalance_factor > range.max) {
-      throw UsageError(fmt::format("--imbalance-factor {} cannot be reached with {} experts and top-{}: max_load / "
-                                   "avg_load lies in [{:.2f}, {:.2f}] (E / k at most)",
-                                   o.imbalance_factor, shape.num_experts, shape.top_k, range.min, range.max));
+      throw UsageError(
+          fmt::format("--imbalance-factor {} cannot be reached with {} experts and top-{}: max_load / "
+                      "avg_load lies in [{:.2f}, {:.2f}] (E / k at most)",
+                      o.imbalance_factor, shape.num_experts, shape.top_k, range.min, range.max));
     }
   }
   plan.imbalance_factor = o.imbalance_factor;
@@ -209,7 +219,8 @@ BenchmarkPlan build_plan(const CliOptions& o) {
     // Traces are an extra: the benchmark still runs and writes its results without them.
     const std::string reason = unwritable_reason(plan.profile_dir + "/probe");
     if (!reason.empty()) {
-      log_warning("cannot write traces under --profile-dir {} ({}); running without --profile", plan.profile_dir, reason);
+      log_warning("cannot write traces under --profile-dir {} ({}); running without --profile", plan.profile_dir,
+                  reason);
       plan.profile = false;
     }
   }

@@ -16,9 +16,7 @@ inline bf16_bits float_to_bf16(float value) {
   return static_cast<bf16_bits>(bits >> 16);
 }
 
-inline float bf16_to_float(bf16_bits value) {
-  return std::bit_cast<float>(static_cast<std::uint32_t>(value) << 16);
-}
+inline float bf16_to_float(bf16_bits value) { return std::bit_cast<float>(static_cast<std::uint32_t>(value) << 16); }
 
 // The float a value becomes once stored as bf16: what every bf16 tensor holds.
 inline float round_to_bf16(float value) { return bf16_to_float(float_to_bf16(value)); }

@@ -12,8 +12,8 @@ CaseInputs make_case_inputs(const MoeShape& shape, const BenchCase& bench_case, 
   CaseInputs in;
   in.bench_case = bench_case;
   in.hidden_states.resize(static_cast<std::size_t>(bench_case.num_tokens * shape.hidden_size));
-  const auto substream = (static_cast<std::uint64_t>(bench_case.scenario) << 48) ^
-                         static_cast<std::uint64_t>(bench_case.num_tokens);
+  const auto substream =
+      (static_cast<std::uint64_t>(bench_case.scenario) << 48) ^ static_cast<std::uint64_t>(bench_case.num_tokens);
   fill_normal_bf16(CounterRng(seed, RngStream::kHiddenStates, substream), kSyntheticScale, in.hidden_states);
   ScenarioRequest request;
   request.scenario = bench_case.scenario;

@@ -7,10 +7,10 @@
 namespace moebench {
 
 struct DeviceInfo {
-  std::string backend;      // "cpu" or "cuda"
-  std::string name;         // e.g. "NVIDIA H100 80GB HBM3" or the CPU model
-  int device_count = 1;     // devices the run uses
-  std::string details;      // free text: cores, SMs, memory, versions
+  std::string backend;   // "cpu" or "cuda"
+  std::string name;      // e.g. "NVIDIA H100 80GB HBM3" or the CPU model
+  int device_count = 1;  // devices the run uses
+  std::string details;   // free text: cores, SMs, memory, versions
   // The same facts, structured for the JSON output (0 or empty where they do not apply). Each has
   // an initializer, so brace-initializations that stop at `details` stay warning-free.
   int sm_count = 0;                    // CUDA: streaming multiprocessors of one device

@@ -10,7 +10,8 @@ Range group_rows(const DeviceMesh& mesh, std::span<const std::int32_t> offsets, 
                  int ep_rank) {
   const Range experts = mesh.expert_range(ep_rank);
   const std::size_t base = static_cast<std::size_t>(source) * static_cast<std::size_t>(num_experts + 1);
-  return {offsets[base + static_cast<std::size_t>(experts.begin)], offsets[base + static_cast<std::size_t>(experts.end)]};
+  return {offsets[base + static_cast<std::size_t>(experts.begin)],
+          offsets[base + static_cast<std::size_t>(experts.end)]};
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ double seconds_since_start();
 template <typename... Args>
 void log_verbose(fmt::format_string<Args...> format, Args&&... args) {
   if (!verbose_enabled()) return;
-  fmt::print(stderr, "[moebench {:7.2f}s] {}\n", seconds_since_start(), fmt::format(format, std::forward<Args>(args)...));
+  fmt::print(stderr, "[moebench {:7.2f}s] {}\n", seconds_since_start(),
+             fmt::format(format, std::forward<Args>(args)...));
 }
 
 template <typename... Args>

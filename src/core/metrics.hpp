@@ -12,10 +12,10 @@ namespace moebench {
 
 // Bytes per element each tensor occupies in the backend's memory.
 struct TrafficModel {
-  double weight_bytes = 2;   // bf16 weights on the GPU (f32 on the CPU backend)
-  double hidden_bytes = 2;   // x
-  double logit_bytes = 4;    // router logits, f32
-  double output_bytes = 2;   // out
+  double weight_bytes = 2;  // bf16 weights on the GPU (f32 on the CPU backend)
+  double hidden_bytes = 2;  // x
+  double logit_bytes = 4;   // router logits, f32
+  double output_bytes = 2;  // out
 };
 
 // The two ceilings, measured once per run on the device (docs/metrics.md).
@@ -46,15 +46,14 @@ std::string_view peaks_beaten_name(PeaksBeaten beaten);
 std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name);  // peaks_beaten_name's inverse
 
 struct RooflineMetrics {
-  double tflops = 0;           // achieved: flops / mean time
-  double hbm_gbps = 0;         // achieved: bytes / mean time
-  double roofline_ms = 0;      // max(flops / peak_flops, bytes / peak_bw), peaks summed over devices
-  double pct_of_roofline = 0;  // 100 * roofline_ms / mean_ms
+  double tflops = 0;                        // achieved: flops / mean time
+  double hbm_gbps = 0;                      // achieved: bytes / mean time
+  double roofline_ms = 0;                   // max(flops / peak_flops, bytes / peak_bw), peaks summed over devices
+  double pct_of_roofline = 0;               // 100 * roofline_ms / mean_ms
   PeaksBeaten beaten = PeaksBeaten::kNone;  // above 100% of upper-bound peaks' roofline: which
 };
 
-RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, const DevicePeaks& peaks,
-                                 int num_devices);
+RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, const DevicePeaks& peaks, int num_devices);
 
 // The warning line for a row above 100% of its roofline ("fused random T=32: 102.4% of the
 // roofline: 3178 GB/s against a bandwidth peak of 3095 GB/s (...)"), naming the peak it beat;

@@ -35,7 +35,8 @@ void fill_normal_f32(const CounterRng& rng, double scale, std::span<float> out) 
 void bf16_to_float(std::span<const bf16_bits> in, std::span<float> out) {
   const auto n = static_cast<std::ptrdiff_t>(in.size());
 #pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = bf16_to_float(in[static_cast<std::size_t>(i)]);
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    out[static_cast<std::size_t>(i)] = bf16_to_float(in[static_cast<std::size_t>(i)]);
 }
 
 }  // namespace moebench

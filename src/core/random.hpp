@@ -37,9 +37,7 @@ class CounterRng {
   std::uint64_t bits(std::uint64_t index) const { return splitmix64(key_ + index * 0x9e3779b97f4a7c15ull); }
 
   // Uniform in (0, 1]: never 0, so log() is safe.
-  double uniform(std::uint64_t index) const {
-    return static_cast<double>((bits(index) >> 11) + 1) * 0x1.0p-53;
-  }
+  double uniform(std::uint64_t index) const { return static_cast<double>((bits(index) >> 11) + 1) * 0x1.0p-53; }
 
   // Standard normal number `index` (Box-Muller over the uniform pair 2*(index/2), 2*(index/2)+1).
   double normal(std::uint64_t index) const {

@@ -5,8 +5,8 @@
 
 namespace moebench {
 
-std::vector<double> reference_moe(std::span<const bf16_bits> hidden_states, const Routing& routing,
-                                  const EpWeights& w, Activation activation) {
+std::vector<double> reference_moe(std::span<const bf16_bits> hidden_states, const Routing& routing, const EpWeights& w,
+                                  Activation activation) {
   const std::int64_t T = routing.num_tokens, H = w.hidden, I = w.intermediate;
   const int k = routing.top_k;
   std::vector<double> out(static_cast<std::size_t>(T * H), 0.0);

@@ -111,10 +111,11 @@ Routing route_all(std::span<const float> logits, std::int64_t num_tokens, int nu
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t first = c * kChunk;
     const std::int64_t count = std::min(kChunk, num_tokens - first);
-    route_tokens(logits.subspan(static_cast<size_t>(first * num_experts), static_cast<size_t>(count * num_experts)),
-                 num_experts, top_k, config,
-                 std::span(routing.expert_ids).subspan(static_cast<size_t>(first * top_k), static_cast<size_t>(count * top_k)),
-                 std::span(routing.weights).subspan(static_cast<size_t>(first * top_k), static_cast<size_t>(count * top_k)));
+    route_tokens(
+        logits.subspan(static_cast<size_t>(first * num_experts), static_cast<size_t>(count * num_experts)), num_experts,
+        top_k, config,
+        std::span(routing.expert_ids).subspan(static_cast<size_t>(first * top_k), static_cast<size_t>(count * top_k)),
+        std::span(routing.weights).subspan(static_cast<size_t>(first * top_k), static_cast<size_t>(count * top_k)));
   }
   return routing;
 }

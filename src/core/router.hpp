@@ -13,10 +13,10 @@ enum class ScoringFunc { kSoftmax, kSigmoid };
 // How a model turns logits into (ids, weights). The default is the spec's: softmax, top-k, renormalize.
 struct RouterConfig {
   ScoringFunc scoring = ScoringFunc::kSoftmax;
-  bool renormalize = true;          // norm_topk_prob
-  int num_groups = 1;               // n_group: experts split in equal groups (DeepSeek)
-  int topk_groups = 1;              // topk_group: only experts of the best groups compete
-  int group_score_top = 1;          // a group scores by the sum of its best `group_score_top` experts
+  bool renormalize = true;  // norm_topk_prob
+  int num_groups = 1;       // n_group: experts split in equal groups (DeepSeek)
+  int topk_groups = 1;      // topk_group: only experts of the best groups compete
+  int group_score_top = 1;  // a group scores by the sum of its best `group_score_top` experts
   double routed_scaling_factor = 1.0;
 
   bool grouped() const { return num_groups > 1; }

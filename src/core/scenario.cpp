@@ -28,7 +28,8 @@ std::vector<float> logits_for_plan(const ScenarioRequest& r, const std::vector<s
   for (std::int64_t t = 0; t < r.num_tokens; ++t) {
     float* row = logits.data() + static_cast<std::size_t>(t) * E;
     for (std::size_t e = 0; e < E; ++e) row[e] += kOtherLogit;
-    for (int j = 0; j < r.top_k; ++j) row[experts[static_cast<std::size_t>(t * r.top_k + j)]] += kChosenLogit - kOtherLogit;
+    for (int j = 0; j < r.top_k; ++j)
+      row[experts[static_cast<std::size_t>(t * r.top_k + j)]] += kChosenLogit - kOtherLogit;
   }
   return logits;
 }
@@ -74,7 +75,8 @@ std::vector<std::int32_t> plan_from_loads(std::vector<std::int64_t> remaining, s
 void shuffle_tokens(std::vector<std::int32_t>& plan, std::int64_t num_tokens, int top_k, std::uint64_t seed) {
   const CounterRng rng(seed, RngStream::kTokenShuffle, static_cast<std::uint64_t>(num_tokens));
   for (std::int64_t t = num_tokens - 1; t > 0; --t) {
-    const auto other = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(t + 1)));
+    const auto other =
+        static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(t + 1)));
     std::swap_ranges(plan.begin() + t * top_k, plan.begin() + (t + 1) * top_k, plan.begin() + other * top_k);
   }
 }
@@ -160,7 +162,8 @@ std::vector<float> generate_router_logits(const ScenarioRequest& r) {
       std::vector<std::int32_t> plan(static_cast<std::size_t>(r.num_tokens * r.top_k));
       for (std::int64_t t = 0; t < r.num_tokens; ++t)
         for (int j = 0; j < r.top_k; ++j)
-          plan[static_cast<std::size_t>(t * r.top_k + j)] = static_cast<std::int32_t>((t * r.top_k + j) % r.num_experts);
+          plan[static_cast<std::size_t>(t * r.top_k + j)] =
+              static_cast<std::int32_t>((t * r.top_k + j) % r.num_experts);
       return logits_for_plan(r, plan);
     }
     case Scenario::kImbalanced: {

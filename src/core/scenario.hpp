@@ -44,7 +44,6 @@ std::vector<float> generate_router_logits(const ScenarioRequest& request);
 
 // The per-expert loads the imbalanced scenario aims for: expert 0 carries round(factor * avg),
 // the rest decay exponentially, every load at most expert 0's and at most T. Exposed for tests.
-std::vector<std::int64_t> imbalanced_target_loads(std::int64_t num_tokens, int num_experts, int top_k,
-                                                  double factor);
+std::vector<std::int64_t> imbalanced_target_loads(std::int64_t num_tokens, int num_experts, int top_k, double factor);
 
 }  // namespace moebench

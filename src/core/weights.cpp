@@ -30,7 +30,9 @@ std::int64_t FusedWeights::w13_row(std::int64_t i, bool is_up) const {
 }
 
 namespace {
-std::int64_t round_up(std::int64_t value, std::int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 }  // namespace
 
 FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout) {

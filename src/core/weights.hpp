@@ -18,9 +18,15 @@ struct EpWeights {
   std::int64_t num_experts = 0, hidden = 0, intermediate = 0;
   std::vector<bf16_bits> wi_0, wi_1, wo;
 
-  bf16_bits gate(std::int64_t e, std::int64_t h, std::int64_t i) const { return wi_0[(e * hidden + h) * intermediate + i]; }
-  bf16_bits up(std::int64_t e, std::int64_t h, std::int64_t i) const { return wi_1[(e * hidden + h) * intermediate + i]; }
-  bf16_bits down(std::int64_t e, std::int64_t i, std::int64_t h) const { return wo[(e * intermediate + i) * hidden + h]; }
+  bf16_bits gate(std::int64_t e, std::int64_t h, std::int64_t i) const {
+    return wi_0[(e * hidden + h) * intermediate + i];
+  }
+  bf16_bits up(std::int64_t e, std::int64_t h, std::int64_t i) const {
+    return wi_1[(e * hidden + h) * intermediate + i];
+  }
+  bf16_bits down(std::int64_t e, std::int64_t i, std::int64_t h) const {
+    return wo[(e * intermediate + i) * hidden + h];
+  }
 };
 
 EpWeights generate_ep_weights(const MoeShape& shape, std::uint64_t seed);
@@ -42,8 +48,8 @@ struct FusedLayout {
 struct FusedWeights {
   std::int64_t num_experts = 0, hidden = 0, intermediate = 0;  // local sizes
   FusedLayout layout;
-  std::int64_t intermediate_rows = 0;  // I padded for w13
-  std::int64_t hidden_stride = 0;      // row stride of w13
+  std::int64_t intermediate_rows = 0;    // I padded for w13
+  std::int64_t hidden_stride = 0;        // row stride of w13
   std::int64_t intermediate_stride = 0;  // row stride of w2
   std::vector<bf16_bits> w13, w2;
 

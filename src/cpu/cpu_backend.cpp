@@ -111,8 +111,8 @@ class CpuBackend final : public Backend {
 #pragma omp parallel num_threads(threads)
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        cpu::gemm(cpu::Trans::kNo, cpu::Trans::kNo, m, m, m, 1.0f, operands[3 * t].data(), m, operands[3 * t + 1].data(),
-                  m, 0.0f, operands[3 * t + 2].data(), m);
+        cpu::gemm(cpu::Trans::kNo, cpu::Trans::kNo, m, m, m, 1.0f, operands[3 * t].data(), m,
+                  operands[3 * t + 1].data(), m, 0.0f, operands[3 * t + 2].data(), m);
       }
     });
     peaks.tflops = 2.0 * m * m * m * threads / gemm_s / 1e12;

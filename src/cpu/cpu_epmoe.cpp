@@ -59,13 +59,14 @@ class CpuEpMoe final : public CpuMoeBase {
     routing_.weights.resize(pairs);
     for (int d = 0; d < mesh_.num_devices(); ++d) {
       const Range tokens = mesh_.token_range(num_tokens_, d);
-      route_tokens(std::span(logits_).subspan(static_cast<std::size_t>(tokens.begin * E()),
-                                              static_cast<std::size_t>(tokens.size() * E())),
-                   static_cast<int>(E()), k(), problem_.shape.router,
-                   std::span(routing_.expert_ids).subspan(static_cast<std::size_t>(tokens.begin * k()),
-                                                          static_cast<std::size_t>(tokens.size() * k())),
-                   std::span(routing_.weights).subspan(static_cast<std::size_t>(tokens.begin * k()),
-                                                       static_cast<std::size_t>(tokens.size() * k())));
+      route_tokens(
+          std::span(logits_).subspan(static_cast<std::size_t>(tokens.begin * E()),
+                                     static_cast<std::size_t>(tokens.size() * E())),
+          static_cast<int>(E()), k(), problem_.shape.router,
+          std::span(routing_.expert_ids)
+              .subspan(static_cast<std::size_t>(tokens.begin * k()), static_cast<std::size_t>(tokens.size() * k())),
+          std::span(routing_.weights)
+              .subspan(static_cast<std::size_t>(tokens.begin * k()), static_cast<std::size_t>(tokens.size() * k())));
     }
   }
 
@@ -174,7 +175,8 @@ class CpuEpMoe final : public CpuMoeBase {
         const float weight = routing_.weights[p];
         for (int tp_rank = 0; tp_rank < tp; ++tp_rank) {
           const int d = mesh_.device({ep_rank, tp_rank});
-          const float* y = devices_[static_cast<std::size_t>(d)].y.data() + (row_of_pair_[p] - device_rows(d).begin) * H();
+          const float* y =
+              devices_[static_cast<std::size_t>(d)].y.data() + (row_of_pair_[p] - device_rows(d).begin) * H();
           for (std::int64_t h = 0; h < H(); ++h) out[h] += weight * y[h];
         }
       }
@@ -184,7 +186,8 @@ class CpuEpMoe final : public CpuMoeBase {
   // The rows of the expert-sorted pair list that device d computes: those of its experts.
   Range device_rows(int d) const {
     const Range experts = mesh_.expert_range(mesh_.coord(d).ep_rank);
-    return {expert_offsets_[static_cast<std::size_t>(experts.begin)], expert_offsets_[static_cast<std::size_t>(experts.end)]};
+    return {expert_offsets_[static_cast<std::size_t>(experts.begin)],
+            expert_offsets_[static_cast<std::size_t>(experts.end)]};
   }
 
   std::vector<float> gate_, up_, down_;  // EP format, f32 holding bf16 values

@@ -93,12 +93,14 @@ class CpuFused final : public CpuMoeBase {
   // Routes the block, then runs each of the device's experts on the block's rows routed to it,
   // accumulating into the owners' output rows (a remote reduction on a real mesh).
   void process_block(const DeviceWeights& dw, Range block, ThreadScratch& s) {
-    const ScopedPhase phase("fused_block", "phase", nlohmann::json{{"first_token", block.begin}, {"tokens", block.size()}});
+    const ScopedPhase phase("fused_block", "phase",
+                            nlohmann::json{{"first_token", block.begin}, {"tokens", block.size()}});
     const std::int64_t n = block.size(), local_experts = dw.experts.size();
     s.ids.resize(static_cast<std::size_t>(n * k()));
     s.weights.resize(s.ids.size());
-    route_tokens(std::span(logits_).subspan(static_cast<std::size_t>(block.begin * E()), static_cast<std::size_t>(n * E())),
-                 static_cast<int>(E()), k(), problem_.shape.router, s.ids, s.weights);
+    route_tokens(
+        std::span(logits_).subspan(static_cast<std::size_t>(block.begin * E()), static_cast<std::size_t>(n * E())),
+        static_cast<int>(E()), k(), problem_.shape.router, s.ids, s.weights);
 
     s.expert_offsets.assign(static_cast<std::size_t>(local_experts + 1), 0);
     for (std::int32_t e : s.ids)

@@ -4,9 +4,9 @@
 
 #include <memory>
 
+#include "backend/implementation.hpp"
 #include "core/problem.hpp"
 #include "core/weights.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench::cpu {
 

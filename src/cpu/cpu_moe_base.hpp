@@ -5,9 +5,9 @@
 #include <limits>
 #include <vector>
 
+#include "backend/implementation.hpp"
 #include "core/bf16.hpp"
 #include "core/mesh.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench::cpu {
 
@@ -36,9 +36,9 @@ class CpuMoeBase : public MoeImplementation {
   std::int64_t num_tokens_ = 0;
   // Global arrays; device d reads and writes only its token rows mesh_.token_range(T, d),
   // except where the algorithm says it communicates.
-  std::vector<float> hidden_;   // (T, H), bf16 values
-  std::vector<float> logits_;   // (T, E)
-  std::vector<float> output_;   // (T, H)
+  std::vector<float> hidden_;  // (T, H), bf16 values
+  std::vector<float> logits_;  // (T, E)
+  std::vector<float> output_;  // (T, H)
 };
 
 }  // namespace moebench::cpu

@@ -48,9 +48,10 @@ class CudaBackend final : public Backend {
       int nccl = 0;
       ncclGetVersion(&nccl);
       info.nccl_version = fmt::format("{}.{}.{}", nccl / 10000, nccl / 100 % 100, nccl % 100);
-      info.details += fmt::format("; {} GPUs ({} on this node), NCCL {}; epmoe is timed as eager launches (it reads "
-                                  "the all-to-all sizes back each iteration)",
-                                  group_.world_size(), group_.local_count(), info.nccl_version);
+      info.details += fmt::format(
+          "; {} GPUs ({} on this node), NCCL {}; epmoe is timed as eager launches (it reads "
+          "the all-to-all sizes back each iteration)",
+          group_.world_size(), group_.local_count(), info.nccl_version);
     }
     return info;
   }
@@ -96,7 +97,8 @@ class CudaBackend final : public Backend {
   std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem, const EpWeights& weights) override {
     MOE_CUDA_CHECK(cudaSetDevice(context_.device));
     if (group_.world_size() > 1) {
-      return kind == ImplKind::kFused ? make_multi_gpu_fused(group_, problem, weights, max_tokens_) : make_multi_gpu_epmoe(group_, problem, weights);
+      return kind == ImplKind::kFused ? make_multi_gpu_fused(group_, problem, weights, max_tokens_)
+                                      : make_multi_gpu_epmoe(group_, problem, weights);
     }
     return kind == ImplKind::kFused ? make_single_gpu_fused(context_, problem, weights)
                                     : make_single_gpu_epmoe(context_, problem, weights);

@@ -54,18 +54,18 @@ void measure_bandwidth(cudaStream_t s, std::uint64_t weight_bytes, DevicePeaks& 
   DeviceBuffer<__nv_bfloat16> data(bytes / 2);
   DeviceBuffer<unsigned int> sink(1);
   MOE_CUDA_CHECK(moe_kernels::launch_fill_random_bf16(data.data(), bytes / 2, 3, s));
-  const double bulk = gbps(static_cast<double>(bytes), best_ms(s, kRounds, [&] {
-    MOE_CUDA_CHECK(moe_kernels::launch_bulk_read(data.data(), bytes, s));
-  }));
+  const double bulk =
+      gbps(static_cast<double>(bytes),
+           best_ms(s, kRounds, [&] { MOE_CUDA_CHECK(moe_kernels::launch_bulk_read(data.data(), bytes, s)); }));
   const double loads = gbps(static_cast<double>(bytes), best_ms(s, kRounds, [&] {
-    MOE_CUDA_CHECK(moe_kernels::launch_read_reduce(data.data(), bytes, sink.data(), s));
-  }));
+                              MOE_CUDA_CHECK(moe_kernels::launch_read_reduce(data.data(), bytes, sink.data(), s));
+                            }));
   // The copy: half the sweep's buffer into the other half, read and written bytes both counted.
   const std::size_t half = bytes / 2 / 16 * 16;
   auto* base = reinterpret_cast<std::uint8_t*>(data.data());
   const double copy = gbps(2.0 * static_cast<double>(half), best_ms(s, kRounds, [&] {
-    MOE_CUDA_CHECK(cudaMemcpyAsync(base + half, base, half, cudaMemcpyDeviceToDevice, s));
-  }));
+                             MOE_CUDA_CHECK(cudaMemcpyAsync(base + half, base, half, cudaMemcpyDeviceToDevice, s));
+                           }));
   log_verbose("bandwidth over {:.1f} GiB: bulk-copy read {:.0f} GB/s, 16-byte-load read {:.0f} GB/s, copy {:.0f} GB/s",
               static_cast<double>(bytes) / (1 << 30), bulk, loads, copy);
   const std::string sweep = fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
@@ -114,8 +114,8 @@ void measure_compute(cudaStream_t s, DevicePeaks& peaks) {
     log_verbose("cuBLAS bf16 GEMM {}x{}x{}: {:.1f} TFLOP/s", g.m, g.n, g.k, tflops);
     if (tflops <= peaks.tflops) continue;
     peaks.tflops = tflops;
-    peaks.compute_method = fmt::format("cuBLAS bf16 GEMM {}x{}x{}, best of {} shapes, random data", g.m, g.n, g.k,
-                                       kGemmShapes.size());
+    peaks.compute_method =
+        fmt::format("cuBLAS bf16 GEMM {}x{}x{}, best of {} shapes, random data", g.m, g.n, g.k, kGemmShapes.size());
   }
 }
 

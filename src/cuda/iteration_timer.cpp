@@ -29,8 +29,8 @@ class L2Flush {
   // A value of its own each iteration, so that no write can be skipped as unchanged.
   void enqueue(int local, int iteration) {
     if (buffers_.empty()) return;
-    MOE_CUDA_CHECK(cudaMemsetAsync(buffer(local).data(), iteration & 0xFF, buffer(local).bytes(),
-                                   group_.context(local).stream));
+    MOE_CUDA_CHECK(
+        cudaMemsetAsync(buffer(local).data(), iteration & 0xFF, buffer(local).bytes(), group_.context(local).stream));
   }
 
  private:

@@ -35,17 +35,19 @@ std::string describe_cta_traces(int rank, const std::vector<moe_kernels::EpCtaTr
     in_barrier += waiting ? 1 : 0;
     in_phase += working ? 1 : 0;
     if ((working || !waiting) && shown++ < 4) {
-      odd += fmt::format(" [CTA {}: {}, grid barriers {}/{}, took {} tiles (last {}), consumers finished {}/{} (last "
-                         "{}/{}), roles left the phase {}{}{}]",
-                         cta, moe_kernels::ep_stage_name(c.stage), c.grid_arrived, c.grid_left, tiles.taken,
-                         tiles.last_taken, tiles.finished[0], tiles.finished[1], tiles.last_finished[0],
-                         tiles.last_finished[1], tiles.left[0], tiles.left[1], consumers > 1 ? tiles.left[2] : 1u);
+      odd += fmt::format(
+          " [CTA {}: {}, grid barriers {}/{}, took {} tiles (last {}), consumers finished {}/{} (last "
+          "{}/{}), roles left the phase {}{}{}]",
+          cta, moe_kernels::ep_stage_name(c.stage), c.grid_arrived, c.grid_left, tiles.taken, tiles.last_taken,
+          tiles.finished[0], tiles.finished[1], tiles.last_finished[0], tiles.last_finished[1], tiles.left[0],
+          tiles.left[1], consumers > 1 ? tiles.left[2] : 1u);
     }
   }
-  return fmt::format("GPU rank {}: {} CTAs, {} in a grid barrier, {} with a role in a GEMM phase, grid barriers left "
-                     "{}..{}, tiles taken {} of {}{}",
-                     rank, ctas.size(), in_barrier, in_phase, ctas.empty() ? 0u : min_left, max_left, taken,
-                     ctas.empty() ? 0u : ctas.front().tiles.num_tiles, odd);
+  return fmt::format(
+      "GPU rank {}: {} CTAs, {} in a grid barrier, {} with a role in a GEMM phase, grid barriers left "
+      "{}..{}, tiles taken {} of {}{}",
+      rank, ctas.size(), in_barrier, in_phase, ctas.empty() ? 0u : min_left, max_left, taken,
+      ctas.empty() ? 0u : ctas.front().tiles.num_tiles, odd);
 }
 
 KernelStages ep_kernel_stages(const std::vector<moe_kernels::EpKernelProgress>& by_device) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "moe_kernels/ep_progress.hpp"
 #include "core/kernel_stages.hpp"
+#include "moe_kernels/ep_progress.hpp"
 
 namespace moebench {
 

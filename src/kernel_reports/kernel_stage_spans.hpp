@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <span>
 
-#include "moe_kernels/fused_stages.hpp"
 #include "core/kernel_stages.hpp"
+#include "moe_kernels/fused_stages.hpp"
 
 namespace moebench {
 

@@ -72,21 +72,24 @@ std::optional<CachedConfig> find_cached_config(const std::string& root, const Hu
     }
     commit = trimmed(read_small_file(ref));
     if (commit.empty() || commit.find('/') != std::string::npos || commit.find("..") != std::string::npos) {
-      throw UsageError(fmt::format("damaged Hugging Face cache entry: {} does not name a commit; delete {} to download "
-                                   "it again",
-                                   ref.string(), entry.string()));
+      throw UsageError(
+          fmt::format("damaged Hugging Face cache entry: {} does not name a commit; delete {} to download "
+                      "it again",
+                      ref.string(), entry.string()));
     }
   }
   const fs::path config = entry / "snapshots" / commit / "config.json";
   // symlink_status: a dangling symlink still counts as present, and is reported when read.
   if (!fs::exists(fs::symlink_status(config, ec))) {
-    log_verbose("Hugging Face cache {} has no {}", entry.string(), (fs::path("snapshots") / commit / "config.json").string());
+    log_verbose("Hugging Face cache {} has no {}", entry.string(),
+                (fs::path("snapshots") / commit / "config.json").string());
     return std::nullopt;
   }
   return CachedConfig{config.string(), commit, entry.string()};
 }
 
-std::string store_cached_config(const std::string& root, const HubId& id, const std::string& commit, const std::string& body) {
+std::string store_cached_config(const std::string& root, const HubId& id, const std::string& commit,
+                                const std::string& body) {
   const fs::path entry = fs::path(root) / id.cache_folder();
   const fs::path snapshot = entry / "snapshots" / commit;
   std::error_code ec;

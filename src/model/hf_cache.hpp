@@ -28,6 +28,7 @@ std::optional<CachedConfig> find_cached_config(const std::string& root, const Hu
 // Saves `body` as the config.json of `id` at `commit`, writing a temporary file and renaming it
 // (so an interrupted run leaves no half-written config.json), then refs/<revision>. Returns the
 // path; UsageError when the cache cannot be written.
-std::string store_cached_config(const std::string& root, const HubId& id, const std::string& commit, const std::string& body);
+std::string store_cached_config(const std::string& root, const HubId& id, const std::string& commit,
+                                const std::string& body);
 
 }  // namespace moebench

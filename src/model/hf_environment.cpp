@@ -18,7 +18,8 @@ std::string trimmed(std::string_view text) {
 
 std::filesystem::path hf_home() {
   if (const std::string home = env_or_empty("HF_HOME"); !home.empty()) return home;
-  if (const std::string xdg = env_or_empty("XDG_CACHE_HOME"); !xdg.empty()) return std::filesystem::path(xdg) / "huggingface";
+  if (const std::string xdg = env_or_empty("XDG_CACHE_HOME"); !xdg.empty())
+    return std::filesystem::path(xdg) / "huggingface";
   return std::filesystem::path(env_or_empty("HOME")) / ".cache" / "huggingface";
 }
 

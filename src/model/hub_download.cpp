@@ -29,15 +29,17 @@ std::string percent_encoded(const std::string& text) {
 }  // namespace
 
 std::string config_url(const HubId& id, const HubSettings& settings) {
-  return fmt::format("{}/{}/{}/resolve/{}/config.json", settings.endpoint, id.org, id.name, percent_encoded(id.revision));
+  return fmt::format("{}/{}/{}/resolve/{}/config.json", settings.endpoint, id.org, id.name,
+                     percent_encoded(id.revision));
 }
 
 #if !defined(MOEBENCH_HAVE_CURL)
 
 HubFile download_config(const HubId& id, const HubSettings& settings) {
-  throw UsageError(fmt::format("cannot download {}: this build has no Hub download (configured with "
-                               "MOEBENCH_WITH_CURL=OFF); pass a folder or a .json file, or fill the Hugging Face cache",
-                               config_url(id, settings)));
+  throw UsageError(
+      fmt::format("cannot download {}: this build has no Hub download (configured with "
+                  "MOEBENCH_WITH_CURL=OFF); pass a folder or a .json file, or fill the Hugging Face cache",
+                  config_url(id, settings)));
 }
 
 #else
@@ -91,13 +93,14 @@ std::string http_error(long status, const std::string& url, const HubSettings& s
   switch (status) {
     case 401:
       return settings.token.empty()
-                 ? fmt::format("HTTP 401 from {}: the model may be gated or private; set HF_TOKEN to a token with "
-                               "access",
-                               url)
+                 ? fmt::format(
+                       "HTTP 401 from {}: the model may be gated or private; set HF_TOKEN to a token with "
+                       "access",
+                       url)
                  : fmt::format("HTTP 401 from {}: the Hub did not accept the token (HF_TOKEN or the saved login)", url);
     case 403:
-      return fmt::format("HTTP 403 from {}: no access with this token; a gated model needs its terms accepted on the Hub",
-                         url);
+      return fmt::format(
+          "HTTP 403 from {}: no access with this token; a gated model needs its terms accepted on the Hub", url);
     case 404: return fmt::format("HTTP 404 from {}: no such model, revision or file on the Hub", url);
     default: return fmt::format("HTTP {} from {}", status, url);
   }
@@ -117,9 +120,11 @@ std::string transfer_error(CURLcode code, const char* detail, const Transfer& t,
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return fmt::format("cannot reach {} ({}; when offline, HF_HUB_OFFLINE=1 skips the download)", settings.endpoint, why);
+      return fmt::format("cannot reach {} ({}; when offline, HF_HUB_OFFLINE=1 skips the download)", settings.endpoint,
+                         why);
     case CURLE_WRITE_ERROR:
-      if (t.too_large) return fmt::format("download of {} is larger than {} MiB: not a config.json", url, kMaxBody >> 20);
+      if (t.too_large)
+        return fmt::format("download of {} is larger than {} MiB: not a config.json", url, kMaxBody >> 20);
       [[fallthrough]];
     default: return fmt::format("download of {} failed ({})", url, why);
   }

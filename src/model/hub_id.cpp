@@ -45,8 +45,9 @@ std::optional<HubId> parse_hub_id(const std::string& text) {
 }
 
 bool is_commit_hash(const std::string& revision) {
-  return revision.size() == 40 &&
-         std::all_of(revision.begin(), revision.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f'); });
+  return revision.size() == 40 && std::all_of(revision.begin(), revision.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+         });
 }
 
 }  // namespace moebench

@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 
 // huggingface_hub's truthy values for boolean variables.
 bool truthy(std::string value) {
-  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return value == "1" || value == "true" || value == "yes" || value == "on";
 }
 

@@ -51,7 +51,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
         ++column;
       }
     }
-    throw UsageError(fmt::format("{}:{}:{}: invalid JSON ({}){}", origin, line, column, parse_error_reason(e.what()), hint));
+    throw UsageError(
+        fmt::format("{}:{}:{}: invalid JSON ({}){}", origin, line, column, parse_error_reason(e.what()), hint));
   } catch (const nlohmann::json::out_of_range& e) {
     // A number beyond double's range (1e400) is valid JSON that nlohmann refuses: same answer.
     throw UsageError(fmt::format("{}: invalid JSON ({}){}", origin, without_exception_tag(e.what()), hint));
@@ -68,7 +69,8 @@ nlohmann::json read_json_file(const std::string& path, const std::string& hint) 
     }
     throw UsageError(fmt::format("model config {} does not exist{}", path, hint));
   }
-  if (!fs::is_regular_file(status)) throw UsageError(fmt::format("model config {} is not a regular file{}", path, hint));
+  if (!fs::is_regular_file(status))
+    throw UsageError(fmt::format("model config {} is not a regular file{}", path, hint));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("cannot read model config {}: {}{}", path, std::strerror(errno), hint));
   std::stringstream text;

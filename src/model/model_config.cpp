@@ -82,21 +82,24 @@ std::int64_t size_key(const Section& s, std::initializer_list<const char*> keys,
 bool bool_key(const Section& s, const char* key, bool fallback) {
   const json* v = first_key(s.fields, {key});
   if (v == nullptr) return fallback;
-  if (!v->is_boolean()) throw UsageError(fmt::format("{}: {} must be true or false (got {})", s.origin, s.key_name(key), shown(*v)));
+  if (!v->is_boolean())
+    throw UsageError(fmt::format("{}: {} must be true or false (got {})", s.origin, s.key_name(key), shown(*v)));
   return v->get<bool>();
 }
 
 std::string string_key(const Section& s, const char* key, const std::string& fallback) {
   const json* v = first_key(s.fields, {key});
   if (v == nullptr) return fallback;
-  if (!v->is_string()) throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*v)));
+  if (!v->is_string())
+    throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*v)));
   return v->get<std::string>();
 }
 
 double number_key(const Section& s, const char* key, double fallback) {
   const json* v = first_key(s.fields, {key});
   if (v == nullptr) return fallback;
-  if (!v->is_number()) throw UsageError(fmt::format("{}: {} must be a number (got {})", s.origin, s.key_name(key), shown(*v)));
+  if (!v->is_number())
+    throw UsageError(fmt::format("{}: {} must be a number (got {})", s.origin, s.key_name(key), shown(*v)));
   return v->get<double>();
 }
 
@@ -104,7 +107,8 @@ int group_key(const Section& s, const char* key, int fallback, int high) {
   const json* v = first_key(s.fields, {key});
   if (v == nullptr) return fallback;
   const std::int64_t n = as_integer(*v, s, key);
-  if (n < 1 || n > high) throw UsageError(fmt::format("{}: {} must be in [1, {}] (got {})", s.origin, s.key_name(key), high, n));
+  if (n < 1 || n > high)
+    throw UsageError(fmt::format("{}: {} must be in [1, {}] (got {})", s.origin, s.key_name(key), high, n));
   return static_cast<int>(n);
 }
 
@@ -116,10 +120,13 @@ RouterConfig router_from_config(const Section& s, const ModelFamily& family, std
   }
   r.renormalize = bool_key(s, "norm_topk_prob", family.renormalize);
 
-  const std::string scoring = string_key(s, "scoring_func", family.scoring == ScoringFunc::kSigmoid ? "sigmoid" : "softmax");
+  const std::string scoring =
+      string_key(s, "scoring_func", family.scoring == ScoringFunc::kSigmoid ? "sigmoid" : "softmax");
   if (scoring == "softmax") r.scoring = ScoringFunc::kSoftmax;
   else if (scoring == "sigmoid") r.scoring = ScoringFunc::kSigmoid;
-  else throw UsageError(fmt::format("{}: scoring_func '{}' is not implemented (softmax and sigmoid are)", s.origin, scoring));
+  else
+    throw UsageError(
+        fmt::format("{}: scoring_func '{}' is not implemented (softmax and sigmoid are)", s.origin, scoring));
 
   std::string method = string_key(s, "topk_method", family.topk_method);
   if (method == "gready") method = "greedy";  // the default in DeepSeek-V2's configuration_deepseek.py, misspelt
@@ -132,8 +139,8 @@ RouterConfig router_from_config(const Section& s, const ModelFamily& family, std
     // the weights, not the config, and synthetic logits stand for the biased scores.
     r.group_score_top = method == "noaux_tc" ? 2 : 1;
   } else if (method != "greedy") {
-    throw UsageError(fmt::format("{}: topk_method '{}' is not implemented (greedy, group_limited_greedy and noaux_tc are)",
-                                 s.origin, method));
+    throw UsageError(fmt::format(
+        "{}: topk_method '{}' is not implemented (greedy, group_limited_greedy and noaux_tc are)", s.origin, method));
   }
   // greedy: plain top-k; such models ignore n_group/topk_group (DeepSeek-V2-Lite sets them to 1).
 
@@ -157,17 +164,20 @@ Activation activation_from_config(const Section& s, const ModelFamily& family) {
     // gpt-oss: the clamp is the spec's 7.0; a config asking for another limit is not this layer.
     const double limit = number_key(s, "swiglu_limit", 7.0);
     if (limit != 7.0) {
-      throw UsageError(fmt::format("{}: swiglu_limit {} is not implemented (swigluoai clamps at 7.0)", s.origin, limit));
+      throw UsageError(
+          fmt::format("{}: swiglu_limit {} is not implemented (swigluoai clamps at 7.0)", s.origin, limit));
     }
     return family.activation;
   }
   std::string key;
   const json* act = first_key(s.fields, {"hidden_act", "hidden_activation", "activation_function"}, &key);
   if (act == nullptr) return family.activation;
-  if (!act->is_string()) throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*act)));
+  if (!act->is_string())
+    throw UsageError(fmt::format("{}: {} must be a string (got {})", s.origin, s.key_name(key), shown(*act)));
   const std::string name = act->get<std::string>();
   if (name == "silu" || name == "swish" || name == "swiglu") return Activation::kSilu;
-  if (name == "gelu_pytorch_tanh" || name == "gelu_new" || name == "gelu_tanh" || name == "gelu_fast") return Activation::kGelu;
+  if (name == "gelu_pytorch_tanh" || name == "gelu_new" || name == "gelu_tanh" || name == "gelu_fast")
+    return Activation::kGelu;
   if (name == "gelu") {
     // transformers' "gelu" is the erf form; the benchmark's gelu is the tanh one (same cost,
     // values within 1e-3).
@@ -175,8 +185,9 @@ Activation activation_from_config(const Section& s, const ModelFamily& family) {
     return Activation::kGelu;
   }
   if (name == "swigluoai") return Activation::kSwigluOai;
-  throw UsageError(fmt::format("{}: {} '{}' is not implemented (silu, gelu, gelu_pytorch_tanh, gelu_new and swigluoai are)",
-                               s.origin, s.key_name(key), name));
+  throw UsageError(
+      fmt::format("{}: {} '{}' is not implemented (silu, gelu, gelu_pytorch_tanh, gelu_new and swigluoai are)",
+                  s.origin, s.key_name(key), name));
 }
 
 constexpr std::initializer_list<const char*> kExpertKeys{"num_experts", "num_local_experts", "n_routed_experts"};
@@ -184,7 +195,8 @@ constexpr std::initializer_list<const char*> kExpertKeys{"num_experts", "num_loc
 // Multimodal configs keep the language model's fields under text_config; use it when it has them.
 Section moe_section(const json& root, const std::string& origin) {
   auto text = root.find("text_config");
-  if (text != root.end() && text->is_object() && first_key(*text, kExpertKeys)) return Section{*text, "text_config.", origin};
+  if (text != root.end() && text->is_object() && first_key(*text, kExpertKeys))
+    return Section{*text, "text_config.", origin};
   if (first_key(root, kExpertKeys)) return Section{root, "", origin};
   const bool nested = text != root.end() && text->is_object();
   throw UsageError(fmt::format("{}: not a MoE config (no num_experts, num_local_experts or n_routed_experts{})", origin,

@@ -82,8 +82,9 @@ ModelFamily model_family(const json& section, const json& root) {
   } else if (t == "phimoe") {
     f.unsupported = "PhiMoE routes with SparseMixer, which moebench does not implement";
   } else if (t == "dbrx") {
-    f.unsupported = "DBRX keeps its MoE fields under ffn_config (moe_num_experts, moe_top_k), which moebench does not "
-                    "read; give its sizes with --num-experts, --num-experts-per-tok, --hidden-size and --intermediate-size";
+    f.unsupported =
+        "DBRX keeps its MoE fields under ffn_config (moe_num_experts, moe_top_k), which moebench does not "
+        "read; give its sizes with --num-experts, --num-experts-per-tok, --hidden-size and --intermediate-size";
   }
   return f;
 }

@@ -17,14 +17,14 @@ namespace moebench {
 struct ModelFamily {
   std::string name;  // model_type as the config spells it (may be empty)
   // Defaults for absent keys, as the model's own code (or its transformers config class) sets them.
-  bool renormalize = false;                  // norm_topk_prob
+  bool renormalize = false;                     // norm_topk_prob
   ScoringFunc scoring = ScoringFunc::kSoftmax;  // scoring_func
-  std::string topk_method = "greedy";        // topk_method
-  int n_group = 1, topk_group = 1;           // n_group, topk_group
-  double routed_scaling_factor = 1.0;        // routed_scaling_factor
-  Activation activation = Activation::kSilu;  // when hidden_act is absent
-  bool activation_fixed = false;             // the model ignores hidden_act (gpt-oss)
-  std::string unsupported;                   // non-empty: why moebench cannot route like this model
+  std::string topk_method = "greedy";           // topk_method
+  int n_group = 1, topk_group = 1;              // n_group, topk_group
+  double routed_scaling_factor = 1.0;           // routed_scaling_factor
+  Activation activation = Activation::kSilu;    // when hidden_act is absent
+  bool activation_fixed = false;                // the model ignores hidden_act (gpt-oss)
+  std::string unsupported;                      // non-empty: why moebench cannot route like this model
 };
 
 // The family of a config section: model_type (section first, then root) and architectures.

@@ -27,7 +27,8 @@ std::optional<ResolvedModel> from_local_path(const std::string& model_path) {
   const fs::path path(model_path);
   if (fs::is_directory(path, ec)) {
     const fs::path config = path / "config.json";
-    if (!fs::exists(fs::symlink_status(config, ec))) throw UsageError(fmt::format("folder {} holds no config.json", model_path));
+    if (!fs::exists(fs::symlink_status(config, ec)))
+      throw UsageError(fmt::format("folder {} holds no config.json", model_path));
     ResolvedModel m{shape_from_config_file(config.string()), "folder " + model_path};
     const fs::path name = path.filename().empty() ? path.parent_path().filename() : path.filename();
     m.shape.model_name = name.string();
@@ -126,9 +127,10 @@ ResolvedModel resolve_model(const std::string& model_path) {
     if (!id) {
       // Suggest presets only for what looks like a name; a mistyped path gets no model names.
       const bool path_like = model_path.find_first_of("/.~") == 0 || fs::path(model_path).extension() == ".json";
-      throw UsageError(fmt::format("model '{}' not found: no such folder or .json file, and not a Hub id "
-                                   "(org/name[@revision]){}",
-                                   model_path, path_like ? "" : "; " + closest_presets(model_path)));
+      throw UsageError(
+          fmt::format("model '{}' not found: no such folder or .json file, and not a Hub id "
+                      "(org/name[@revision]){}",
+                      model_path, path_like ? "" : "; " + closest_presets(model_path)));
     }
     model = resolve_hub_id(*id);
   }

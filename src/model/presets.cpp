@@ -13,7 +13,8 @@ namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -59,9 +60,8 @@ std::vector<std::string> closest_preset_names(std::string_view name, std::size_t
     // find its preset: compare with the name part too, and rank a containing name first.
     const std::string full = lower(preset.name);
     const std::string part = full.substr(full.find('/') + 1);
-    const std::size_t score = full.find(wanted) != std::string::npos
-                                  ? 0
-                                  : std::min(edit_distance(wanted, full), edit_distance(wanted, part));
+    const std::size_t score =
+        full.find(wanted) != std::string::npos ? 0 : std::min(edit_distance(wanted, full), edit_distance(wanted, part));
     ranked.emplace_back(score, preset.name);
   }
   // stable_sort keeps the file order among equally close names, so the answer is reproducible.

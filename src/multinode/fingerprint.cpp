@@ -13,7 +13,8 @@ std::string config_fingerprint(const BenchmarkPlan& p) {
   for (Scenario sc : p.scenarios) scenarios.emplace_back(scenario_name(sc));
   for (ImplKind k : p.implementations) impls.emplace_back(impl_name(k));
   const nlohmann::json canonical = {
-      {"shape", {s.num_experts, s.top_k, s.hidden_size, s.intermediate_size, std::string(activation_name(s.activation))}},
+      {"shape",
+       {s.num_experts, s.top_k, s.hidden_size, s.intermediate_size, std::string(activation_name(s.activation))}},
       {"router", s.router.describe()},
       {"layout", {l.tp_size, l.ep_size, l.nnodes}},
       {"tokens", p.token_counts},

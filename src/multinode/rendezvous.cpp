@@ -95,8 +95,10 @@ std::pair<Socket, std::string> join_node0(const RendezvousConfig& c) {
     } catch (const WireError& e) {
       throw RendezvousError(fmt::format("node 0 sent an invalid message: {}", e.what()));
     }
-    if (!m) throw RendezvousError(fmt::format("node 0 did not start the run within {} (--dist-timeout)", seconds(c.timeout)));
-    if (m->type == MessageType::kAbort) throw RendezvousError(fmt::format("node 0 stopped the run: {}", abort_reason(m->payload)));
+    if (!m)
+      throw RendezvousError(fmt::format("node 0 did not start the run within {} (--dist-timeout)", seconds(c.timeout)));
+    if (m->type == MessageType::kAbort)
+      throw RendezvousError(fmt::format("node 0 stopped the run: {}", abort_reason(m->payload)));
     if (m->type == MessageType::kWelcome) {
       try {
         return {std::move(s), welcome_from_json(m->payload).start_token};

@@ -26,7 +26,7 @@ struct RendezvousConfig {
   std::string host;
   std::string program_version;
   std::string config_fingerprint;
-  std::chrono::milliseconds timeout{300000};        // --dist-timeout
+  std::chrono::milliseconds timeout{300000};      // --dist-timeout
   std::function<std::string()> make_start_token;  // node 0 only: lowercase hex
 };
 

@@ -30,7 +30,8 @@ int int_field(const nlohmann::json& payload, const char* name, int low, int high
   const nlohmann::json& v = field(payload, name);
   if (!v.is_number_integer()) throw WireError(fmt::format("'{}' is not an integer", name));
   const auto value = v.get<std::int64_t>();
-  if (value < low || value > high) throw WireError(fmt::format("'{}' = {} is outside [{}, {}]", name, value, low, high));
+  if (value < low || value > high)
+    throw WireError(fmt::format("'{}' = {} is outside [{}, {}]", name, value, low, high));
   return static_cast<int>(value);
 }
 
@@ -79,8 +80,11 @@ Message parse_payload(const Header& header, const std::uint8_t* bytes, std::size
 }
 
 nlohmann::json to_json(const Hello& h) {
-  return {{"node_rank", h.node_rank},           {"nnodes", h.nnodes}, {"local_devices", h.local_devices},
-          {"host", h.host},                     {"program_version", h.program_version},
+  return {{"node_rank", h.node_rank},
+          {"nnodes", h.nnodes},
+          {"local_devices", h.local_devices},
+          {"host", h.host},
+          {"program_version", h.program_version},
           {"config_fingerprint", h.config_fingerprint}};
 }
 

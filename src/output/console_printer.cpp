@@ -16,7 +16,8 @@ class ConsolePrinter final : public ResultPrinter {
     const MoeShape& s = plan.problem.shape;
     const Layout& l = plan.problem.layout;
     fmt::print(stream_, "# moebench {}: fused vs epmoe MoE layer\n", info.version);
-    fmt::print(stream_, "# model: {}{}\n", s.model_name.empty() ? "manual config: " : s.model_name + ": ", s.describe());
+    fmt::print(stream_, "# model: {}{}\n", s.model_name.empty() ? "manual config: " : s.model_name + ": ",
+               s.describe());
     fmt::print(stream_, "# router: {}\n", s.router.describe());
     fmt::print(stream_, "# layout: EP={} x TP={} on {} device(s)\n", l.ep_size, l.tp_actual(), l.tp_size);
     fmt::print(stream_, "# device: {} ({}), {}\n", info.device.backend, info.device.name, info.device.details);
@@ -49,6 +50,8 @@ class ConsolePrinter final : public ResultPrinter {
 
 }  // namespace
 
-std::unique_ptr<ResultPrinter> make_console_printer(std::FILE* stream) { return std::make_unique<ConsolePrinter>(stream); }
+std::unique_ptr<ResultPrinter> make_console_printer(std::FILE* stream) {
+  return std::make_unique<ConsolePrinter>(stream);
+}
 
 }  // namespace moebench

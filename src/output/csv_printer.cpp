@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "output/csv_format.hpp"
-#include "platform/file_output.hpp"
 #include "output/printer.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 namespace {
@@ -32,6 +32,8 @@ class CsvPrinter final : public ResultPrinter {
 
 }  // namespace
 
-std::unique_ptr<ResultPrinter> make_csv_printer(std::string path) { return std::make_unique<CsvPrinter>(std::move(path)); }
+std::unique_ptr<ResultPrinter> make_csv_printer(std::string path) {
+  return std::make_unique<CsvPrinter>(std::move(path));
+}
 
 }  // namespace moebench

@@ -93,10 +93,8 @@ std::string speedup_figure(Scenario scenario, const std::vector<RunRecord>& runs
                                       format_significant(epmoe->latency.mean_ms, 4),
                                       format_significant(fused->latency.mean_ms, 4), speedup)});
     }
-    if (s.points.empty())
-      without.push_back(runs.size() > 1 ? runs[i].label : "This run");
-    else
-      chart.series.push_back(std::move(s));
+    if (s.points.empty()) without.push_back(runs.size() > 1 ? runs[i].label : "This run");
+    else chart.series.push_back(std::move(s));
   }
   const std::string caption = "Speedup = epmoe mean / fused mean (above 1: fused is faster)";
   std::string note;

@@ -1,8 +1,8 @@
 // HTML printer: the self-contained report (src/output/html_report.hpp) rewritten atomically after
 // each case, the charts redrawn with every case finished so far.
-#include "platform/file_output.hpp"
 #include "output/html_report.hpp"
 #include "output/printer.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 namespace {

@@ -1,8 +1,8 @@
 // JSON printer: the whole document (docs/results_json.md) rewritten atomically after each case, so
 // the file on disk is always a valid document of the cases finished so far.
-#include "platform/file_output.hpp"
 #include "output/printer.hpp"
 #include "output/results_json.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 namespace {

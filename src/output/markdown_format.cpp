@@ -24,9 +24,9 @@ std::string markdown_header(const RunInfo& info) {
   const MoeShape& s = plan.problem.shape;
   const Layout& l = plan.problem.layout;
   std::string text = "# MoE Benchmark Results\n";
-  text += fmt::format("**Configuration:** {}{}; EP={}, TP={} on {} device(s)\n\n",
-                      s.model_name.empty() ? "" : s.model_name + ": ", s.describe(), l.ep_size, l.tp_actual(),
-                      l.tp_size);
+  text +=
+      fmt::format("**Configuration:** {}{}; EP={}, TP={} on {} device(s)\n\n",
+                  s.model_name.empty() ? "" : s.model_name + ": ", s.describe(), l.ep_size, l.tp_actual(), l.tp_size);
   text += fmt::format("- Device: {} ({}), {}\n", info.device.backend, info.device.name, info.device.details);
   text += fmt::format("- Router: {}\n", s.router.describe());
   text += fmt::format("- Timing: {} warm-up + {} timed iteration(s){}{}; seed {}\n", plan.timing.warmup_iters,
@@ -49,7 +49,8 @@ std::string markdown_case_table(const std::vector<ResultRow>& rows) {
   const ResultRow* fused = find_row(rows, ImplKind::kFused);
   const ResultRow* epmoe = find_row(rows, ImplKind::kEpMoe);
 
-  std::string text = fmt::format("\n## Scenario: {}, Tokens: {}\n\n| Metric |", scenario_name(c.scenario), c.num_tokens);
+  std::string text =
+      fmt::format("\n## Scenario: {}, Tokens: {}\n\n| Metric |", scenario_name(c.scenario), c.num_tokens);
   std::string rule = "|--------|";
   for (const ResultRow* r : columns) {
     text += fmt::format(" {} |", column_title(r->implementation));

@@ -1,7 +1,7 @@
 // Markdown printer: the whole document rewritten atomically after each case.
-#include "platform/file_output.hpp"
 #include "output/markdown_format.hpp"
 #include "output/printer.hpp"
+#include "platform/file_output.hpp"
 
 namespace moebench {
 namespace {

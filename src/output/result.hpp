@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "core/device_info.hpp"
 #include "core/metrics.hpp"
+#include "core/plan.hpp"
 #include "core/problem.hpp"
 #include "core/statistics.hpp"
-#include "core/device_info.hpp"
-#include "core/plan.hpp"
 
 namespace moebench {
 

@@ -84,7 +84,8 @@ class Fields {
     if (out.empty()) fail(where(key), "is empty");
     for (std::size_t i = 0; i < out.size(); ++i) {
       const Json& v = array(key)[i];
-      if (out[i] < low || (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxInteger))) {
+      if (out[i] < low ||
+          (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxInteger))) {
         fail(fmt::format("{}[{}]", where(key), i),
              fmt::format("must be an integer in [{}, {}] (got {})", low, kMaxInteger, v.dump()));
       }
@@ -134,14 +135,9 @@ ResultRow read_row(const Fields& f) {
   r.tp_size = f.small_integer("tp_size", 1);
   r.num_experts = f.integer("num_experts", 1);
   r.top_k = f.integer("num_experts_per_tok", 1);
-  r.latency = {f.small_integer("latency_count", 1),
-               f.number("latency_mean_ms", 0),
-               f.number("latency_std_ms", 0),
-               f.number("latency_p50_ms", 0),
-               f.number("latency_p95_ms", 0),
-               f.number("latency_p99_ms", 0),
-               f.number("latency_min_ms", 0),
-               f.number("latency_max_ms", 0)};
+  r.latency = {f.small_integer("latency_count", 1), f.number("latency_mean_ms", 0), f.number("latency_std_ms", 0),
+               f.number("latency_p50_ms", 0),       f.number("latency_p95_ms", 0),  f.number("latency_p99_ms", 0),
+               f.number("latency_min_ms", 0),       f.number("latency_max_ms", 0)};
   r.load = {f.integer("max_load", 0), f.integer("min_load", 0), f.number("avg_load", 0), f.number("max_imbalance", 0)};
   r.throughput_tok_per_sec = f.number("throughput_tok_per_sec", 0);
   r.device = f.text("device");
@@ -202,8 +198,7 @@ void check_identity(const Json& document, const std::string& source) {
   const Json& version = document.value("schema_version", Json());
   if (!version.is_number_integer() || version < kOldestReadableSchemaVersion || version > kResultsSchemaVersion) {
     throw UsageError(fmt::format("{}: schema_version {} cannot be read: this {} reads schema_version {} to {}", source,
-                                 version.dump(), kResultsProgram, kOldestReadableSchemaVersion,
-                                 kResultsSchemaVersion));
+                                 version.dump(), kResultsProgram, kOldestReadableSchemaVersion, kResultsSchemaVersion));
   }
 }
 

@@ -63,7 +63,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     ok = (std::fclose(file) == 0) && ok;
     if (!ok) {
       std::remove(temporary.c_str());
-      throw RunError(fmt::format("writing {} failed: {}", path, saved_errno ? std::strerror(saved_errno) : "short write"));
+      throw RunError(
+          fmt::format("writing {} failed: {}", path, saved_errno ? std::strerror(saved_errno) : "short write"));
     }
     if (std::rename(temporary.c_str(), path.c_str()) == 0) return;
     const int rename_errno = errno;

@@ -156,13 +156,12 @@ std::unique_ptr<GpuActivityCollector> make_gpu_activity_collector(std::string* w
     return nullptr;
   }
   CuptiApi api;
-  const bool loaded = load(library, "cuptiActivityEnable", api.enable) &&
-                      load(library, "cuptiActivityDisable", api.disable) &&
-                      load(library, "cuptiActivityRegisterCallbacks", api.register_callbacks) &&
-                      load(library, "cuptiActivityFlushAll", api.flush_all) &&
-                      load(library, "cuptiActivityGetNextRecord", api.next_record) &&
-                      load(library, "cuptiGetTimestamp", api.timestamp) &&
-                      load(library, "cuptiGetResultString", api.result_string);
+  const bool loaded =
+      load(library, "cuptiActivityEnable", api.enable) && load(library, "cuptiActivityDisable", api.disable) &&
+      load(library, "cuptiActivityRegisterCallbacks", api.register_callbacks) &&
+      load(library, "cuptiActivityFlushAll", api.flush_all) &&
+      load(library, "cuptiActivityGetNextRecord", api.next_record) &&
+      load(library, "cuptiGetTimestamp", api.timestamp) && load(library, "cuptiGetResultString", api.result_string);
   if (!loaded) {
     *why = "CUPTI is missing activity functions; traces hold host phases only";
     return nullptr;

@@ -8,8 +8,8 @@
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
-#include "profile/trace_file.hpp"
 #include "platform/host_name.hpp"
+#include "profile/trace_file.hpp"
 
 namespace moebench {
 
@@ -80,7 +80,8 @@ ProfiledPass Profiler::profile(const BenchCase& c, ImplKind kind, int iterations
   }
   pass.summary = summarize_trace(trace, gpu_ ? "kernel" : "phase", 5);
   if (!stage_means.empty()) {
-    pass.summary += fmt::format("  stages of {} as it timed itself, mean per GPU and iteration:\n", kernel_stages.front().kernel);
+    pass.summary +=
+        fmt::format("  stages of {} as it timed itself, mean per GPU and iteration:\n", kernel_stages.front().kernel);
     for (const auto& [name, ns] : stage_means) pass.summary += fmt::format("  {:>9.3f} ms  {}\n", ns / 1e6, name);
   }
   return pass;
@@ -96,7 +97,8 @@ std::vector<std::pair<std::string, double>> add_kernel_stages(Trace& trace, cons
       launches[e.process - kGpuProcessBase].push_back(&e);
   }
   for (auto& [device, list] : launches)
-    std::sort(list.begin(), list.end(), [](const TraceEvent* a, const TraceEvent* b) { return a->start_ns < b->start_ns; });
+    std::sort(list.begin(), list.end(),
+              [](const TraceEvent* a, const TraceEvent* b) { return a->start_ns < b->start_ns; });
   std::map<std::string, std::pair<double, int>> totals;
   std::vector<TraceEvent> added;
   for (std::size_t i = 0; i < stages.size(); ++i) {

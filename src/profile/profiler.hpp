@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "profile/gpu_activity.hpp"
-#include "profile/phase.hpp"
 #include "backend/implementation.hpp"
 #include "core/plan.hpp"
+#include "profile/gpu_activity.hpp"
+#include "profile/phase.hpp"
 
 namespace moebench {
 
@@ -30,8 +30,7 @@ class Profiler {
   // for the stages its kernels timed themselves: a "kernel stages" track per GPU, and their mean
   // durations in the summary.
   ProfiledPass profile(const BenchCase& bench_case, ImplKind kind, int iterations,
-                       const std::function<void(int)>& run_iteration,
-                       const std::function<KernelStages()>& stages = {});
+                       const std::function<void(int)>& run_iteration, const std::function<KernelStages()>& stages = {});
 
  private:
   const BenchmarkPlan& plan_;

@@ -28,7 +28,7 @@ struct Trace {
   std::vector<TraceEvent> events;
   std::map<int, std::string> process_names;
   std::map<std::pair<int, std::int64_t>, std::string> thread_names;
-  nlohmann::json metadata;  // "otherData": command, case, implementation, device
+  nlohmann::json metadata;      // "otherData": command, case, implementation, device
   std::uint64_t origin_ns = 0;  // time zero of the trace
 };
 

@@ -78,10 +78,8 @@ Comparison compare_runs(const RunRecord& a, const RunRecord& b, std::optional<do
   for (const CaseRecord& c : a.cases) {
     for (const ResultRow& r : c.rows) {
       const ResultRow* other = find_row(b, c.bench_case, r.implementation);
-      if (other)
-        out.matched.push_back(compare_case(r, *other, fail_on_regression_pct));
-      else
-        out.only_in_a.push_back(case_name(c.bench_case, r.implementation));
+      if (other) out.matched.push_back(compare_case(r, *other, fail_on_regression_pct));
+      else out.only_in_a.push_back(case_name(c.bench_case, r.implementation));
     }
   }
   for (const CaseRecord& c : b.cases)

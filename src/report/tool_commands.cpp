@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "core/errors.hpp"
-#include "platform/file_output.hpp"
 #include "output/html_report.hpp"
 #include "output/results_json.hpp"
+#include "platform/file_output.hpp"
 #include "report/compare.hpp"
 #include "report/results_file.hpp"
 

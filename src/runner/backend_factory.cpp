@@ -33,10 +33,10 @@ int visible_gpus() {
 void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const char* what) {
   const int wanted = plan.problem.layout.tp_size / plan.problem.layout.nnodes;
   if (wanted > backend.max_devices()) {
-    throw UsageError(fmt::format("tp_size exceeds device count: this node needs {} {} (tp_size {} / nnodes {}), {} "
-                                 "available",
-                                 wanted, what, plan.problem.layout.tp_size, plan.problem.layout.nnodes,
-                                 backend.max_devices()));
+    throw UsageError(
+        fmt::format("tp_size exceeds device count: this node needs {} {} (tp_size {} / nnodes {}), {} "
+                    "available",
+                    wanted, what, plan.problem.layout.tp_size, plan.problem.layout.nnodes, backend.max_devices()));
   }
 }
 
@@ -78,17 +78,19 @@ std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& pla
 
 }  // namespace
 
-std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, [[maybe_unused]] std::unique_ptr<multinode::Rendezvous>& rendezvous) {
+std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan,
+                                        [[maybe_unused]] std::unique_ptr<multinode::Rendezvous>& rendezvous) {
   const int gpus = visible_gpus();
   const bool use_cuda = plan.device == DeviceChoice::kCuda || (plan.device == DeviceChoice::kAuto && gpus > 0);
   if (use_cuda) {
 #if defined(MOEBENCH_HAVE_CUDA)
     if (gpus == 0) throw UsageError("--device cuda: no CUDA device found (is this a GPU machine with a driver?)");
     if (plan.problem.layout.tp_size / plan.problem.layout.nnodes > gpus) {
-      throw UsageError(fmt::format("tp_size exceeds device count: this node needs {} GPUs (tp_size {} / nnodes {}), {} "
-                                   "available",
-                                   plan.problem.layout.tp_size / plan.problem.layout.nnodes, plan.problem.layout.tp_size,
-                                   plan.problem.layout.nnodes, gpus));
+      throw UsageError(
+          fmt::format("tp_size exceeds device count: this node needs {} GPUs (tp_size {} / nnodes {}), {} "
+                      "available",
+                      plan.problem.layout.tp_size / plan.problem.layout.nnodes, plan.problem.layout.tp_size,
+                      plan.problem.layout.nnodes, gpus));
     }
     if (plan.problem.layout.nnodes > 1) rendezvous = meet_other_nodes(plan);
     auto backend = make_cuda_backend(plan.problem.layout, rendezvous ? rendezvous->start_token() : std::string(),
@@ -108,8 +110,9 @@ std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan, [[maybe_unused]] st
     plan.timing.cold_l2 = false;
   }
   if (plan.problem.layout.nnodes > 1) {
-    throw UsageError("multi-node runs (--nnodes > 1) need the CUDA backend; the CPU backend simulates a mesh of "
-                     "devices in one process (drop --nnodes)");
+    throw UsageError(
+        "multi-node runs (--nnodes > 1) need the CUDA backend; the CPU backend simulates a mesh of "
+        "devices in one process (drop --nnodes)");
   }
   auto backend = make_cpu_backend(plan.problem.layout.tp_size);
   check_device_count(plan, *backend, "virtual CPU devices");

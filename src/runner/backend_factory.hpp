@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "multinode/rendezvous.hpp"
 #include "backend/backend.hpp"
 #include "core/plan.hpp"
+#include "multinode/rendezvous.hpp"
 
 namespace moebench {
 

@@ -8,9 +8,9 @@
 #include "core/log.hpp"
 #include "core/reference.hpp"
 #include "core/statistics.hpp"
-#include "profile/profiler.hpp"
 #include "platform/host_name.hpp"
 #include "platform/version.hpp"
+#include "profile/profiler.hpp"
 
 namespace moebench {
 
@@ -22,9 +22,9 @@ struct MeasuredImpl {
   std::vector<float> output;  // only with --check
 };
 
-ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DeviceInfo& device, const DevicePeaks& peaks,
-                   const BenchCase& c, const MeasuredImpl& m, const std::vector<std::int64_t>& loads,
-                   const LoadStats& load, std::int64_t active_experts) {
+ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DeviceInfo& device,
+                   const DevicePeaks& peaks, const BenchCase& c, const MeasuredImpl& m,
+                   const std::vector<std::int64_t>& loads, const LoadStats& load, std::int64_t active_experts) {
   const Problem& p = plan.problem;
   ResultRow row;
   row.implementation = m.kind;
@@ -40,9 +40,9 @@ ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const Devi
   row.device = device.backend + ":" + device.name;
   const TrafficModel traffic = backend.traffic_model();
   row.dtype = traffic.weight_bytes == 2 ? "bf16" : "f32";
-  row.roofline = roofline_metrics(layer_flops(p.shape, c.num_tokens),
-                                  layer_bytes(p.shape, c.num_tokens, active_experts, traffic), m.latency.mean_ms, peaks,
-                                  device.device_count);
+  row.roofline =
+      roofline_metrics(layer_flops(p.shape, c.num_tokens), layer_bytes(p.shape, c.num_tokens, active_experts, traffic),
+                       m.latency.mean_ms, peaks, device.device_count);
   return row;
 }
 
@@ -85,7 +85,8 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
 
   const DeviceInfo device = backend.device_info();
   std::unique_ptr<Profiler> profiler;
-  if (plan.profile) profiler = std::make_unique<Profiler>(plan, device.backend + ":" + device.name, device.backend == "cuda");
+  if (plan.profile)
+    profiler = std::make_unique<Profiler>(plan, device.backend + ":" + device.name, device.backend == "cuda");
   printer.begin(RunInfo{&plan, device, peaks, moebench_version(), {host_name()}});
 
   const int total = static_cast<int>(cases.size() * impls.size());
@@ -97,9 +98,11 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
                                       static_cast<int>(shape.top_k), shape.router);
     const auto loads = expert_loads(routing, static_cast<int>(shape.num_experts));
     const LoadStats load = summarize_loads(loads, c.num_tokens, static_cast<int>(shape.top_k));
-    const auto active = static_cast<std::int64_t>(std::count_if(loads.begin(), loads.end(), [](auto n) { return n > 0; }));
-    log_verbose("{} T={}: loads max {} min {} avg {:.2f} imbalance {:.2f}x, {} active experts", scenario_name(c.scenario),
-                c.num_tokens, load.max_load, load.min_load, load.avg_load, load.max_imbalance, active);
+    const auto active =
+        static_cast<std::int64_t>(std::count_if(loads.begin(), loads.end(), [](auto n) { return n > 0; }));
+    log_verbose("{} T={}: loads max {} min {} avg {:.2f} imbalance {:.2f}x, {} active experts",
+                scenario_name(c.scenario), c.num_tokens, load.max_load, load.min_load, load.avg_load,
+                load.max_imbalance, active);
 
     std::vector<MeasuredImpl> measured;
     for (auto& impl : impls) {
@@ -128,13 +131,15 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
     if (stop) break;
 
     std::vector<ResultRow> rows;
-    for (const MeasuredImpl& m : measured) rows.push_back(make_row(plan, backend, device, peaks, c, m, loads, load, active));
+    for (const MeasuredImpl& m : measured)
+      rows.push_back(make_row(plan, backend, device, peaks, c, m, loads, load, active));
     if (plan.check && measured.size() == 2) {
       const auto& fused = measured[0].kind == ImplKind::kFused ? measured[0] : measured[1];
       const auto& epmoe = measured[0].kind == ImplKind::kFused ? measured[1] : measured[0];
       const double err = relative_error(fused.output, epmoe.output);
       for (ResultRow& r : rows) r.check_rel_err = err;
-      log_verbose("check {} T={}: ||fused - epmoe|| / ||epmoe|| = {:.3e}", scenario_name(c.scenario), c.num_tokens, err);
+      log_verbose("check {} T={}: ||fused - epmoe|| / ||epmoe|| = {:.3e}", scenario_name(c.scenario), c.num_tokens,
+                  err);
     }
     progress.clear();
     warn_of_rows_above_roofline(rows, peaks, device.device_count, plan.timing.cold_l2);

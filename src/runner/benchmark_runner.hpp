@@ -4,9 +4,9 @@
 
 #include <atomic>
 
-#include "output/printer.hpp"
 #include "backend/backend.hpp"
 #include "core/plan.hpp"
+#include "output/printer.hpp"
 #include "runner/progress.hpp"
 
 namespace moebench {

@@ -15,8 +15,8 @@ using testing::run_process;
 const std::string kBinary = MOEBENCH_BINARY;
 
 std::vector<std::string> tiny(std::vector<std::string> extra) {
-  std::vector<std::string> args{"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                "--intermediate-size", "96", "--benchmark-iters", "2", "--device", "cpu"};
+  std::vector<std::string> args{"--num-experts",       "8",  "--num-experts-per-tok", "2", "--hidden-size", "64",
+                                "--intermediate-size", "96", "--benchmark-iters",     "2", "--device",      "cpu"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

@@ -47,9 +47,13 @@ HttpResponse hub(const HttpRequest& request) {
 class E2EModels : public ::testing::Test {
  protected:
   std::vector<std::string> args(const std::string& model, std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a{"--model-path", model, "--num-tokens", "16", "--scenarios", "random",
-                               "--benchmark-iters", "1", "--warmup-iters", "0", "--device", "cpu",
-                               "--output-file", out_dir_ + "/results"};
+    std::vector<std::string> a{"--model-path",      model,
+                               "--num-tokens",      "16",
+                               "--scenarios",       "random",
+                               "--benchmark-iters", "1",
+                               "--warmup-iters",    "0",
+                               "--device",          "cpu",
+                               "--output-file",     out_dir_ + "/results"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -83,9 +87,9 @@ TEST_F(E2EModels, ListModelsNeedsNoOtherFlag) {
 // The issue's "done" command, offline and from an empty cache: the preset answers.
 TEST_F(E2EModels, Qwen3CoderPresetRunsOfflineOnTheCpu) {
   env_.env().set("HF_HUB_OFFLINE", "1");
-  const auto r = run_process(kBinary, {"--model-path", "Qwen/Qwen3-Coder-30B-A3B-Instruct", "--num-tokens", "64",
-                                       "--scenarios", "random", "--benchmark-iters", "2", "--output-file",
-                                       out_dir_ + "/results", "--verbose"});
+  const auto r =
+      run_process(kBinary, {"--model-path", "Qwen/Qwen3-Coder-30B-A3B-Instruct", "--num-tokens", "64", "--scenarios",
+                            "random", "--benchmark-iters", "2", "--output-file", out_dir_ + "/results", "--verbose"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("# model: Qwen/Qwen3-Coder-30B-A3B-Instruct: 128 experts, top-8, hidden 2048, intermediate 768"),
             std::string::npos)
@@ -118,7 +122,8 @@ TEST_F(E2EModels, DownloadThenOffline) {
   EXPECT_NE(r.out.find("# model: acme/tiny: 8 experts, top-2"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("from Hub download " + server_.url() + "/acme/tiny/resolve/main/config.json"), std::string::npos)
       << r.err;
-  EXPECT_TRUE(fs::exists(env_.cache() + "/models--acme--tiny/snapshots/0000000000000000000000000000000000000abc/config.json"));
+  EXPECT_TRUE(
+      fs::exists(env_.cache() + "/models--acme--tiny/snapshots/0000000000000000000000000000000000000abc/config.json"));
   env_.env().set("HF_HUB_OFFLINE", "1");
   r = run_process(kBinary, args("acme/tiny", {"--verbose"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -149,9 +154,11 @@ TEST_F(E2EModels, BadModelInputIsOneLineExitTwo) {
       {write("huge.json", R"({"num_experts": 4096, "num_experts_per_tok": 8, "hidden_size": 65536,
                               "moe_intermediate_size": 65536})"),
        "GiB of host memory"},
-      {config_with("wide", "moe_intermediate_size", "9999999"), "intermediate_size must be at most 262144 (got 9999999)"},
+      {config_with("wide", "moe_intermediate_size", "9999999"),
+       "intermediate_size must be at most 262144 (got 9999999)"},
       {write("dense.json", R"({"hidden_size": 64, "intermediate_size": 128})"), "not a MoE config"},
-      {config_with("routing", "hidden_act", "\"silu\", \"scoring_func\": \"sparsemixer\""), "scoring_func 'sparsemixer' is not implemented"},
+      {config_with("routing", "hidden_act", "\"silu\", \"scoring_func\": \"sparsemixer\""),
+       "scoring_func 'sparsemixer' is not implemented"},
       {"acme/partial", "looks partly written"},
       {"Qwen/Qwen2.5-MoE-A2.7B", "closest presets: Qwen/Qwen1.5-MoE-A2.7B"},
       {"acme/gated", "HTTP 401"},

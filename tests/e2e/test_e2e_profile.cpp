@@ -64,10 +64,27 @@ void check_phases(const nlohmann::json& trace, int iterations, const std::vector
 
 TEST_F(E2EProfile, TracePerCaseAtTheSeedsPath) {
   const std::string profiles = dir_ + "/profiles";
-  const auto r = run_process(kBinary, {"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                       "--intermediate-size", "96", "--num-tokens", "16", "--scenarios", "random",
-                                       "--benchmark-iters", "3", "--device", "cpu", "--profile", "--profile-dir",
-                                       profiles, "--output-file", dir_ + "/results"});
+  const auto r = run_process(kBinary, {"--num-experts",
+                                       "8",
+                                       "--num-experts-per-tok",
+                                       "2",
+                                       "--hidden-size",
+                                       "64",
+                                       "--intermediate-size",
+                                       "96",
+                                       "--num-tokens",
+                                       "16",
+                                       "--scenarios",
+                                       "random",
+                                       "--benchmark-iters",
+                                       "3",
+                                       "--device",
+                                       "cpu",
+                                       "--profile",
+                                       "--profile-dir",
+                                       profiles,
+                                       "--output-file",
+                                       dir_ + "/results"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json epmoe = load_trace(profiles, "random_tokens16_epmoe");
   check_phases(epmoe, 3, {"route", "permute", "dispatch", "gate_up_gemm", "activation", "down_gemm", "combine"});
@@ -81,10 +98,27 @@ TEST_F(E2EProfile, TracePerCaseAtTheSeedsPath) {
 }
 
 TEST_F(E2EProfile, UnwritableProfileDirWarnsAndStillWritesResults) {
-  const auto r = run_process(kBinary, {"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                       "--intermediate-size", "96", "--num-tokens", "16", "--scenarios", "random",
-                                       "--benchmark-iters", "2", "--device", "cpu", "--profile", "--profile-dir",
-                                       "/proc/moebench-profiles", "--output-file", dir_ + "/results"});
+  const auto r = run_process(kBinary, {"--num-experts",
+                                       "8",
+                                       "--num-experts-per-tok",
+                                       "2",
+                                       "--hidden-size",
+                                       "64",
+                                       "--intermediate-size",
+                                       "96",
+                                       "--num-tokens",
+                                       "16",
+                                       "--scenarios",
+                                       "random",
+                                       "--benchmark-iters",
+                                       "2",
+                                       "--device",
+                                       "cpu",
+                                       "--profile",
+                                       "--profile-dir",
+                                       "/proc/moebench-profiles",
+                                       "--output-file",
+                                       dir_ + "/results"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("cannot write traces under --profile-dir /proc/moebench-profiles"), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/results.csv"));

@@ -16,9 +16,28 @@ using namespace std::chrono_literals;
 // 0.4 TFLOP) takes seconds on a few CPU cores, so the loop's own check between iterations cannot
 // stop it in time: the watchdog has to.
 std::vector<std::string> slow_second_case(const std::string& base) {
-  return {"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "1024", "--intermediate-size", "2048",
-          "--num-tokens", "16", "16384", "--scenarios", "random", "--warmup-iters", "0", "--benchmark-iters", "3",
-          "--device", "cpu", "--verbose", "--output-file", base};
+  return {"--num-experts",
+          "8",
+          "--num-experts-per-tok",
+          "2",
+          "--hidden-size",
+          "1024",
+          "--intermediate-size",
+          "2048",
+          "--num-tokens",
+          "16",
+          "16384",
+          "--scenarios",
+          "random",
+          "--warmup-iters",
+          "0",
+          "--benchmark-iters",
+          "3",
+          "--device",
+          "cpu",
+          "--verbose",
+          "--output-file",
+          base};
 }
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {

@@ -11,8 +11,8 @@
 #include "core/errors.hpp"
 #include "core/router.hpp"
 #include "core/scenario.hpp"
-#include "model/model_config.hpp"
 #include "memfd_file.hpp"
+#include "model/model_config.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/errors.hpp"
-#include "output/html_report.hpp"
 #include "memfd_file.hpp"
+#include "output/html_report.hpp"
 #include "report/compare.hpp"
 #include "report/results_file.hpp"
 

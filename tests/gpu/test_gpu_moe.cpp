@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 
 #include "core/reference.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "moe_kernels/heuristics.hpp"
-#include "cuda/cuda_backend.hpp"
 
 namespace moebench {
 namespace {
@@ -42,7 +42,8 @@ Problem problem_for(const GpuCase& c) {
 class GpuMoe : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+    if (cuda_device_count() == 0)
+      GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
     MOE_CUDA_CHECK(cudaSetDevice(0));
     MOE_CUDA_CHECK(cudaGetDeviceProperties(&context_.properties, 0));
     MOE_CUDA_CHECK(cudaStreamCreate(&context_.stream));
@@ -56,7 +57,8 @@ class GpuMoe : public ::testing::Test {
     const Problem problem = problem_for(c);
     const EpWeights weights = generate_ep_weights(problem.shape, seed);
     const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed);
-    const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
+    const Routing routing =
+        route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
     for (auto make : {cuda::make_single_gpu_fused, cuda::make_single_gpu_epmoe}) {
       auto impl = make(context_, problem, weights);
@@ -82,13 +84,13 @@ class GpuMoe : public ::testing::Test {
 // Small shapes, also the ones compute-sanitizer runs (filter GpuMoe.Small*).
 TEST_F(GpuMoe, SmallShapes) {
   check({1, 8, 2, 64, 64}, 1);
-  check({3, 8, 1, 100, 60, Activation::kGelu}, 2);        // H, I not multiples of 8
+  check({3, 8, 1, 100, 60, Activation::kGelu}, 2);         // H, I not multiples of 8
   check({64, 8, 2, 128, 136, Activation::kSwigluOai}, 3);  // I not a multiple of the 128-column tile
   check({70, 16, 4, 200, 72, Activation::kSilu, Scenario::kBalanced}, 4);
   check({65, 8, 2, 64, 192, Activation::kSilu, Scenario::kImbalanced, 4.0}, 5);  // expert 0 gets every token
   check({200, 4, 2, 72, 136, Activation::kGelu}, 6);  // 100 rows per expert: 128-row tiles, two consumers
-  check({5, 64, 40, 64, 64}, 7);                        // more slots than a warp has lanes
-  check({300, 600, 4, 64, 72}, 8);  // more experts than the tile decode keeps in shared memory
+  check({5, 64, 40, 64, 64}, 7);                      // more slots than a warp has lanes
+  check({300, 600, 4, 64, 72}, 8);                    // more experts than the tile decode keeps in shared memory
   check({150, 2, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 9);  // 150 rows: 128 and a tail of 22
 }
 
@@ -105,7 +107,12 @@ TEST_F(GpuMoe, Grid) {
   for (std::int64_t T : tokens)
     for (std::int64_t E : experts)
       for (std::int64_t k : top_ks) {
-        GpuCase c{T, E, k, hiddens[index % 4], intermediates[(index / 4) % 4], activations[index % 3],
+        GpuCase c{T,
+                  E,
+                  k,
+                  hiddens[index % 4],
+                  intermediates[(index / 4) % 4],
+                  activations[index % 3],
                   scenarios[(index / 3) % 3]};
         if (T == 4096) {  // keep the float64 reference quick
           c.H = 128;
@@ -140,7 +147,8 @@ TEST_F(GpuMoe, ModelRouters) {
 TEST_F(GpuMoe, TilesCarryTails) {
   auto tails = [](const GpuCase& c, std::uint64_t seed) {  // fused's experts with a tail, from the routing
     const CaseInputs inputs = make_case_inputs(problem_for(c).shape, {c.scenario, c.T}, c.imbalance_factor, seed);
-    const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
+    const Routing routing =
+        route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     std::vector<int> rows(static_cast<std::size_t>(c.E));
     for (std::int32_t id : routing.expert_ids) ++rows[static_cast<std::size_t>(id)];
     const int block_m = moe_kernels::choose_block_m(c.T, static_cast<int>(c.k), static_cast<int>(c.E));
@@ -151,16 +159,16 @@ TEST_F(GpuMoe, TilesCarryTails) {
     });
   };
   const std::pair<GpuCase, std::int64_t> cases[] = {
-      {{600, 8, 2, 256, 200, Activation::kSilu, Scenario::kBalanced}, 8},         // 150 rows: 128 + 22
-      {{640, 8, 2, 128, 136, Activation::kGelu, Scenario::kBalanced}, 8},         // 160: the largest tail
-      {{644, 4, 1, 200, 72, Activation::kSwigluOai, Scenario::kBalanced}, 0},     // 161: no tail, 2 blocks
-      {{1100, 8, 2, 320, 384, Activation::kSilu, Scenario::kBalanced}, 8},        // 275: the last tile + 19
-      {{1200, 8, 2, 136, 264, Activation::kGelu, Scenario::kBalanced}, 0},        // 300: 44, too many for one
+      {{600, 8, 2, 256, 200, Activation::kSilu, Scenario::kBalanced}, 8},           // 150 rows: 128 + 22
+      {{640, 8, 2, 128, 136, Activation::kGelu, Scenario::kBalanced}, 8},           // 160: the largest tail
+      {{644, 4, 1, 200, 72, Activation::kSwigluOai, Scenario::kBalanced}, 0},       // 161: no tail, 2 blocks
+      {{1100, 8, 2, 320, 384, Activation::kSilu, Scenario::kBalanced}, 8},          // 275: the last tile + 19
+      {{1200, 8, 2, 136, 264, Activation::kGelu, Scenario::kBalanced}, 0},          // 300: 44, too many for one
       {{1024, 8, 2, 264, 272, Activation::kGelu, Scenario::kImbalanced, 1.1}, -1},  // uneven; some may carry
-      {{1600, 8, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 0},          // 400: 3 tiles + 16, no tails
+      {{1600, 8, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 0},            // 400: 3 tiles + 16, no tails
       // Long down tiles (more than 64 K steps): the last two full tiles share the spill.
-      {{1200, 8, 2, 72, 4160, Activation::kSilu, Scenario::kBalanced}, 8},        // 300: 2 x (128 + 22)
-      {{1100, 8, 2, 64, 4104, Activation::kSwigluOai, Scenario::kBalanced}, 8},   // 275: 10 and 9
+      {{1200, 8, 2, 72, 4160, Activation::kSilu, Scenario::kBalanced}, 8},       // 300: 2 x (128 + 22)
+      {{1100, 8, 2, 64, 4104, Activation::kSwigluOai, Scenario::kBalanced}, 8},  // 275: 10 and 9
       // Uneven experts under long tiles: the tiles are handed out by descending expert rows.
       {{1000, 8, 2, 64, 4104, Activation::kGelu, Scenario::kImbalanced, 1.5}, -1},
   };
@@ -174,7 +182,7 @@ TEST_F(GpuMoe, TilesCarryTails) {
 }
 
 TEST_F(GpuMoe, LargerLayers) {
-  check({512, 128, 8, 2048, 768}, 11);                  // Qwen3-30B-A3B's layer
+  check({512, 128, 8, 2048, 768}, 11);  // Qwen3-30B-A3B's layer
   check({300, 8, 2, 1024, 1408, Activation::kGelu}, 12);
   // Past 4096 intermediate columns fused keeps the grid barrier between its GEMMs (heuristics.hpp).
   check({600, 8, 2, 256, 4160, Activation::kSwigluOai}, 13);

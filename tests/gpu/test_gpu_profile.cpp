@@ -12,11 +12,11 @@
 #include <numeric>
 #include <sstream>
 
+#include "backend/backend.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "moe_kernels/fused_stages.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "profile/profiler.hpp"
-#include "backend/backend.hpp"
-#include "cuda/cuda_backend.hpp"
 #include "support/process.hpp"
 #include "support/trace_reader.hpp"
 
@@ -24,7 +24,8 @@ namespace moebench {
 namespace {
 
 TEST(GpuProfile, KernelsInsideIterationsAndMatchingEventTime) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
   const std::string dir = testing::make_temp_dir("moebench-gpu-profile");
   BenchmarkPlan plan;
   plan.profile = true;
@@ -109,14 +110,16 @@ std::vector<TimelineRow> read_timeline(const std::string& path) {
     std::replace(line.begin(), line.end(), ',', ' ');
     std::istringstream fields(line);
     TimelineRow r;
-    fields >> r.gemm >> r.tile >> r.cta >> r.start_us >> r.mainloop_end_us >> r.end_us >> r.expert >> r.rows >> r.n_block;
+    fields >> r.gemm >> r.tile >> r.cta >> r.start_us >> r.mainloop_end_us >> r.end_us >> r.expert >> r.rows >>
+        r.n_block;
     rows.push_back(r);
   }
   return rows;
 }
 
 TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
   const std::string dir = testing::make_temp_dir("moebench-tile-timeline");
   setenv("MOEBENCH_TILE_TIMELINE", (dir + "/timeline").c_str(), 1);
   MoeShape shape;
@@ -151,8 +154,9 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
     tails += carried ? 1 : 0;
   }
   EXPECT_GT(tails, 0) << "the routing no longer gives any expert a tail to carry";
-  const std::map<std::string, int> expected{{"gate_up", row_blocks * moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock)},
-                                            {"down", row_blocks * moe_kernels::ceil_div(520, moe_kernels::kBlockNB)}};
+  const std::map<std::string, int> expected{
+      {"gate_up", row_blocks * moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock)},
+      {"down", row_blocks * moe_kernels::ceil_div(520, moe_kernels::kBlockNB)}};
 
   const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T2200.csv");
   for (const auto& [gemm, tiles] : expected) {

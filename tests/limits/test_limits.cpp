@@ -9,18 +9,39 @@
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
+#include "cpu/cpu_memory.hpp"
 #include "model/model_config.hpp"
 #include "runner/backend_factory.hpp"
-#include "cpu/cpu_memory.hpp"
 
 namespace moebench {
 namespace {
 
 std::vector<std::string> largest(const char* tp_size = "65536", const char* ep_size = "4096") {
-  return {"--num-experts", "4096", "--num-experts-per-tok", "64", "--hidden-size", "65536", "--intermediate-size",
-          "262144", "--num-tokens", "16777216", "--warmup-iters", "1000000", "--benchmark-iters", "1000000",
-          "--tp-size", tp_size, "--ep-size", ep_size, "--scenarios", "random", "balanced", "--device", "cpu",
-          "--output-file", "/tmp/moebench-limits-test/results"};
+  return {"--num-experts",
+          "4096",
+          "--num-experts-per-tok",
+          "64",
+          "--hidden-size",
+          "65536",
+          "--intermediate-size",
+          "262144",
+          "--num-tokens",
+          "16777216",
+          "--warmup-iters",
+          "1000000",
+          "--benchmark-iters",
+          "1000000",
+          "--tp-size",
+          tp_size,
+          "--ep-size",
+          ep_size,
+          "--scenarios",
+          "random",
+          "balanced",
+          "--device",
+          "cpu",
+          "--output-file",
+          "/tmp/moebench-limits-test/results"};
 }
 
 BenchmarkPlan plan_of(std::vector<std::string> args) {
@@ -51,9 +72,9 @@ TEST(Limits, TheLargestValuesAreAcceptedWithAFiniteMemoryEstimate) {
 
 TEST(Limits, OneMoreThanEachLargestValueIsRefusedByName) {
   const std::vector<std::pair<std::string, std::string>> over{
-      {"--num-experts", "4097"},         {"--num-experts-per-tok", "65"},   {"--hidden-size", "65537"},
-      {"--intermediate-size", "262145"}, {"--num-tokens", "16777217"},      {"--warmup-iters", "1000001"},
-      {"--benchmark-iters", "1000001"},  {"--tp-size", "65537"},            {"--ep-size", "65537"},
+      {"--num-experts", "4097"},         {"--num-experts-per-tok", "65"}, {"--hidden-size", "65537"},
+      {"--intermediate-size", "262145"}, {"--num-tokens", "16777217"},    {"--warmup-iters", "1000001"},
+      {"--benchmark-iters", "1000001"},  {"--tp-size", "65537"},          {"--ep-size", "65537"},
   };
   for (const auto& [flag, value] : over) {
     std::vector<std::string> args = largest();
@@ -81,8 +102,11 @@ TEST(Limits, TheCpuBackendRefusesTheLargestLayerByItsMemory) {
 }
 
 TEST(Limits, RoutedScalingFactorIsBoundedSoF32WeightsStayFinite) {
-  nlohmann::json config{{"num_experts", 8}, {"num_experts_per_tok", 2}, {"hidden_size", 64},
-                        {"intermediate_size", 64}, {"routed_scaling_factor", 1e6}};
+  nlohmann::json config{{"num_experts", 8},
+                        {"num_experts_per_tok", 2},
+                        {"hidden_size", 64},
+                        {"intermediate_size", 64},
+                        {"routed_scaling_factor", 1e6}};
   EXPECT_DOUBLE_EQ(shape_from_config(config, "c.json").router.routed_scaling_factor, 1e6);
   config["routed_scaling_factor"] = 1e39;
   try {

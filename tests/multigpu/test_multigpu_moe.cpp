@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "backend/backend.hpp"
 #include "core/errors.hpp"
 #include "core/reference.hpp"
-#include "backend/backend.hpp"
 #include "cuda/cuda_backend.hpp"
 
 namespace moebench {
@@ -114,7 +114,8 @@ void check_growth(const Layout& layout) {
   for (ImplKind kind : {ImplKind::kFused, ImplKind::kEpMoe}) {
     auto impl = mesh->create(kind, problem, weights);
     for (std::int64_t T : {16, 1000, 64}) {
-      const CaseInputs inputs = make_case_inputs(problem.shape, {Scenario::kRandom, T}, 2.0, 7 + static_cast<std::uint64_t>(T));
+      const CaseInputs inputs =
+          make_case_inputs(problem.shape, {Scenario::kRandom, T}, 2.0, 7 + static_cast<std::uint64_t>(T));
       const Routing routing = route_all(inputs.router_logits, T, 32, 4, {});
       const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, Activation::kSilu);
       impl->prepare(inputs);

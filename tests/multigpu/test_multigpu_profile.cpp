@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "profile/profiler.hpp"
 #include "backend/backend.hpp"
 #include "cuda/cuda_backend.hpp"
+#include "profile/profiler.hpp"
 #include "support/process.hpp"
 #include "support/trace_reader.hpp"
 
@@ -50,8 +50,7 @@ TEST(MultiGpuProfile, FusedStagesSitInsideTheirLaunches) {
   for (const auto& stage : stages) {
     int inside = 0;
     for (const auto& k : kernels) {
-      if (k.at("pid") != stage.at("pid") ||
-          std::string(k.at("name")).find("fused_moe_ep_kernel") == std::string::npos)
+      if (k.at("pid") != stage.at("pid") || std::string(k.at("name")).find("fused_moe_ep_kernel") == std::string::npos)
         continue;
       const double ts = stage.at("ts"), dur = stage.at("dur"), kts = k.at("ts"), kdur = k.at("dur");
       // CUPTI's start and CTA 0's first timestamp differ by the launch's ramp-up: allow 5 us.

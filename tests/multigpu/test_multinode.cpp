@@ -7,8 +7,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <fmt/format.h>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -51,10 +51,29 @@ int free_port() {
 
 // The seed's quick-start shape, small enough to check against its reference quickly.
 std::vector<std::string> bench_args(const std::string& out, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"--device", "cuda", "--num-experts", "16", "--num-experts-per-tok", "4",
-                                "--hidden-size", "512", "--intermediate-size", "256", "--num-tokens", "64", "1024",
-                                "--scenarios", "random", "imbalanced", "--benchmark-iters", "5", "--check",
-                                "--output-format", "csv", "--output-file", out};
+  std::vector<std::string> args{"--device",
+                                "cuda",
+                                "--num-experts",
+                                "16",
+                                "--num-experts-per-tok",
+                                "4",
+                                "--hidden-size",
+                                "512",
+                                "--intermediate-size",
+                                "256",
+                                "--num-tokens",
+                                "64",
+                                "1024",
+                                "--scenarios",
+                                "random",
+                                "imbalanced",
+                                "--benchmark-iters",
+                                "5",
+                                "--check",
+                                "--output-format",
+                                "csv",
+                                "--output-file",
+                                out};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -66,8 +85,12 @@ std::vector<std::string> node_command(const std::string& gpus, std::vector<std::
 }
 
 std::vector<std::string> node_flags(int rank, int port, const std::string& timeout = "60") {
-  return {"--tp-size", "4", "--ep-size", "4", "--nnodes", "2", "--node-rank", std::to_string(rank), "--dist-init-addr",
-          fmt::format("127.0.0.1:{}", port), "--dist-timeout", timeout};
+  return {"--tp-size",        "4",
+          "--ep-size",        "4",
+          "--nnodes",         "2",
+          "--node-rank",      std::to_string(rank),
+          "--dist-init-addr", fmt::format("127.0.0.1:{}", port),
+          "--dist-timeout",   timeout};
 }
 
 // CSV rows without the columns that differ from run to run (latencies, throughput, roofline).
@@ -97,7 +120,8 @@ double column(const std::string& csv_path, std::size_t row, const std::string& n
   std::vector<std::string> cells;
   at = 0;
   const std::string& line = lines[row];
-  for (std::size_t next; (next = line.find(',', at)) != std::string::npos; at = next + 1) cells.push_back(line.substr(at, next - at));
+  for (std::size_t next; (next = line.find(',', at)) != std::string::npos; at = next + 1)
+    cells.push_back(line.substr(at, next - at));
   cells.push_back(line.substr(at));
   return std::stod(cells.at(index));
 }
@@ -147,8 +171,8 @@ TEST_F(MultiNode, ANodeWithOtherFlagsIsRefusedByName) {
   std::vector<std::string> other = bench_args(dir_ + "/node1", node_flags(1, port, "20"));
   other.insert(other.end(), {"--warmup-iters", "3"});
   ChildProcess node1("/usr/bin/env", node_command("2,3", other));
-  const ProcessResult node0 =
-      testing::run_process("/usr/bin/env", node_command("0,1", bench_args(dir_ + "/two", node_flags(0, port, "20"))), 60s);
+  const ProcessResult node0 = testing::run_process(
+      "/usr/bin/env", node_command("0,1", bench_args(dir_ + "/two", node_flags(0, port, "20"))), 60s);
   const ProcessResult second = node1.wait(60s);
   EXPECT_EQ(node0.exit_code, 1) << node0.err;
   EXPECT_NE(node0.err.find("node 1"), std::string::npos) << node0.err;

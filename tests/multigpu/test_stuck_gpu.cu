@@ -7,8 +7,8 @@
 #include <cuda_runtime.h>
 
 #include "core/errors.hpp"
-#include "cuda/device/device_group.hpp"
 #include "cuda/cuda_backend.hpp"
+#include "cuda/device/device_group.hpp"
 
 namespace moebench {
 namespace {

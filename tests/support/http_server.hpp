@@ -39,7 +39,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  std::string url() const;               // "http://127.0.0.1:<port>"
+  std::string url() const;                    // "http://127.0.0.1:<port>"
   std::vector<HttpRequest> requests() const;  // every request so far, in order
 
  private:

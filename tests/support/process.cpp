@@ -19,8 +19,8 @@ namespace {
 // The sanitizer builds (`make sanitize`) run the e2e tests on instrumented binaries; a report
 // must fail the test even where the test expects a failing exit code.
 void check_no_sanitizer_report(const std::string& err) {
-  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ",
-                             "SUMMARY: UndefinedBehaviorSanitizer"}) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             ": runtime error: ", "SUMMARY: UndefinedBehaviorSanitizer"}) {
     const auto at = err.find(marker);
     if (at != std::string::npos) {
       const std::size_t from = at > 200 ? at - 200 : 0;

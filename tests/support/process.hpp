@@ -17,7 +17,8 @@ struct ProcessResult {
 // A sanitizer report on the child's stderr (AddressSanitizer, LeakSanitizer, UBSan's "runtime
 // error:") throws std::runtime_error, failing the test whatever exit code it expected.
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
-                          std::chrono::seconds timeout = std::chrono::seconds(120), const std::string& working_dir = "");
+                          std::chrono::seconds timeout = std::chrono::seconds(120),
+                          const std::string& working_dir = "");
 
 // A child started in the background, for tests that signal it or watch its files while it runs.
 class ChildProcess {

@@ -34,14 +34,18 @@ inline double act_exp(double x) { return exp(x); }
 inline float act_tanh(float x) { return tanhf(x); }
 inline double act_tanh(double x) { return tanh(x); }
 template <typename T>
-inline T act_reciprocal(T x) { return T(1) / x; }
+inline T act_reciprocal(T x) {
+  return T(1) / x;
+}
 #else
 inline float act_exp(float x) { return std::exp(x); }
 inline double act_exp(double x) { return std::exp(x); }
 inline float act_tanh(float x) { return std::tanh(x); }
 inline double act_tanh(double x) { return std::tanh(x); }
 template <typename T>
-inline T act_reciprocal(T x) { return T(1) / x; }
+inline T act_reciprocal(T x) {
+  return T(1) / x;
+}
 #endif
 }  // namespace detail
 

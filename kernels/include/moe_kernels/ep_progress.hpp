@@ -19,9 +19,9 @@ enum class EpStage : unsigned {
 
 enum class EpFault : unsigned {
   kNone = 0,
-  kSendOverflow,     // a source had more rows for one GPU than the window holds
-  kReceivedExpert,   // a received row names an expert this GPU does not own
-  kReceivedPair,     // a received row names a (token, slot) its source does not have
+  kSendOverflow,    // a source had more rows for one GPU than the window holds
+  kReceivedExpert,  // a received row names an expert this GPU does not own
+  kReceivedPair,    // a received row names a (token, slot) its source does not have
 };
 
 constexpr int kEpStageCount = static_cast<int>(EpStage::kCombine) + 1;
@@ -54,12 +54,12 @@ inline const char* ep_stage_span_name(int stage) {
 // A debugging aid (MOEBENCH_EP_TRACE=1; host-mapped like the above, one per CTA): each CTA's
 // stage and its tile loop, to tell a stuck pipeline from a stuck barrier.
 struct TileTrace {
-  unsigned num_tiles;         // tiles of the current GEMM phase
-  unsigned taken;             // tiles this CTA's producer took in it
+  unsigned num_tiles;  // tiles of the current GEMM phase
+  unsigned taken;      // tiles this CTA's producer took in it
   unsigned last_taken;
-  unsigned finished[2];       // tiles each consumer warpgroup finished
+  unsigned finished[2];  // tiles each consumer warpgroup finished
   unsigned last_finished[2];
-  unsigned left[3];           // 1 once the producer, consumer 0, consumer 1 left the phase
+  unsigned left[3];  // 1 once the producer, consumer 0, consumer 1 left the phase
 };
 
 struct EpCtaTrace {

@@ -10,11 +10,11 @@ namespace moe_kernels {
 
 struct ExpertParallelWindow {
   int num_devices = 1;
-  int device = 0;            // this GPU's rank: ep_rank * tp_actual + tp_rank
-  int tp_actual = 1;         // GPUs sharing one expert group (the TP ranks)
-  int experts_per_rank = 0;  // experts of one EP group
-  int source_capacity = 0;   // rows one source may send one GPU: its max tokens * min(k, experts_per_rank)
-  int pair_capacity = 0;     // (token, slot) pairs of one GPU at most: max tokens per GPU * k
+  int device = 0;                // this GPU's rank: ep_rank * tp_actual + tp_rank
+  int tp_actual = 1;             // GPUs sharing one expert group (the TP ranks)
+  int experts_per_rank = 0;      // experts of one EP group
+  int source_capacity = 0;       // rows one source may send one GPU: its max tokens * min(k, experts_per_rank)
+  int pair_capacity = 0;         // (token, slot) pairs of one GPU at most: max tokens per GPU * k
   std::uint64_t recv_x = 0;      // (num_devices, source_capacity, hidden_stride) bf16: rows received
   std::uint64_t recv_meta = 0;   // (num_devices, source_capacity) int2: {local expert, source's pair index}
   std::uint64_t recv_count = 0;  // (num_devices) int: rows each source sent this iteration
@@ -27,8 +27,8 @@ constexpr std::uint64_t kWindowAlignment = 4096;  // NCCL_WIN_REQUIRED_ALIGNMENT
 // The layout for a case whose GPUs own at most `max_device_tokens` tokens each: a source sends a
 // GPU at most min(k, experts per group) rows per token it owns (a token's k experts, of which at
 // most experts_per_rank lie in one group).
-inline ExpertParallelWindow expert_parallel_window(int num_devices, int ep_size, int num_experts, int top_k,
-                                                   int hidden, std::int64_t max_device_tokens) {
+inline ExpertParallelWindow expert_parallel_window(int num_devices, int ep_size, int num_experts, int top_k, int hidden,
+                                                   std::int64_t max_device_tokens) {
   auto align = [](std::uint64_t bytes) { return (bytes + kWindowAlignment - 1) / kWindowAlignment * kWindowAlignment; };
   ExpertParallelWindow w;
   w.num_devices = num_devices;
@@ -44,7 +44,8 @@ inline ExpertParallelWindow expert_parallel_window(int num_devices, int ep_size,
   w.recv_meta = align(w.recv_x + rows * row_bytes);
   w.recv_count = align(w.recv_meta + rows * 8);
   w.y_back = align(w.recv_count + static_cast<std::uint64_t>(num_devices) * 4);
-  w.bytes = align(w.y_back + static_cast<std::uint64_t>(w.tp_actual) * static_cast<std::uint64_t>(w.pair_capacity) * row_bytes);
+  w.bytes = align(w.y_back +
+                  static_cast<std::uint64_t>(w.tp_actual) * static_cast<std::uint64_t>(w.pair_capacity) * row_bytes);
   return w;
 }
 

@@ -47,9 +47,9 @@ cudaError_t launch_label_received_rows(const std::int32_t* all_offsets, int num_
 // ---- sm90_grouped_gemm.cu: epmoe's grouped GEMMs (persistent, TMA + wgmma) ------------------------
 
 struct GroupedGemmMaps {
-  CUtensorMap a;       // 2D (K, rows): permuted_x for gate/up, h for down
-  CUtensorMap b;       // 3D (K, rows, expert): gate weights, or down weights
-  CUtensorMap b_up;    // 3D: up weights (gate/up GEMM only)
+  CUtensorMap a;     // 2D (K, rows): permuted_x for gate/up, h for down
+  CUtensorMap b;     // 3D (K, rows, expert): gate weights, or down weights
+  CUtensorMap b_up;  // 3D: up weights (gate/up GEMM only)
 };
 
 // h[row] = act(permuted_x[row] . W_gate[e]^T, permuted_x[row] . W_up[e]^T), e the row's expert.
@@ -63,16 +63,16 @@ cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& 
 // ---- sm90_fused_moe.cu: the fused persistent kernel ------------------------------------------------
 
 struct FusedMoeArgs {
-  const __nv_bfloat16* x;     // (T, hidden_stride), padding zero
-  const float* logits;        // (T, E)
-  CUtensorMap w13;            // 3D (H, 2 * I padded to kGateUpBlock, local experts), gate/up interleaved by kGateUpBlock
-  CUtensorMap w2;             // 3D (I, H, local experts)
-  CUtensorMap h_map;          // 2D (I, T*k) over h, box rows = geometry.block_m
-  CUtensorMap h_tail_map;     // the same in boxes of kMaxTailRows rows: tiles' tails (MoeGeometry::tail_rows)
-  __nv_bfloat16* h;           // (T*k, intermediate_stride) workspace
-  __nv_bfloat16* y;           // (T*k, hidden_stride) workspace
-  __nv_bfloat16* out;         // (T, H)
-  unsigned int* barrier;      // 3 words, zero at allocation: grid barrier, CTAs out
+  const __nv_bfloat16* x;  // (T, hidden_stride), padding zero
+  const float* logits;     // (T, E)
+  CUtensorMap w13;         // 3D (H, 2 * I padded to kGateUpBlock, local experts), gate/up interleaved by kGateUpBlock
+  CUtensorMap w2;          // 3D (I, H, local experts)
+  CUtensorMap h_map;       // 2D (I, T*k) over h, box rows = geometry.block_m
+  CUtensorMap h_tail_map;  // the same in boxes of kMaxTailRows rows: tiles' tails (MoeGeometry::tail_rows)
+  __nv_bfloat16* h;        // (T*k, intermediate_stride) workspace
+  __nv_bfloat16* y;        // (T*k, hidden_stride) workspace
+  __nv_bfloat16* out;      // (T, H)
+  unsigned int* barrier;   // 3 words, zero at allocation: grid barrier, CTAs out
   FusedStageTimes* stage_times;  // host-mapped: the latest launch's phases (fused_stages.hpp)
   TileSpan* tile_spans;          // null, or (2, tile_span_capacity): each GEMM tile's span (fused_stages.hpp)
   int tile_span_capacity;
@@ -94,20 +94,20 @@ cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas);
 
 struct FusedMoeEpArgs {
   // The gate/up and down GEMMs run over the rows this device received (fused_phases.cuh names).
-  const __nv_bfloat16* x;     // = the local window's recv_x
-  CUtensorMap w13;            // this device's experts and intermediate slice, fused layout
+  const __nv_bfloat16* x;  // = the local window's recv_x
+  CUtensorMap w13;         // this device's experts and intermediate slice, fused layout
   CUtensorMap w2;
-  CUtensorMap h_map;          // 2D over h, rows = num_devices * source_capacity
+  CUtensorMap h_map;  // 2D over h, rows = num_devices * source_capacity
   __nv_bfloat16* h;
-  MoeGeometry geometry;       // num_tokens/top_k: this device's own tokens; experts, I: its shard
-  RoutingBuffers routing;     // topk_*: own tokens; counts, offsets, sorted_token: received rows
+  MoeGeometry geometry;    // num_tokens/top_k: this device's own tokens; experts, I: its shard
+  RoutingBuffers routing;  // topk_*: own tokens; counts, offsets, sorted_token: received rows
   Activation activation;
   // This device's own tokens.
-  const __nv_bfloat16* tokens; // (num_tokens, hidden_stride)
-  const float* logits;         // (num_tokens, E)
+  const __nv_bfloat16* tokens;  // (num_tokens, hidden_stride)
+  const float* logits;          // (num_tokens, E)
   RouterParams router;
-  std::int32_t* send_count;    // (num_devices / tp_actual): rows sent per EP group, zero between iterations
-  __nv_bfloat16* out;          // (num_tokens, H)
+  std::int32_t* send_count;  // (num_devices / tp_actual): rows sent per EP group, zero between iterations
+  __nv_bfloat16* out;        // (num_tokens, H)
   // The exchange.
   ExpertParallelWindow window;
   std::uint8_t* const* peer_window;  // (num_devices): every device's window, as this device addresses it
@@ -119,8 +119,7 @@ struct FusedMoeEpArgs {
 
 // Fills peer_window[0, num_devices) with each rank's window base as this device addresses it
 // (NCCL's load/store-accessible mapping over NVLink). `window` is the ncclWindow_t of the buffer.
-cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint8_t** peer_window,
-                                        cudaStream_t stream);
+cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint8_t** peer_window, cudaStream_t stream);
 // One cooperative launch per device and iteration: route own tokens and write each (token, slot)
 // row into the owning devices' windows; a cross-GPU barrier; count, scan and scatter the received
 // rows; gate/up and down GEMMs, each y row written back into its source's window; a cross-GPU

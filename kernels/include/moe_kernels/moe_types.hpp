@@ -65,7 +65,7 @@ MOE_HOST_DEVICE constexpr RowBlockRows row_block_rows(int expert_rows, int row_b
 // The layer as one device sees it. Rows of x, h and y are padded to multiples of 8 elements
 // (16 bytes, the TMA stride granule); the padding of x is zero.
 struct MoeGeometry {
-  int num_tokens = 0;     // tokens this device routes
+  int num_tokens = 0;  // tokens this device routes
   int top_k = 0;
   int num_experts = 0;    // all experts (router width)
   int expert_begin = 0;   // first expert this device owns
@@ -89,7 +89,7 @@ struct MoeGeometry {
 struct RouterParams {
   int num_experts = 0;
   int top_k = 0;
-  bool sigmoid = false;        // scoring function: softmax (false) or sigmoid
+  bool sigmoid = false;  // scoring function: softmax (false) or sigmoid
   bool renormalize = true;
   int num_groups = 1;
   int topk_groups = 1;
@@ -99,17 +99,17 @@ struct RouterParams {
 
 // Device buffers of the routing and permutation steps, sized for max_pairs() and local_experts.
 struct RoutingBuffers {
-  std::int32_t* topk_ids = nullptr;        // (T, k)
-  float* topk_weights = nullptr;           // (T, k)
-  std::int32_t* expert_counts = nullptr;   // (local_experts), zero between iterations
-  std::int32_t* expert_cursor = nullptr;   // (local_experts)
-  std::int32_t* expert_offsets = nullptr;  // (local_experts + 1): first sorted row of each expert
+  std::int32_t* topk_ids = nullptr;             // (T, k)
+  float* topk_weights = nullptr;                // (T, k)
+  std::int32_t* expert_counts = nullptr;        // (local_experts), zero between iterations
+  std::int32_t* expert_cursor = nullptr;        // (local_experts)
+  std::int32_t* expert_offsets = nullptr;       // (local_experts + 1): first sorted row of each expert
   std::int32_t* gate_up_tile_prefix = nullptr;  // (local_experts + 1): first GEMM1 tile of each expert, in tile order
   std::int32_t* down_tile_prefix = nullptr;     // (local_experts + 1), likewise
-  std::int32_t* sorted_token = nullptr;    // (T*k): token of each sorted row
-  float* sorted_weight = nullptr;          // (T*k): routing weight of each sorted row
-  std::int32_t* pair_row = nullptr;        // (T*k): sorted row of each (token, slot)
-  std::int32_t* tile_counters = nullptr;   // (2): next gate/up tile, next down tile; reset by the scan
+  std::int32_t* sorted_token = nullptr;         // (T*k): token of each sorted row
+  float* sorted_weight = nullptr;               // (T*k): routing weight of each sorted row
+  std::int32_t* pair_row = nullptr;             // (T*k): sorted row of each (token, slot)
+  std::int32_t* tile_counters = nullptr;        // (2): next gate/up tile, next down tile; reset by the scan
   // Optional (the one-GPU fused kernel): per (expert, row block), in tile order, the gate/up tiles'
   // consumer warpgroups that have written their h rows; zeroed by the scan. A down tile waits
   // for its row block's count instead of a grid barrier between the two GEMMs.

@@ -14,21 +14,20 @@ namespace moebench::cuda {
 
 }  // namespace moebench::cuda
 
-#define MOE_CUDA_CHECK(call)                                                               \
-  do {                                                                                     \
-    const cudaError_t moe_status_ = (call);                                                \
-    if (moe_status_ != cudaSuccess)                                                        \
-      ::moebench::cuda::throw_cuda_error(moe_status_, #call, __FILE__, __LINE__);          \
+#define MOE_CUDA_CHECK(call)                                                                                    \
+  do {                                                                                                          \
+    const cudaError_t moe_status_ = (call);                                                                     \
+    if (moe_status_ != cudaSuccess) ::moebench::cuda::throw_cuda_error(moe_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
-#define MOE_CUBLAS_CHECK(call)                                                             \
-  do {                                                                                     \
-    const int moe_status_ = static_cast<int>(call);                                        \
+#define MOE_CUBLAS_CHECK(call)                                                                          \
+  do {                                                                                                  \
+    const int moe_status_ = static_cast<int>(call);                                                     \
     if (moe_status_ != 0) ::moebench::cuda::throw_cublas_error(moe_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
-#define MOE_NCCL_CHECK(call)                                                               \
-  do {                                                                                     \
-    const int moe_status_ = static_cast<int>(call);                                        \
+#define MOE_NCCL_CHECK(call)                                                                          \
+  do {                                                                                                \
+    const int moe_status_ = static_cast<int>(call);                                                   \
     if (moe_status_ != 0) ::moebench::cuda::throw_nccl_error(moe_status_, #call, __FILE__, __LINE__); \
   } while (0)

@@ -49,7 +49,8 @@ DeviceGroup::DeviceGroup(const Layout& layout, const std::string& start_token)
   }
   if (world_size_ == 1) return;
   setenv("NCCL_NVLS_ENABLE", "0", 1);
-  const ncclUniqueId id = start_token.empty() ? parse_start_token(make_nccl_start_token()) : parse_start_token(start_token);
+  const ncclUniqueId id =
+      start_token.empty() ? parse_start_token(make_nccl_start_token()) : parse_start_token(start_token);
   comms_.resize(static_cast<std::size_t>(local));
   MOE_NCCL_CHECK(ncclGroupStart());
   for (int i = 0; i < local; ++i) {
@@ -105,8 +106,9 @@ void DeviceGroup::barrier() {
   if (comms_.empty()) return;
   MOE_NCCL_CHECK(ncclGroupStart());
   for (int i = 0; i < local_count(); ++i) {
-    MOE_NCCL_CHECK(ncclAllReduce(barrier_words_[static_cast<std::size_t>(i)], barrier_words_[static_cast<std::size_t>(i)],
-                                 1, ncclInt32, ncclMax, comm(i), context(i).stream));
+    MOE_NCCL_CHECK(ncclAllReduce(barrier_words_[static_cast<std::size_t>(i)],
+                                 barrier_words_[static_cast<std::size_t>(i)], 1, ncclInt32, ncclMax, comm(i),
+                                 context(i).stream));
   }
   MOE_NCCL_CHECK(ncclGroupEnd());
 }
@@ -156,9 +158,10 @@ void DeviceGroup::wait(int local, cudaEvent_t event, const std::string& what) co
     throw DeviceStuckError(progress.empty() ? message : fmt::format("{}. {}", message, progress));
   };
   auto failed_message = [&](int gpu, cudaError_t failed) {
-    return fmt::format("GPU rank {} failed with CUDA error {} ({}) while GPU rank {} was running {}; the finished "
-                       "cases are written",
-                       rank(gpu), cudaGetErrorName(failed), cudaGetErrorString(failed), rank(local), what);
+    return fmt::format(
+        "GPU rank {} failed with CUDA error {} ({}) while GPU rank {} was running {}; the finished "
+        "cases are written",
+        rank(gpu), cudaGetErrorName(failed), cudaGetErrorString(failed), rank(local), what);
   };
   for (;;) {
     MOE_CUDA_CHECK(cudaSetDevice(local));
@@ -174,9 +177,10 @@ void DeviceGroup::wait(int local, cudaEvent_t event, const std::string& what) co
       next_check = Clock::now() + std::chrono::milliseconds(100);
     }
     if (Clock::now() > deadline) {
-      stop(fmt::format("GPU rank {} did not finish {} within {:g} s (--dist-timeout): a GPU is waiting in a "
-                       "cross-GPU exchange for a peer that never arrives; the finished cases are written",
-                       rank(local), what, stuck_timeout_s_));
+      stop(
+          fmt::format("GPU rank {} did not finish {} within {:g} s (--dist-timeout): a GPU is waiting in a "
+                      "cross-GPU exchange for a peer that never arrives; the finished cases are written",
+                      rank(local), what, stuck_timeout_s_));
     }
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

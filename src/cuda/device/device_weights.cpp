@@ -22,8 +22,8 @@ void upload_grouped_gemm_weights(const EpWeights& w, Range experts, Range inter,
   upload(f, d);
   const std::uint64_t E = f.num_experts, H = f.hidden, I = f.intermediate;
   const std::uint64_t Hs = f.hidden_stride, Is = f.intermediate_stride;
-  MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up.b, d.w13.data(), E, I, H, Hs, 2 * I * Hs,
-                                                 moe_kernels::kGateUpBlock));
+  MOE_CUDA_CHECK(
+      moe_kernels::make_tensor_map_3d(&gate_up.b, d.w13.data(), E, I, H, Hs, 2 * I * Hs, moe_kernels::kGateUpBlock));
   MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up.b_up, d.w13.data() + I * Hs, E, I, H, Hs, 2 * I * Hs,
                                                  moe_kernels::kGateUpBlock));
   MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&down.b, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
@@ -36,7 +36,8 @@ void upload_fused_weights(const EpWeights& w, Range experts, Range inter, Device
   upload(f, d);
   const std::uint64_t E = f.num_experts, H = f.hidden, I = f.intermediate, rows = 2ull * f.intermediate_rows;
   const std::uint64_t Hs = f.hidden_stride, Is = f.intermediate_stride;
-  MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&w13_map, d.w13.data(), E, rows, H, Hs, rows * Hs, moe_kernels::kBlockNB));
+  MOE_CUDA_CHECK(
+      moe_kernels::make_tensor_map_3d(&w13_map, d.w13.data(), E, rows, H, Hs, rows * Hs, moe_kernels::kBlockNB));
   MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&w2_map, d.w2.data(), E, H, std::max<std::uint64_t>(I, 1), Is, H * Is,
                                                  moe_kernels::kBlockNB));
 }

@@ -14,9 +14,9 @@
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/device/routing_storage.hpp"
 #include "cuda/multi_gpu/implementations.hpp"
 #include "cuda/multi_gpu/moe_base.hpp"
-#include "cuda/device/routing_storage.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -30,8 +30,9 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
   MultiGpuEpMoe(DeviceGroup& group, const Problem& problem, const EpWeights& w)
       : MultiGpuMoeBase(group, problem),
         devices_(static_cast<std::size_t>(group.local_count())),
-        host_offsets_(static_cast<std::size_t>(group.world_size()) * static_cast<std::size_t>(problem.shape.num_experts + 1),
-                      cudaHostAllocDefault) {
+        host_offsets_(
+            static_cast<std::size_t>(group.world_size()) * static_cast<std::size_t>(problem.shape.num_experts + 1),
+            cudaHostAllocDefault) {
     group_.for_each([&](int local) {
       Device& d = device(local);
       upload_grouped_gemm_weights(w, expert_range(local), intermediate_range(local), d.weights, d.gate_up_maps,
@@ -69,7 +70,7 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
   struct Device {
     DeviceWeights weights;
     moe_kernels::GroupedGemmMaps gate_up_maps{}, down_maps{};
-    RoutingStorage own, received;         // own tokens' pairs over all experts; received rows
+    RoutingStorage own, received;            // own tokens' pairs over all experts; received rows
     DeviceBuffer<std::int32_t> all_offsets;  // (world, E + 1)
     DeviceBuffer<__nv_bfloat16> sorted_x;    // own rows sorted by expert (pairs, Hs)
     DeviceBuffer<__nv_bfloat16> received_x;  // (max received, Hs); later y in arrival order (rows of H)
@@ -145,7 +146,8 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
                                    count * static_cast<std::size_t>(group_.world_size()) * sizeof(int),
                                    cudaMemcpyDeviceToHost, group_.context(0).stream));
     MOE_CUDA_CHECK(cudaStreamSynchronize(group_.context(0).stream));
-    const std::span<const std::int32_t> offsets(host_offsets_.data(), count * static_cast<std::size_t>(group_.world_size()));
+    const std::span<const std::int32_t> offsets(host_offsets_.data(),
+                                                count * static_cast<std::size_t>(group_.world_size()));
     for (int local = 0; local < group_.local_count(); ++local)
       device(local).plan = exchange_plan(mesh_, offsets, problem_.shape.num_experts, group_.rank(local));
   }
@@ -162,8 +164,8 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
         const auto p = static_cast<std::size_t>(peer);
         const std::int64_t out_rows = combine ? d.plan.recv_rows[p] : d.plan.send_rows[p];
         const std::int64_t in_rows = combine ? d.plan.send_rows[p] : d.plan.recv_rows[p];
-        const __nv_bfloat16* out = combine ? d.received_x.data() + d.plan.recv_first[p] * H
-                                           : d.sorted_x.data() + d.plan.send_first[p] * Hs;
+        const __nv_bfloat16* out =
+            combine ? d.received_x.data() + d.plan.recv_first[p] * H : d.sorted_x.data() + d.plan.send_first[p] * Hs;
         __nv_bfloat16* in = combine ? d.y_back.data() + (mesh_.coord(peer).tp_rank * pairs + d.plan.send_first[p]) * H
                                     : d.received_x.data() + d.plan.recv_first[p] * Hs;
         const std::int64_t row = combine ? H : Hs;
@@ -193,8 +195,8 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
     }
     {
       const ScopedPhase phase("gate_up_gemm");
-      MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up(d.gate_up_maps, g, r, problem_.shape.activation, d.h.data(),
-                                                         ctas, s));
+      MOE_CUDA_CHECK(
+          moe_kernels::launch_grouped_gate_up(d.gate_up_maps, g, r, problem_.shape.activation, d.h.data(), ctas, s));
     }
     {
       const ScopedPhase phase("down_gemm");
@@ -221,7 +223,8 @@ class MultiGpuEpMoe final : public MultiGpuMoeBase {
 
 }  // namespace
 
-std::unique_ptr<MoeImplementation> make_multi_gpu_epmoe(DeviceGroup& group, const Problem& problem, const EpWeights& weights) {
+std::unique_ptr<MoeImplementation> make_multi_gpu_epmoe(DeviceGroup& group, const Problem& problem,
+                                                        const EpWeights& weights) {
   return std::make_unique<MultiGpuEpMoe>(group, problem, weights);
 }
 

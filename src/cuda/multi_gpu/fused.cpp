@@ -7,23 +7,23 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <fmt/format.h>
 #include <nccl.h>
 #include <nccl_device.h>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/device/routing_storage.hpp"
 #include "cuda/multi_gpu/implementations.hpp"
 #include "cuda/multi_gpu/moe_base.hpp"
 #include "cuda/multi_gpu/nccl_exchange.hpp"
-#include "cuda/device/routing_storage.hpp"
+#include "kernel_reports/ep_kernel_report.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
-#include "kernel_reports/ep_kernel_report.hpp"
 
 namespace moebench::cuda {
 namespace {
@@ -40,18 +40,23 @@ ExpertParallelWindow window_layout(const DeviceMesh& mesh, const MoeShape& shape
 class MultiGpuFused final : public MultiGpuMoeBase {
  public:
   MultiGpuFused(DeviceGroup& group, const Problem& problem, const EpWeights& w, std::int64_t max_tokens)
-      : MultiGpuMoeBase(group, problem), devices_(static_cast<std::size_t>(group.local_count())), comms_(group),
+      : MultiGpuMoeBase(group, problem),
+        devices_(static_cast<std::size_t>(group.local_count())),
+        comms_(group),
         windows_(group) {
     group_.for_each([&](int local) { upload_weights(local, w); });
     require_one_nvlink_domain();
     // Sized once for the run's largest case, so that no case re-registers it.
-    if (max_tokens > 0) windows_.grow(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
+    if (max_tokens > 0)
+      windows_.grow(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
   }
 
   ~MultiGpuFused() override { group_.set_progress_reporter(nullptr); }
 
   ImplKind kind() const override { return ImplKind::kFused; }
-  std::function<std::string()> progress_reporter() override { return [this] { return progress_report(); }; }
+  std::function<std::string()> progress_reporter() override {
+    return [this] { return progress_report(); };
+  }
 
   // Each GPU's stages of the last launch, from the timestamps CTA 0 left in host-mapped memory.
   KernelStages last_kernel_stages() const override {
@@ -63,8 +68,8 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   void run_iteration() override {
     const ScopedPhase phase("fused_moe_ep");
     group_.for_each([&](int local) {
-      MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_ep(device(local).args, device(local).num_ctas,
-                                                      group_.context(local).stream));
+      MOE_CUDA_CHECK(
+          moe_kernels::launch_fused_moe_ep(device(local).args, device(local).num_ctas, group_.context(local).stream));
     });
   }
 
@@ -95,10 +100,11 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   // this build does not use.
   void require_one_nvlink_domain() const {
     if (comms_.lsa_size() == group_.world_size()) return;
-    throw RunError(fmt::format("fused over {} GPUs needs them all in one NVLink (load/store) domain; NCCL reports "
-                               "{} reachable from GPU rank {}. Run epmoe only (--implementations epmoe) across "
-                               "nodes without NVLink between them",
-                               group_.world_size(), comms_.lsa_size(), group_.rank(0)));
+    throw RunError(
+        fmt::format("fused over {} GPUs needs them all in one NVLink (load/store) domain; NCCL reports "
+                    "{} reachable from GPU rank {}. Run epmoe only (--implementations epmoe) across "
+                    "nodes without NVLink between them",
+                    group_.world_size(), comms_.lsa_size(), group_.rank(0)));
   }
 
   void size_workspace() override {
@@ -182,13 +188,14 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   std::vector<Device> devices_;
   DeviceCommunicators comms_;
   SymmetricWindows windows_;  // released before comms_: declared after it
-  const bool trace_ctas_ = std::getenv("MOEBENCH_EP_TRACE") != nullptr && std::string(std::getenv("MOEBENCH_EP_TRACE")) == "1";
+  const bool trace_ctas_ =
+      std::getenv("MOEBENCH_EP_TRACE") != nullptr && std::string(std::getenv("MOEBENCH_EP_TRACE")) == "1";
 };
 
 }  // namespace
 
-std::unique_ptr<MoeImplementation> make_multi_gpu_fused(DeviceGroup& group, const Problem& problem, const EpWeights& weights,
-                                                 std::int64_t max_tokens) {
+std::unique_ptr<MoeImplementation> make_multi_gpu_fused(DeviceGroup& group, const Problem& problem,
+                                                        const EpWeights& weights, std::int64_t max_tokens) {
   return std::make_unique<MultiGpuFused>(group, problem, weights, max_tokens);
 }
 
@@ -215,11 +222,12 @@ double multi_gpu_epmoe_bytes_per_device(const Problem& problem, std::int64_t num
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
   const double tokens = static_cast<double>(mesh.token_range(num_tokens, 0).size());
   const double pairs = tokens * static_cast<double>(s.top_k);
-  const double received = static_cast<double>(num_tokens) *
-                          static_cast<double>(std::min<std::int64_t>(s.top_k, mesh.experts_per_device()));
+  const double received =
+      static_cast<double>(num_tokens) * static_cast<double>(std::min<std::int64_t>(s.top_k, mesh.experts_per_device()));
   const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
   const double shard = tokens * (2.0 * (Hs + H) + 4.0 * static_cast<double>(s.num_experts));
-  const double buffers = 2.0 * pairs * (Hs + mesh.tp_actual() * H) + 2.0 * received * (2 * Hs + Is) + 24.0 * (pairs + received);
+  const double buffers =
+      2.0 * pairs * (Hs + mesh.tp_actual() * H) + 2.0 * received * (2 * Hs + Is) + 24.0 * (pairs + received);
   return weights + shard + buffers;
 }
 

@@ -12,7 +12,10 @@
 namespace moebench::cuda {
 
 MultiGpuMoeBase::MultiGpuMoeBase(DeviceGroup& group, const Problem& problem)
-    : group_(group), problem_(problem), mesh_(problem.mesh()), router_(device_router(problem.shape)),
+    : group_(group),
+      problem_(problem),
+      mesh_(problem.mesh()),
+      router_(device_router(problem.shape)),
       shards_(static_cast<std::size_t>(group.local_count())) {}
 
 moe_kernels::MoeGeometry MultiGpuMoeBase::shard_geometry(int local) const {
@@ -62,7 +65,8 @@ std::vector<float> MultiGpuMoeBase::output() {
     group_.for_each([&](int local) {
       const TokenShard& s = shard(local);
       MOE_CUDA_CHECK(cudaMemcpy(bits.data() + s.tokens.begin * H, s.out.data(),
-                                static_cast<std::size_t>(s.tokens.size() * H) * sizeof(bf16_bits), cudaMemcpyDeviceToHost));
+                                static_cast<std::size_t>(s.tokens.size() * H) * sizeof(bf16_bits),
+                                cudaMemcpyDeviceToHost));
     });
   } else {
     const auto share = static_cast<std::size_t>(max_device_tokens_ * H);
@@ -73,13 +77,14 @@ std::vector<float> MultiGpuMoeBase::output() {
       send[static_cast<std::size_t>(local)].resize(share);
       gathered[static_cast<std::size_t>(local)].resize(share * static_cast<std::size_t>(group_.world_size()));
       MOE_CUDA_CHECK(cudaMemcpy(send[static_cast<std::size_t>(local)].data(), s.out.data(),
-                                static_cast<std::size_t>(s.tokens.size() * H) * sizeof(bf16_bits), cudaMemcpyDeviceToDevice));
+                                static_cast<std::size_t>(s.tokens.size() * H) * sizeof(bf16_bits),
+                                cudaMemcpyDeviceToDevice));
     });
     MOE_NCCL_CHECK(ncclGroupStart());
     for (int local = 0; local < group_.local_count(); ++local) {
-      MOE_NCCL_CHECK(ncclAllGather(send[static_cast<std::size_t>(local)].data(), gathered[static_cast<std::size_t>(local)].data(),
-                                   share, ncclBfloat16, group_.comm(local),
-                                   group_.context(local).stream));
+      MOE_NCCL_CHECK(ncclAllGather(send[static_cast<std::size_t>(local)].data(),
+                                   gathered[static_cast<std::size_t>(local)].data(), share, ncclBfloat16,
+                                   group_.comm(local), group_.context(local).stream));
     }
     MOE_NCCL_CHECK(ncclGroupEnd());
     group_.synchronize();
@@ -99,7 +104,8 @@ std::vector<float> MultiGpuMoeBase::output() {
 void MultiGpuMoeBase::poison_output() {
   // 0xFFFF is a bf16 NaN: an element the layer forgets to write stays NaN.
   group_.for_each([&](int local) {
-    MOE_CUDA_CHECK(cudaMemsetAsync(shard(local).out.data(), 0xFF, shard(local).out.bytes(), group_.context(local).stream));
+    MOE_CUDA_CHECK(
+        cudaMemsetAsync(shard(local).out.data(), 0xFF, shard(local).out.bytes(), group_.context(local).stream));
   });
 }
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "backend/implementation.hpp"
 #include "core/mesh.hpp"
 #include "core/weights.hpp"
 #include "cuda/device/device_buffer.hpp"
 #include "cuda/device/device_group.hpp"
 #include "moe_kernels/moe_types.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench::cuda {
 
@@ -27,10 +27,10 @@ class MultiGpuMoeBase : public MoeImplementation {
 
  protected:
   struct TokenShard {
-    Range tokens;                    // global token range this GPU owns
-    DeviceBuffer<__nv_bfloat16> x;   // (tokens, hidden_stride)
-    DeviceBuffer<float> logits;      // (tokens, E)
-    DeviceBuffer<__nv_bfloat16> out; // (tokens, H)
+    Range tokens;                     // global token range this GPU owns
+    DeviceBuffer<__nv_bfloat16> x;    // (tokens, hidden_stride)
+    DeviceBuffer<float> logits;       // (tokens, E)
+    DeviceBuffer<__nv_bfloat16> out;  // (tokens, H)
   };
 
   // Grows each path's own buffers for the case (called by prepare, after the shards).
@@ -42,16 +42,18 @@ class MultiGpuMoeBase : public MoeImplementation {
   moe_kernels::MoeGeometry shard_geometry(int local) const;
   // GPU `local`'s experts and its slice of the intermediate columns.
   Range expert_range(int local) const { return mesh_.expert_range(mesh_.coord(group_.rank(local)).ep_rank); }
-  Range intermediate_range(int local) const { return mesh_.intermediate_range(mesh_.coord(group_.rank(local)).tp_rank); }
+  Range intermediate_range(int local) const {
+    return mesh_.intermediate_range(mesh_.coord(group_.rank(local)).tp_rank);
+  }
   TokenShard& shard(int local) { return shards_[static_cast<std::size_t>(local)]; }
 
   DeviceGroup& group_;
   Problem problem_;
   DeviceMesh mesh_;
   moe_kernels::RouterParams router_;
-  int block_m_ = 64;                      // tile height for this case (all GPUs alike)
-  std::int64_t num_tokens_ = 0;           // the case's global T
-  std::int64_t max_device_tokens_ = 0;    // the most tokens one GPU owns
+  int block_m_ = 64;                    // tile height for this case (all GPUs alike)
+  std::int64_t num_tokens_ = 0;         // the case's global T
+  std::int64_t max_device_tokens_ = 0;  // the most tokens one GPU owns
 
  private:
   std::vector<TokenShard> shards_;

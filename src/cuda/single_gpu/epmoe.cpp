@@ -1,9 +1,9 @@
 // epmoe on one GPU: seven kernels, each a separate step that reads and writes device memory:
 // route + count, scan, scatter, permute (the permuted copy of x), grouped gate/up GEMM with the
 // activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out).
+#include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
-#include "cuda/device/device_weights.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -14,9 +14,10 @@ using moe_kernels::MoeGeometry;
 
 class SingleGpuEpMoe final : public SingleGpuMoeBase {
  public:
-  SingleGpuEpMoe(const CudaContext& context, const Problem& problem, const EpWeights& w) : SingleGpuMoeBase(context, problem) {
-    upload_grouped_gemm_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_,
-                                gate_up_maps_, down_maps_);
+  SingleGpuEpMoe(const CudaContext& context, const Problem& problem, const EpWeights& w)
+      : SingleGpuMoeBase(context, problem) {
+    upload_grouped_gemm_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, gate_up_maps_,
+                                down_maps_);
   }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
@@ -72,7 +73,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
 }  // namespace
 
 std::unique_ptr<MoeImplementation> make_single_gpu_epmoe(const CudaContext& context, const Problem& problem,
-                                                   const EpWeights& weights) {
+                                                         const EpWeights& weights) {
   return std::make_unique<SingleGpuEpMoe>(context, problem, weights);
 }
 

@@ -1,14 +1,14 @@
 // fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
 #include "core/log.hpp"
-#include "cuda/single_gpu/implementations.hpp"
-#include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/single_gpu/implementations.hpp"
+#include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
+#include "kernel_reports/kernel_stage_spans.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
-#include "kernel_reports/kernel_stage_spans.hpp"
 
 namespace moebench::cuda {
 namespace {
@@ -17,7 +17,8 @@ using moe_kernels::MoeGeometry;
 
 class SingleGpuFused final : public SingleGpuMoeBase {
  public:
-  SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w) : SingleGpuMoeBase(context, problem) {
+  SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w)
+      : SingleGpuMoeBase(context, problem) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
     barrier_.resize(3);
     args_.stage_times = stage_times_.data();
@@ -54,10 +55,11 @@ class SingleGpuFused final : public SingleGpuMoeBase {
         static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts);
     geometry_.spill = moe_kernels::choose_spill_rule(geometry_.block_m, geometry_.intermediate, rows_per_expert);
     if (geometry_.spill.tail_rows > 0) {
-      log_verbose("fused T={}: an expert's spill past its 128-row tiles rides on its last {} full tile(s), up to {} rows "
-                  "each{}",
-                  geometry_.num_tokens, geometry_.spill.carriers, geometry_.spill.tail_rows,
-                  moe_kernels::order_tiles_longest_first(geometry_.spill) ? "; tiles by descending expert rows" : "");
+      log_verbose(
+          "fused T={}: an expert's spill past its 128-row tiles rides on its last {} full tile(s), up to {} rows "
+          "each{}",
+          geometry_.num_tokens, geometry_.spill.carriers, geometry_.spill.tail_rows,
+          moe_kernels::order_tiles_longest_first(geometry_.spill) ? "; tiles by descending expert rows" : "");
     }
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
@@ -76,7 +78,8 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
     // (Expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
-    const std::uint64_t max_row_blocks = pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
+    const std::uint64_t max_row_blocks =
+        pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
     if (moe_kernels::order_tiles_longest_first(g.spill)) {
       expert_order_.resize(static_cast<std::size_t>(g.local_experts));
       args_.routing.expert_order = expert_order_.data();
@@ -107,7 +110,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 }  // namespace
 
 std::unique_ptr<MoeImplementation> make_single_gpu_fused(const CudaContext& context, const Problem& problem,
-                                                   const EpWeights& weights) {
+                                                         const EpWeights& weights) {
   return std::make_unique<SingleGpuFused>(context, problem, weights);
 }
 

@@ -3,17 +3,17 @@
 
 #include <memory>
 
+#include "backend/implementation.hpp"
 #include "core/problem.hpp"
 #include "core/weights.hpp"
 #include "cuda/device/cuda_context.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench::cuda {
 
 std::unique_ptr<MoeImplementation> make_single_gpu_epmoe(const CudaContext& context, const Problem& problem,
-                                                   const EpWeights& weights);
+                                                         const EpWeights& weights);
 std::unique_ptr<MoeImplementation> make_single_gpu_fused(const CudaContext& context, const Problem& problem,
-                                                   const EpWeights& weights);
+                                                         const EpWeights& weights);
 
 // Device bytes each path holds for `num_tokens` (weights included): what check_fits compares.
 double single_gpu_epmoe_bytes(const Problem& problem, std::int64_t num_tokens);

@@ -5,13 +5,13 @@
 #include <cuda_bf16.h>
 #include <vector>
 
+#include "backend/implementation.hpp"
 #include "core/mesh.hpp"
 #include "cuda/device/cuda_context.hpp"
 #include "cuda/device/device_buffer.hpp"
 #include "cuda/device/device_inputs.hpp"
 #include "cuda/device/routing_storage.hpp"
 #include "moe_kernels/moe_types.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench::cuda {
 

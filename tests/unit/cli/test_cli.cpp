@@ -20,8 +20,8 @@ ParsedCommandLine parse(std::vector<std::string> args) {
   return parse_command_line(static_cast<int>(argv.size()), argv.data());
 }
 
-const std::vector<std::string> kQuickStart{"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size",
-                                           "1024", "--intermediate-size", "4096"};
+const std::vector<std::string> kQuickStart{"--num-experts", "8",    "--num-experts-per-tok", "2",
+                                           "--hidden-size", "1024", "--intermediate-size",   "4096"};
 
 std::vector<std::string> quick_start(std::vector<std::string> extra) {
   std::vector<std::string> args = kQuickStart;
@@ -83,13 +83,48 @@ TEST(Cli, SeedQuickStartOneWithoutManualConfigFlag) {
 
 TEST(Cli, EveryFlagParses) {
   const auto dir = std::filesystem::temp_directory_path();
-  const BenchmarkPlan plan = plan_for(
-      {"--manual-config", "--num-experts", "60", "--num-experts-per-tok", "4", "--hidden-size", "2048",
-       "--intermediate-size", "1408", "--activation", "gelu", "--ep-size", "4", "--tp-size", "8", "--num-tokens", "1",
-       "8", "64", "--scenarios", "imbalanced", "balanced", "--imbalance-factor", "2.5", "--warmup-iters", "0",
-       "--benchmark-iters", "3", "--output-format", "csv", "--output-file", (dir / "moebench_cli_test").string(),
-       "--verbose", "--device", "cpu", "--seed", "7", "--implementations", "epmoe", "--profile", "--profile-dir",
-       (dir / "moebench_profiles").string()});
+  const BenchmarkPlan plan = plan_for({"--manual-config",
+                                       "--num-experts",
+                                       "60",
+                                       "--num-experts-per-tok",
+                                       "4",
+                                       "--hidden-size",
+                                       "2048",
+                                       "--intermediate-size",
+                                       "1408",
+                                       "--activation",
+                                       "gelu",
+                                       "--ep-size",
+                                       "4",
+                                       "--tp-size",
+                                       "8",
+                                       "--num-tokens",
+                                       "1",
+                                       "8",
+                                       "64",
+                                       "--scenarios",
+                                       "imbalanced",
+                                       "balanced",
+                                       "--imbalance-factor",
+                                       "2.5",
+                                       "--warmup-iters",
+                                       "0",
+                                       "--benchmark-iters",
+                                       "3",
+                                       "--output-format",
+                                       "csv",
+                                       "--output-file",
+                                       (dir / "moebench_cli_test").string(),
+                                       "--verbose",
+                                       "--device",
+                                       "cpu",
+                                       "--seed",
+                                       "7",
+                                       "--implementations",
+                                       "epmoe",
+                                       "--profile",
+                                       "--profile-dir",
+                                       (dir / "moebench_profiles").string()});
   EXPECT_EQ(plan.problem.shape.activation, Activation::kGelu);
   EXPECT_EQ(plan.problem.layout.ep_size, 4);
   EXPECT_EQ(plan.problem.layout.tp_actual(), 2);
@@ -108,8 +143,8 @@ TEST(Cli, EveryFlagParses) {
 }
 
 TEST(Cli, MultiNodeFlags) {
-  const BenchmarkPlan plan = plan_for(quick_start({"--tp-size", "4", "--ep-size", "4", "--nnodes", "2", "--node-rank",
-                                                   "1", "--dist-init-addr", "10.0.0.1:12345"}));
+  const BenchmarkPlan plan = plan_for(quick_start(
+      {"--tp-size", "4", "--ep-size", "4", "--nnodes", "2", "--node-rank", "1", "--dist-init-addr", "10.0.0.1:12345"}));
   EXPECT_EQ(plan.problem.layout.nnodes, 2);
   EXPECT_EQ(plan.problem.layout.node_rank, 1);
   EXPECT_EQ(plan.dist_init_addr, "10.0.0.1:12345");
@@ -120,11 +155,19 @@ TEST(Cli, HelpExitsZero) {
   const ParsedCommandLine parsed = parse({"--help"});
   EXPECT_TRUE(parsed.exit_now);
   EXPECT_EQ(parsed.exit_code, 0);
-  for (const char* flag : {"--model-path", "--manual-config", "--num-experts", "--num-experts-per-tok", "--hidden-size",
-                           "--intermediate-size", "--activation", "--ep-size", "--tp-size", "--dist-init-addr",
-                           "--nnodes", "--node-rank", "--num-tokens", "--scenarios", "--imbalance-factor",
-                           "--warmup-iters", "--benchmark-iters", "--profile", "--profile-dir", "--output-format",
-                           "--output-file", "--verbose", "--device", "--seed", "--implementations", "--check"}) {
+  for (const char* flag : {"--model-path",       "--manual-config",
+                           "--num-experts",      "--num-experts-per-tok",
+                           "--hidden-size",      "--intermediate-size",
+                           "--activation",       "--ep-size",
+                           "--tp-size",          "--dist-init-addr",
+                           "--nnodes",           "--node-rank",
+                           "--num-tokens",       "--scenarios",
+                           "--imbalance-factor", "--warmup-iters",
+                           "--benchmark-iters",  "--profile",
+                           "--profile-dir",      "--output-format",
+                           "--output-file",      "--verbose",
+                           "--device",           "--seed",
+                           "--implementations",  "--check"}) {
     EXPECT_NE(parsed.message.find(flag), std::string::npos) << flag;
   }
 }
@@ -169,8 +212,9 @@ TEST(Cli, ImbalanceFactorMustBeReachable) {
 }
 
 TEST(Cli, LayoutErrors) {
-  EXPECT_USAGE_ERROR(quick_start({"--ep-size", "3", "--tp-size", "3"}),
-                     "num_experts must be divisible by ep_size (8 experts, ep_size 3); valid ep_size values: 1, 2, 4, 8");
+  EXPECT_USAGE_ERROR(
+      quick_start({"--ep-size", "3", "--tp-size", "3"}),
+      "num_experts must be divisible by ep_size (8 experts, ep_size 3); valid ep_size values: 1, 2, 4, 8");
   EXPECT_USAGE_ERROR(quick_start({"--ep-size", "2", "--tp-size", "3"}), "tp_size must be divisible by ep_size");
   EXPECT_USAGE_ERROR(quick_start({"--ep-size", "0"}), "--ep-size must be positive");
   EXPECT_USAGE_ERROR(quick_start({"--tp-size", "0"}), "--tp-size must be positive");
@@ -199,13 +243,13 @@ TEST(Cli, UnwritableOutputIsFoundBeforeAnyWork) {
 
 TEST(Cli, ModelConfigsBeyondTheLimitsNameTheSize) {
   const auto file = std::filesystem::temp_directory_path() / "moebench_cli_big_config.json";
-  auto write = [&](const std::string& text) {
-    std::ofstream(file) << text;
-  };
+  auto write = [&](const std::string& text) { std::ofstream(file) << text; };
   write(R"({"num_experts": 16, "num_experts_per_tok": 2, "hidden_size": 1048576, "intermediate_size": 64})");
-  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}), "hidden_size must be at most 65536 (got 1048576)");
+  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}),
+                     "hidden_size must be at most 65536 (got 1048576)");
   write(R"({"num_experts": 16, "num_experts_per_tok": 32, "hidden_size": 64, "intermediate_size": 64})");
-  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}), "num_experts_per_tok (32) exceeds num_experts (16)");
+  EXPECT_USAGE_ERROR((std::vector<std::string>{"--model-path", file.string()}),
+                     "num_experts_per_tok (32) exceeds num_experts (16)");
   std::filesystem::remove(file);
 }
 

@@ -31,7 +31,8 @@ TEST(CliReference, DocsMatchTheFlags) {
   const std::size_t begin = docs.find(kBegin);
   const std::size_t end = docs.find(kEnd);
   ASSERT_TRUE(begin != std::string::npos && end != std::string::npos && begin < end)
-      << kDocsPath << " lacks the marker lines:\n" << kBegin << kEnd;
+      << kDocsPath << " lacks the marker lines:\n"
+      << kBegin << kEnd;
   const std::size_t block_start = begin + kBegin.size();
   const std::string expected = cli_reference_markdown();
   if (docs.compare(block_start, end - block_start, expected) == 0) return;

@@ -14,8 +14,8 @@ namespace moebench {
 namespace {
 
 ParsedCommandLine parse(std::vector<std::string> args) {
-  const std::vector<std::string> model{"--num-experts", "8", "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                       "--intermediate-size", "64"};
+  const std::vector<std::string> model{"--num-experts", "8",  "--num-experts-per-tok", "2",
+                                       "--hidden-size", "64", "--intermediate-size",   "64"};
   args.insert(args.begin(), model.begin(), model.end());
   args.insert(args.begin(), "bench_fused_vs_epmoe");
   std::vector<const char*> argv;

@@ -62,7 +62,8 @@ TEST(ExpertExchange, EveryRowGoesToEachTpRankOfItsGroupAndComesBack) {
     }
     for (const ExchangePlan& q : plans) {
       EXPECT_EQ(q.received, std::accumulate(q.recv_rows.begin(), q.recv_rows.end(), std::int64_t{0}));
-      for (std::size_t s = 1; s < q.recv_first.size(); ++s) EXPECT_EQ(q.recv_first[s], q.recv_first[s - 1] + q.recv_rows[s - 1]);
+      for (std::size_t s = 1; s < q.recv_first.size(); ++s)
+        EXPECT_EQ(q.recv_first[s], q.recv_first[s - 1] + q.recv_rows[s - 1]);
     }
   }
 }
@@ -80,7 +81,8 @@ TEST(ExpertExchange, WindowRegionsAreAlignedDisjointAndHoldTheWorstCase) {
       EXPECT_GE(w.recv_meta, w.recv_x + rows * row_bytes);
       EXPECT_GE(w.recv_count, w.recv_meta + rows * 8);
       EXPECT_GE(w.y_back, w.recv_count + static_cast<std::uint64_t>(l.devices) * 4);
-      EXPECT_GE(w.bytes, w.y_back + static_cast<std::uint64_t>(w.tp_actual) * static_cast<std::uint64_t>(w.pair_capacity) * row_bytes);
+      EXPECT_GE(w.bytes, w.y_back + static_cast<std::uint64_t>(w.tp_actual) *
+                                        static_cast<std::uint64_t>(w.pair_capacity) * row_bytes);
       // A source's tokens all routed to one group: each token sends at most one row per expert of
       // that group, and at most k.
       EXPECT_EQ(w.source_capacity, tokens * std::min(k, experts / l.ep));

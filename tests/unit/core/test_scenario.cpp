@@ -53,8 +53,8 @@ TEST(Scenario, ImbalancedHitsTheTargetFactor) {
           const LoadStats s = loads_of(request(Scenario::kImbalanced, tokens, experts, top_k, factor));
           const double one_token = 1.0 / s.avg_load;
           EXPECT_TRUE(std::abs(s.max_imbalance - factor) <= std::max(0.05 * factor, one_token))
-              << "E=" << experts << " k=" << top_k << " T=" << tokens << " factor=" << factor
-              << " got " << s.max_imbalance;
+              << "E=" << experts << " k=" << top_k << " T=" << tokens << " factor=" << factor << " got "
+              << s.max_imbalance;
         }
       }
     }

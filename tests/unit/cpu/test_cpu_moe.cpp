@@ -3,9 +3,9 @@
 
 #include <cmath>
 
+#include "backend/implementation.hpp"
 #include "core/reference.hpp"
 #include "cpu/cpu_moe.hpp"
-#include "backend/implementation.hpp"
 
 namespace moebench {
 namespace {
@@ -62,9 +62,9 @@ TEST(CpuMoe, MatchesReferenceOnOneDevice) {
   for (Scenario s : {Scenario::kRandom, Scenario::kBalanced, Scenario::kImbalanced}) {
     check_case({16, 4, 48, 72, 65, 1, 1, s}, ++seed);
   }
-  check_case({60, 4, 40, 33, 3, 1, 1}, ++seed);   // most experts get no token
-  check_case({8, 1, 32, 130, 1, 1, 1}, ++seed);   // a single token
-  check_case({4, 4, 24, 20, 50, 1, 1}, ++seed);   // k = E: every expert gets every token
+  check_case({60, 4, 40, 33, 3, 1, 1}, ++seed);  // most experts get no token
+  check_case({8, 1, 32, 130, 1, 1, 1}, ++seed);  // a single token
+  check_case({4, 4, 24, 20, 50, 1, 1}, ++seed);  // k = E: every expert gets every token
   check_case({128, 8, 32, 24, 257, 1, 1}, ++seed);
 }
 

@@ -45,9 +45,10 @@ TEST(EpKernelReport, CountsCtasAndShowsTheOneStillInItsGemm) {
   ctas[1].grid_arrived = 6;  // still in the GEMM: its second consumer is a tile behind
   ctas[1].tiles = {100, 6, 93, {6, 5}, {93, 72}, {0, 0, 0}};
   const std::string line = describe_cta_traces(3, ctas, 2);
-  EXPECT_NE(line.find("GPU rank 3: 3 CTAs, 2 in a grid barrier, 1 with a role in a GEMM phase, grid barriers left 6..6, "
-                      "tiles taken 66 of 100"),
-            std::string::npos)
+  EXPECT_NE(
+      line.find("GPU rank 3: 3 CTAs, 2 in a grid barrier, 1 with a role in a GEMM phase, grid barriers left 6..6, "
+                "tiles taken 66 of 100"),
+      std::string::npos)
       << line;
   EXPECT_NE(line.find("[CTA 1: in the down GEMM, grid barriers 6/6, took 6 tiles (last 93), consumers finished 6/5 "
                       "(last 93/72), roles left the phase 000]"),

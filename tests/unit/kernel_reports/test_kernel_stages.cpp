@@ -2,8 +2,8 @@
 // the matching launch on each GPU, and their mean durations.
 #include <gtest/gtest.h>
 
-#include "profile/profiler.hpp"
 #include "kernel_reports/kernel_stage_spans.hpp"
+#include "profile/profiler.hpp"
 
 namespace moebench {
 namespace {

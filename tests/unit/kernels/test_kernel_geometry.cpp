@@ -18,18 +18,18 @@ TEST(KernelGeometry, StridesAndTiles) {
   g.top_k = 3;
   EXPECT_EQ(g.hidden_stride(), 2056);
   EXPECT_EQ(g.intermediate_stride(), 776);
-  EXPECT_EQ(g.gate_up_tiles(), 7);   // ceil(770 / 128)
-  EXPECT_EQ(g.down_tiles(), 9);      // ceil(2050 / 256)
+  EXPECT_EQ(g.gate_up_tiles(), 7);  // ceil(770 / 128)
+  EXPECT_EQ(g.down_tiles(), 9);     // ceil(2050 / 256)
   EXPECT_EQ(g.max_pairs(), 30);
 }
 
 TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
-  EXPECT_EQ(choose_block_m(64, 8, 128), 64);      // 4 rows per expert
-  EXPECT_EQ(choose_block_m(512, 8, 128), 64);     // 32 rows per expert
-  EXPECT_EQ(choose_block_m(1024, 8, 128), 128);   // 64 rows per expert
-  EXPECT_EQ(choose_block_m(2048, 8, 128), 128);   // 128 rows per expert
-  EXPECT_EQ(choose_block_m(64, 2, 8), 64);        // Mixtral, 16 rows per expert
-  EXPECT_EQ(choose_block_m(256, 2, 8), 128);      // Mixtral, 64 rows per expert
+  EXPECT_EQ(choose_block_m(64, 8, 128), 64);     // 4 rows per expert
+  EXPECT_EQ(choose_block_m(512, 8, 128), 64);    // 32 rows per expert
+  EXPECT_EQ(choose_block_m(1024, 8, 128), 128);  // 64 rows per expert
+  EXPECT_EQ(choose_block_m(2048, 8, 128), 128);  // 128 rows per expert
+  EXPECT_EQ(choose_block_m(64, 2, 8), 64);       // Mixtral, 16 rows per expert
+  EXPECT_EQ(choose_block_m(256, 2, 8), 128);     // Mixtral, 64 rows per expert
   EXPECT_EQ(choose_block_m(1024, 2, 8), 128);
   EXPECT_EQ(choose_block_m(1, 1, 0), 64);
 }
@@ -41,7 +41,7 @@ TEST(KernelGeometry, FullTilesCarryTheSpill) {
   g.block_m = 128;
   g.spill = {32, 1};
   EXPECT_EQ(g.row_blocks(0), 0);
-  EXPECT_EQ(g.row_blocks(1), 1);    // no full tile to carry it: a tile of its own
+  EXPECT_EQ(g.row_blocks(1), 1);  // no full tile to carry it: a tile of its own
   EXPECT_EQ(g.row_blocks(32), 1);
   EXPECT_EQ(g.row_blocks(128), 1);
   EXPECT_EQ(g.row_blocks(129), 1);  // 128 + a tail of 1
@@ -76,14 +76,14 @@ TEST(KernelGeometry, SpillIsSpreadOverTheCarriers) {
   EXPECT_EQ(rows(150, 0, two), std::tuple(0, 128, 22));  // one full tile: it carries all 22
   EXPECT_EQ(rows(278, 0, two), std::tuple(0, 128, 11));  // 22 past 256: 11 on each tile
   EXPECT_EQ(rows(278, 1, two), std::tuple(139, 128, 11));
-  EXPECT_EQ(rows(278, 0, one), std::tuple(0, 128, 0));   // or all 22 on the last
+  EXPECT_EQ(rows(278, 0, one), std::tuple(0, 128, 0));  // or all 22 on the last
   EXPECT_EQ(rows(278, 1, one), std::tuple(128, 128, 22));
-  EXPECT_EQ(rows(267, 0, two), std::tuple(0, 128, 6));   // 11 past 256: 6 and 5
+  EXPECT_EQ(rows(267, 0, two), std::tuple(0, 128, 6));  // 11 past 256: 6 and 5
   EXPECT_EQ(rows(267, 1, two), std::tuple(134, 128, 5));
-  EXPECT_EQ(rows(395, 0, two), std::tuple(0, 128, 0));   // 11 past 384: the last two take 6 and 5
+  EXPECT_EQ(rows(395, 0, two), std::tuple(0, 128, 0));  // 11 past 384: the last two take 6 and 5
   EXPECT_EQ(rows(395, 1, two), std::tuple(128, 128, 6));
   EXPECT_EQ(rows(395, 2, two), std::tuple(262, 128, 5));
-  EXPECT_EQ(rows(161, 0, one), std::tuple(0, 128, 0));   // 33 past 128: not carried
+  EXPECT_EQ(rows(161, 0, one), std::tuple(0, 128, 0));  // 33 past 128: not carried
   EXPECT_EQ(rows(161, 1, one), std::tuple(128, 33, 0));
   EXPECT_EQ(rows(20, 0, two), std::tuple(0, 20, 0));
   EXPECT_EQ(rows(150, 1, SpillRule{}), std::tuple(128, 22, 0));  // no tails at all
@@ -111,9 +111,9 @@ TEST(KernelGeometry, SpillRuleFollowsTheTiles) {
   EXPECT_EQ(choose_spill_rule(128, 768, 256).carriers, 1);    // Qwen3-30B-A3B T=4096: 12 K steps a down tile
   EXPECT_EQ(choose_spill_rule(128, 14336, 256).carriers, 2);  // Mixtral-8x7B T=1024: 224
   EXPECT_EQ(choose_spill_rule(128, 14336, 383).tail_rows, kMaxTailRows);
-  EXPECT_EQ(choose_spill_rule(128, 14336, 384).tail_rows, 0);  // Mixtral T=1536 and up
-  EXPECT_EQ(choose_spill_rule(128, 768, 1024).tail_rows, 0);   // Qwen3 T=16384
-  EXPECT_EQ(choose_spill_rule(128, 768, 64).tail_rows, 0);     // Qwen3 T=1024: few full tiles
+  EXPECT_EQ(choose_spill_rule(128, 14336, 384).tail_rows, 0);           // Mixtral T=1536 and up
+  EXPECT_EQ(choose_spill_rule(128, 768, 1024).tail_rows, 0);            // Qwen3 T=16384
+  EXPECT_EQ(choose_spill_rule(128, 768, 64).tail_rows, 0);              // Qwen3 T=1024: few full tiles
   EXPECT_EQ(choose_spill_rule(128, 768, 128).tail_rows, kMaxTailRows);  // Qwen3 T=2048
   EXPECT_TRUE(order_tiles_longest_first(choose_spill_rule(128, 14336, 256)));
   EXPECT_FALSE(order_tiles_longest_first(choose_spill_rule(128, 768, 256)));
@@ -123,14 +123,14 @@ TEST(KernelGeometry, SpillRuleFollowsTheTiles) {
 // Down tiles overlap the gate/up tail where they are short, or where few row blocks share each
 // long one (bench/notes.md).
 TEST(KernelGeometry, GemmsOverlapWhereDownTilesAreShortOrFewShareThem) {
-  EXPECT_TRUE(overlap_gate_up_and_down(768, 4096));     // Qwen3-30B-A3B: 12 K steps, at any T
-  EXPECT_TRUE(overlap_gate_up_and_down(1408, 4096));    // Qwen1.5-MoE: 22
-  EXPECT_TRUE(overlap_gate_up_and_down(4096, 4096));    // 64 K steps, the most that overlap at any T
+  EXPECT_TRUE(overlap_gate_up_and_down(768, 4096));   // Qwen3-30B-A3B: 12 K steps, at any T
+  EXPECT_TRUE(overlap_gate_up_and_down(1408, 4096));  // Qwen1.5-MoE: 22
+  EXPECT_TRUE(overlap_gate_up_and_down(4096, 4096));  // 64 K steps, the most that overlap at any T
   EXPECT_FALSE(overlap_gate_up_and_down(4097, 4096));
   EXPECT_FALSE(overlap_gate_up_and_down(14336, 4096));  // Mixtral-8x7B T=16384: 224 K steps, 32 row blocks
   EXPECT_FALSE(overlap_gate_up_and_down(14336, 384));   // T=1536: 3 full row blocks and a spill
   EXPECT_TRUE(overlap_gate_up_and_down(14336, 383));
-  EXPECT_TRUE(overlap_gate_up_and_down(14336, 256));    // T=1024
+  EXPECT_TRUE(overlap_gate_up_and_down(14336, 256));  // T=1024
   EXPECT_TRUE(overlap_gate_up_and_down(14336, 0));
 }
 

@@ -18,9 +18,10 @@ using nlohmann::json;
 
 // A small, valid Qwen-style config that each test edits.
 json base_config() {
-  return json{{"model_type", "qwen3_moe"}, {"num_experts", 16},      {"num_experts_per_tok", 4},
-              {"hidden_size", 256},        {"moe_intermediate_size", 128}, {"intermediate_size", 1024},
-              {"hidden_act", "silu"},      {"norm_topk_prob", true}};
+  return json{{"model_type", "qwen3_moe"},    {"num_experts", 16},
+              {"num_experts_per_tok", 4},     {"hidden_size", 256},
+              {"moe_intermediate_size", 128}, {"intermediate_size", 1024},
+              {"hidden_act", "silu"},         {"norm_topk_prob", true}};
 }
 
 std::string error_of(const json& config) {
@@ -35,11 +36,11 @@ std::string error_of(const json& config) {
   return "";
 }
 
-#define EXPECT_CONFIG_ERROR(config, text)                           \
-  do {                                                              \
-    const std::string message_ = error_of(config);                  \
-    EXPECT_NE(message_.find(text), std::string::npos) << message_;  \
-    EXPECT_EQ(message_.rfind("cfg.json: ", 0), 0u) << message_;     \
+#define EXPECT_CONFIG_ERROR(config, text)                          \
+  do {                                                             \
+    const std::string message_ = error_of(config);                 \
+    EXPECT_NE(message_.find(text), std::string::npos) << message_; \
+    EXPECT_EQ(message_.rfind("cfg.json: ", 0), 0u) << message_;    \
   } while (0)
 
 TEST(ModelConfig, ReadsTheQwenKeys) {
@@ -95,7 +96,10 @@ TEST(ModelConfig, PerLayerListsThatAgreeAreOneValue) {
 TEST(ModelConfig, TextConfigHoldsTheLanguageModel) {
   json text = base_config();
   text["num_experts"] = 128;
-  const json c{{"model_type", "some_vl"}, {"vision_config", {{"hidden_size", 1152}}}, {"hidden_size", 9999}, {"text_config", text}};
+  const json c{{"model_type", "some_vl"},
+               {"vision_config", {{"hidden_size", 1152}}},
+               {"hidden_size", 9999},
+               {"text_config", text}};
   const MoeShape s = shape_from_config(c, "cfg.json");
   EXPECT_EQ(s.num_experts, 128);
   EXPECT_EQ(s.hidden_size, 256);  // the text model's, not the top level's
@@ -169,13 +173,16 @@ TEST(ModelConfig, ActivationNames) {
 }
 
 TEST(ModelConfig, GptOssUsesClampedSwigluWhateverHiddenActSays) {
-  json c{{"model_type", "gpt_oss"}, {"hidden_act", "silu"}, {"num_local_experts", 32}, {"num_experts_per_tok", 4},
-         {"hidden_size", 64}, {"intermediate_size", 64}, {"swiglu_limit", 7.0}};
+  json c{{"model_type", "gpt_oss"}, {"hidden_act", "silu"},    {"num_local_experts", 32}, {"num_experts_per_tok", 4},
+         {"hidden_size", 64},       {"intermediate_size", 64}, {"swiglu_limit", 7.0}};
   MoeShape s = shape_from_config(c, "cfg.json");
   EXPECT_EQ(s.activation, Activation::kSwigluOai);
   EXPECT_TRUE(s.router.renormalize);  // softmax over the selected logits
   // gpt-oss's original/config.json: no model_type, swiglu_limit says what it is.
-  const json original{{"num_experts", 128}, {"experts_per_token", 4}, {"hidden_size", 64}, {"intermediate_size", 64},
+  const json original{{"num_experts", 128},
+                      {"experts_per_token", 4},
+                      {"hidden_size", 64},
+                      {"intermediate_size", 64},
                       {"swiglu_limit", 7.0}};
   s = shape_from_config(original, "cfg.json");
   EXPECT_EQ(s.activation, Activation::kSwigluOai);
@@ -192,8 +199,12 @@ TEST(ModelConfig, RenormalizationDefaultsFollowTheModelType) {
   EXPECT_TRUE(shape_from_config(c, "c").router.renormalize);
   c["norm_topk_prob"] = false;  // an explicit key wins
   EXPECT_FALSE(shape_from_config(c, "c").router.renormalize);
-  const json grok{{"architectures", {"Grok1ForCausalLM"}}, {"model_type", "git"}, {"num_local_experts", 8},
-                  {"num_experts_per_tok", 2}, {"hidden_size", 64}, {"moe_intermediate_size", 32},
+  const json grok{{"architectures", {"Grok1ForCausalLM"}},
+                  {"model_type", "git"},
+                  {"num_local_experts", 8},
+                  {"num_experts_per_tok", 2},
+                  {"hidden_size", 64},
+                  {"moe_intermediate_size", 32},
                   {"router_logit_softcapping", 30.0}};
   const MoeShape g = shape_from_config(grok, "c");
   EXPECT_FALSE(g.router.renormalize);
@@ -201,10 +212,17 @@ TEST(ModelConfig, RenormalizationDefaultsFollowTheModelType) {
 }
 
 TEST(ModelConfig, DeepSeekRouterFields) {
-  const json v3{{"model_type", "deepseek_v3"}, {"n_routed_experts", 256}, {"num_experts_per_tok", 8},
-                {"hidden_size", 7168},         {"moe_intermediate_size", 2048}, {"norm_topk_prob", true},
-                {"scoring_func", "sigmoid"},   {"topk_method", "noaux_tc"}, {"n_group", 8},
-                {"topk_group", 4},             {"routed_scaling_factor", 2.5}};
+  const json v3{{"model_type", "deepseek_v3"},
+                {"n_routed_experts", 256},
+                {"num_experts_per_tok", 8},
+                {"hidden_size", 7168},
+                {"moe_intermediate_size", 2048},
+                {"norm_topk_prob", true},
+                {"scoring_func", "sigmoid"},
+                {"topk_method", "noaux_tc"},
+                {"n_group", 8},
+                {"topk_group", 4},
+                {"routed_scaling_factor", 2.5}};
   const RouterConfig r = shape_from_config(v3, "c").router;
   EXPECT_EQ(r.scoring, ScoringFunc::kSigmoid);
   EXPECT_EQ(r.num_groups, 8);
@@ -226,13 +244,16 @@ TEST(ModelConfig, DeepSeekRouterFields) {
   json lite = v2;
   lite["topk_method"] = "greedy";
   EXPECT_FALSE(shape_from_config(lite, "c").router.grouped());  // greedy ignores n_group
-  lite["topk_method"] = "gready";  // DeepSeek-V2's own misspelt default
+  lite["topk_method"] = "gready";                               // DeepSeek-V2's own misspelt default
   EXPECT_FALSE(shape_from_config(lite, "c").router.grouped());
 }
 
 TEST(ModelConfig, DeepSeekV3DefaultsWhenKeysAreAbsent) {
-  const json v3{{"model_type", "deepseek_v3"}, {"n_routed_experts", 64}, {"num_experts_per_tok", 4},
-                {"hidden_size", 64}, {"moe_intermediate_size", 32}};
+  const json v3{{"model_type", "deepseek_v3"},
+                {"n_routed_experts", 64},
+                {"num_experts_per_tok", 4},
+                {"hidden_size", 64},
+                {"moe_intermediate_size", 32}};
   const RouterConfig r = shape_from_config(v3, "c").router;
   EXPECT_EQ(r.scoring, ScoringFunc::kSigmoid);
   EXPECT_EQ(r.num_groups, 8);
@@ -310,7 +331,8 @@ TEST_F(ModelConfigFile, MissingEmptyAndUnreadableFiles) {
 }
 
 TEST_F(ModelConfigFile, ErrorsNameTheFile) {
-  const std::string path = write("dense.json", R"({"model_type": "qwen2", "hidden_size": 896, "intermediate_size": 4864})");
+  const std::string path =
+      write("dense.json", R"({"model_type": "qwen2", "hidden_size": 896, "intermediate_size": 4864})");
   EXPECT_EQ(error_of_file(path), path + ": not a MoE config (no num_experts, num_local_experts or n_routed_experts)");
 }
 

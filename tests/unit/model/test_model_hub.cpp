@@ -41,7 +41,8 @@ HttpResponse hub(const HttpRequest& request) {
   auto is = [&](const std::string& repo) { return path.rfind("/" + repo + "/resolve/", 0) == 0; };
   const auto auth = request.headers.find("authorization");
   if (is("acme/moe")) return reply(200, kConfig, {{"X-Repo-Commit", kCommit}, {"ETag", "\"e1\""}});
-  if (is("acme/pinned") && path.find("/resolve/v1.0/") != std::string::npos) return reply(200, kConfig, {{"X-Repo-Commit", kCommit}});
+  if (is("acme/pinned") && path.find("/resolve/v1.0/") != std::string::npos)
+    return reply(200, kConfig, {{"X-Repo-Commit", kCommit}});
   if (is("acme/gated")) {
     if (auth == request.headers.end()) return reply(401, R"({"error":"Access to model acme/gated is restricted."})");
     if (auth->second != "Bearer " + kToken) return reply(401, R"({"error":"Invalid credentials"})");
@@ -101,7 +102,8 @@ TEST_F(ModelHub, DownloadsIntoTheCacheLayoutThenWorksOffline) {
   EXPECT_EQ(server_.requests()[0].path, "/acme/moe/resolve/main/config.json");
   EXPECT_EQ(server_.requests()[0].headers.count("authorization"), 0u);
   EXPECT_EQ(files_under(env_.cache()),
-            (std::vector<std::string>{"models--acme--moe/refs/main", "models--acme--moe/snapshots/" + kCommit + "/config.json"}));
+            (std::vector<std::string>{"models--acme--moe/refs/main",
+                                      "models--acme--moe/snapshots/" + kCommit + "/config.json"}));
   EXPECT_EQ(testing::read_file(env_.cache() + "/models--acme--moe/refs/main"), kCommit);
   EXPECT_EQ(testing::read_file(env_.cache() + "/models--acme--moe/snapshots/" + kCommit + "/config.json"), kConfig);
 

@@ -85,7 +85,8 @@ TEST(ModelPresets, ListShowsEveryPresetWithItsShape) {
   const std::string list = format_model_list();
   for (const Expected& e : kPresets) EXPECT_NE(list.find(e.name), std::string::npos) << e.name;
   EXPECT_NE(list.find("experts  top-k  hidden  intermediate  activation  router"), std::string::npos) << list;
-  EXPECT_NE(list.find("sigmoid, grouped top-k (8 groups, best 4), renormalized, scaled x2.5"), std::string::npos) << list;
+  EXPECT_NE(list.find("sigmoid, grouped top-k (8 groups, best 4), renormalized, scaled x2.5"), std::string::npos)
+      << list;
   EXPECT_NE(list.find("swigluoai"), std::string::npos);
 }
 

@@ -32,7 +32,8 @@ void cache_entry(const std::string& root, const std::string& repo_folder, const 
   const fs::path entry = fs::path(root) / repo_folder;
   write_file(entry / "blobs" / ("blob-" + commit), config);
   fs::create_directories(entry / "snapshots" / commit);
-  fs::create_symlink(fs::path("..") / ".." / "blobs" / ("blob-" + commit), entry / "snapshots" / commit / "config.json");
+  fs::create_symlink(fs::path("..") / ".." / "blobs" / ("blob-" + commit),
+                     entry / "snapshots" / commit / "config.json");
   if (!ref.empty()) write_file(entry / "refs" / ref, commit);
 }
 

@@ -16,10 +16,25 @@ namespace moebench {
 namespace {
 
 TEST(ResultColumns, CsvStartsWithTheOriginalNineteenColumns) {
-  const std::vector<std::string_view> original{
-      "implementation", "scenario", "num_tokens", "ep_size", "tp_size", "num_experts", "num_experts_per_tok",
-      "latency_mean_ms", "latency_std_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_min_ms",
-      "latency_max_ms", "max_load", "min_load", "avg_load", "max_imbalance", "throughput_tok_per_sec"};
+  const std::vector<std::string_view> original{"implementation",
+                                               "scenario",
+                                               "num_tokens",
+                                               "ep_size",
+                                               "tp_size",
+                                               "num_experts",
+                                               "num_experts_per_tok",
+                                               "latency_mean_ms",
+                                               "latency_std_ms",
+                                               "latency_p50_ms",
+                                               "latency_p95_ms",
+                                               "latency_p99_ms",
+                                               "latency_min_ms",
+                                               "latency_max_ms",
+                                               "max_load",
+                                               "min_load",
+                                               "avg_load",
+                                               "max_imbalance",
+                                               "throughput_tok_per_sec"};
   ASSERT_GE(result_columns().size(), original.size());
   for (std::size_t i = 0; i < original.size(); ++i) EXPECT_EQ(result_columns()[i].csv_name, original[i]);
 }

@@ -111,7 +111,7 @@ __device__ __forceinline__ void combine_token_warp(const CombineSource& src, con
   const int k = g.top_k;
   __nv_bfloat16* out_row = out + static_cast<std::int64_t>(token) * g.hidden;
   const int my_row = lane < k ? (src.pair_rows ? token * k + lane : __ldcg(&r.pair_row[token * k + lane])) : -1;
-  const SlotSource slots{my_row, lane < k ? __ldcg(&r.topk_weights[token * k + lane]) : 0.0f, &r, token * k, k,
+  const SlotSource slots{my_row,       lane < k ? __ldcg(&r.topk_weights[token * k + lane]) : 0.0f, &r, token * k, k,
                          src.pair_rows};
   if (g.hidden % 8 == 0 && src.row_stride % 8 == 0 && src.partial_stride % 8 == 0) {
     // At most 8 vectors a slot: each holds 8 floats of sums and a 16-byte load in registers.

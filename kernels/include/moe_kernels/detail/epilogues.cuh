@@ -27,21 +27,18 @@ __device__ __forceinline__ void store_gate_up(const float (&acc)[128], Act act, 
 }
 
 // The same for the run's activation, chosen once per tile rather than per element.
-__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], Activation act,
-                                                         __nv_bfloat16* h, int h_stride, int row_begin, int rows,
-                                                         int col_begin, int col_limit, int thread) {
+__device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], Activation act, __nv_bfloat16* h,
+                                                         int h_stride, int row_begin, int rows, int col_begin,
+                                                         int col_limit, int thread) {
   switch (act) {
     case Activation::kGelu:
-      store_gate_up(acc, gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
-                    thread);
+      store_gate_up(acc, gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
       break;
     case Activation::kSwigluOai:
-      store_gate_up(acc, swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit,
-                    thread);
+      store_gate_up(acc, swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
       break;
     case Activation::kSilu:
-    default:
-      store_gate_up(acc, silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
+    default: store_gate_up(acc, silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
   }
 }
 
@@ -52,8 +49,8 @@ __device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128]
 // at most 32 rows, a few thousand values against the tile's 128 x 128.
 template <int kRegisters>
 __device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegisters], const float (&up)[kRegisters],
-                                                   Activation activation, __nv_bfloat16* h, int h_stride,
-                                                   int row_begin, int rows, int col_begin, int col_limit, int thread) {
+                                                   Activation activation, __nv_bfloat16* h, int h_stride, int row_begin,
+                                                   int rows, int col_begin, int col_limit, int thread) {
   auto store = [&](auto act) {
 #pragma unroll
     for (int reg = 0; reg < kRegisters; ++reg) {
@@ -75,7 +72,8 @@ __device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegister
 // [col_begin + c] = block as bf16 for tail rows t < `rows`, columns < `col_limit`.
 template <int kRegisters>
 __device__ __forceinline__ void store_rows_tail_bf16(const float (&block)[kRegisters], __nv_bfloat16* y, int y_stride,
-                                                     int row_begin, int rows, int col_begin, int col_limit, int thread) {
+                                                     int row_begin, int rows, int col_begin, int col_limit,
+                                                     int thread) {
 #pragma unroll
   for (int reg = 0; reg < kRegisters; ++reg) {
     const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
@@ -97,7 +95,7 @@ __device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], 
   const int lane = thread % 32, quad_lane = lane % 4, quad_base = lane & ~3;
   const int first_row = wgmma::accumulator_coord(0, thread).row;
   const int warp_first_row = thread / 32 * 16;  // the warp's rows: [warp_first_row, + 16)
-  if (warp_first_row >= rows) return;          // whole warp: its shuffles stay paired
+  if (warp_first_row >= rows) return;           // whole warp: its shuffles stay paired
   __nv_bfloat16* const destination[2] = {first_row < rows ? row_pointer(first_row) : nullptr,
                                          first_row + 8 < rows ? row_pointer(first_row + 8) : nullptr};
   auto pick = [](const std::uint32_t(&v)[4], int i) { return i == 0 ? v[0] : i == 1 ? v[1] : i == 2 ? v[2] : v[3]; };
@@ -109,7 +107,8 @@ __device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], 
       std::uint32_t mine[4];  // this thread's 2 columns of groups group0 .. group0 + 3
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
-        const __nv_bfloat162 pair = __floats2bfloat162_rn(acc[4 * (group0 + i) + 2 * half], acc[4 * (group0 + i) + 2 * half + 1]);
+        const __nv_bfloat162 pair =
+            __floats2bfloat162_rn(acc[4 * (group0 + i) + 2 * half], acc[4 * (group0 + i) + 2 * half + 1]);
         mine[i] = *reinterpret_cast<const std::uint32_t*>(&pair);
       }
       // Round r: read quad lane (q + r) % 4's columns of group group0 + q.
@@ -147,7 +146,8 @@ __device__ __forceinline__ void store_rows_bf16(const float (&acc)[128], __nv_bf
 // at T >= 4096 on H100) and costs 1-5% with 64-row tiles (bench/notes.md), so the kernels pick by
 // tile height.
 __device__ __forceinline__ void store_rows_bf16_wide(const float (&acc)[128], __nv_bfloat16* y, int y_stride,
-                                                     int row_begin, int rows, int col_begin, int col_limit, int thread) {
+                                                     int row_begin, int rows, int col_begin, int col_limit,
+                                                     int thread) {
   store_rows_bf16_routed(
       acc, [&](int r) { return y + static_cast<std::int64_t>(row_begin + r) * y_stride; }, rows, col_begin, col_limit,
       thread);

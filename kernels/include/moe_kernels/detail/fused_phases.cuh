@@ -38,8 +38,9 @@ __device__ __forceinline__ void gate_up_phase(const Args& a, typename E::Storage
   constexpr bool kTails = E::kTailRows > 0;  // tiles carry tails (MoeGeometry::spill): the one-GPU kernel
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
-  PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.hidden, kBlockK),
-                   E::kBlockM, kTails ? g.spill : SpillRule{}, g.gate_up_tiles(), r.tile_counters, cta_tile_trace(a)};
+  PhaseTiles phase{r.gate_up_tile_prefix,       r.expert_offsets, g.local_experts,
+                   ceil_div(g.hidden, kBlockK), E::kBlockM,       kTails ? g.spill : SpillRule{},
+                   g.gate_up_tiles(),           r.tile_counters,  cta_tile_trace(a)};
   phase.done_signal = r.row_block_done;
   phase.spans = phase_tile_spans(a, 0);
   phase.order = r.expert_order;
@@ -90,9 +91,11 @@ __device__ __forceinline__ void down_phase(const Args& a, typename E::Storage& s
   static_assert(kTails == kCarriesTails<E, TailStore>, "a kernel whose tiles carry tails stores them");
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
-  PhaseTiles phase{r.down_tile_prefix,  r.expert_offsets,   g.local_experts,
-                   ceil_div(g.intermediate, kBlockK), E::kBlockM, kTails ? g.spill : SpillRule{},
-                   g.down_tiles(),      r.tile_counters + 1, cta_tile_trace(a)};
+  PhaseTiles phase{r.down_tile_prefix, r.expert_offsets,
+                   g.local_experts,    ceil_div(g.intermediate, kBlockK),
+                   E::kBlockM,         kTails ? g.spill : SpillRule{},
+                   g.down_tiles(),     r.tile_counters + 1,
+                   cta_tile_trace(a)};
   // With row-block counts the down GEMM needs no grid barrier after gate/up: each tile waits for
   // the gate/up tiles of its own rows (all consumers of all their output blocks).
   phase.done_wait = r.row_block_done;

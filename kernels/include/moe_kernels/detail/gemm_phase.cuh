@@ -21,10 +21,10 @@ struct PhaseTiles {
   int local_experts;
   int k_steps;
   int block_m;
-  SpillRule spill;              // the tails tiles carry (MoeGeometry::spill)
-  int n_blocks;                 // tiles per row block (output blocks)
-  std::int32_t* counter;        // next tile to hand out, zero at the start of the phase
-  TileTrace* trace = nullptr;   // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
+  SpillRule spill;             // the tails tiles carry (MoeGeometry::spill)
+  int n_blocks;                // tiles per row block (output blocks)
+  std::int32_t* counter;       // next tile to hand out, zero at the start of the phase
+  TileTrace* trace = nullptr;  // this CTA's record in host-mapped memory, or null (ep_progress.hpp)
   // Row-block readiness between two phases (RoutingBuffers::row_block_done), or null: each
   // consumer warpgroup of this phase counts its finished tiles into done_signal[row block]; the
   // producer of this phase loads a tile only once done_wait[row block] reaches done_target.
@@ -115,11 +115,11 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
   ScheduledTile next{tile, {}};
   if (tile < num_tiles) {
-    next.coord = cached ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
-                                             s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill,
-                                             phase.n_blocks)
-                        : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts,
-                                            phase.block_m, phase.spill, phase.n_blocks);
+    next.coord =
+        cached ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
+                                    s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill, phase.n_blocks)
+               : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts, phase.block_m,
+                                   phase.spill, phase.n_blocks);
   }
   s.tiles[slot.stage] = next;
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
@@ -192,9 +192,9 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
 // phase has none. The consumers read each tile whole from shared memory: no global load sits
 // between two of their tiles.
 template <typename E, typename MakeLoad, typename Epilogue, typename TailEpilogue = NoTailEpilogue>
-__device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineState& state,
-                                               const PhaseTiles& phase, int role, MakeLoad make_load,
-                                               Epilogue epilogue, TailEpilogue tail_epilogue = {}) {
+__device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineState& state, const PhaseTiles& phase,
+                                               int role, MakeLoad make_load, Epilogue epilogue,
+                                               TailEpilogue tail_epilogue = {}) {
   const int num_tiles = __ldcg(&phase.prefix[phase.local_experts]);
   const int thread = threadIdx.x % kProducerThreads;
   TileTrace* const trace = thread == 0 ? phase.trace : nullptr;
@@ -251,9 +251,13 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
       const unsigned long long mainloop_end_ns = consume_scheduled_tile<E>(
           s, state, phase, tile.coord, pending, role - 1, thread, record, epilogue, tail_epilogue);
       if (record) {
-        phase.spans[tile.tile] = TileSpan{start_ns, mainloop_end_ns, ptx::globaltimer_ns(),
-                                          static_cast<int>(blockIdx.x), tile.coord.expert,
-                                          tile.coord.rows + tile.coord.tail, tile.coord.n_block};
+        phase.spans[tile.tile] = TileSpan{start_ns,
+                                          mainloop_end_ns,
+                                          ptx::globaltimer_ns(),
+                                          static_cast<int>(blockIdx.x),
+                                          tile.coord.expert,
+                                          tile.coord.rows + tile.coord.tail,
+                                          tile.coord.n_block};
       }
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[role - 1], ++traced);

@@ -15,7 +15,9 @@ constexpr int kMaxGroupScoreTop = 4;
 namespace detail {
 
 // Is (score a, id a) ahead of (score b, id b)?
-__device__ __forceinline__ bool ranks_before(float sa, int a, float sb, int b) { return sa > sb || (sa == sb && a < b); }
+__device__ __forceinline__ bool ranks_before(float sa, int a, float sb, int b) {
+  return sa > sb || (sa == sb && a < b);
+}
 
 // Warp-wide best (score, id) under ranks_before.
 __device__ __forceinline__ void warp_best(float& score, int& id) {
@@ -46,9 +48,8 @@ __device__ __forceinline__ float warp_max(float value) {
 
 // Scores of a token in shared memory (`scores`, num_experts floats, this warp's own slice), then
 // top-k into ids/weights. `group_scores` holds num_groups floats when the router is grouped.
-__device__ __forceinline__ void route_token_warp(const float* __restrict__ logits, const RouterParams& p,
-                                                 float* scores, float* group_scores, std::int32_t* ids,
-                                                 float* weights, int lane) {
+__device__ __forceinline__ void route_token_warp(const float* __restrict__ logits, const RouterParams& p, float* scores,
+                                                 float* group_scores, std::int32_t* ids, float* weights, int lane) {
   const int E = p.num_experts;
   if (!p.sigmoid) {
     float row_max = -FLT_MAX;

@@ -33,7 +33,7 @@ struct Engine {
   static_assert(kTailRows == 0 || (kConsumers == 2 && kTailRows == kMaxTailRows));
   static constexpr int kBlockM = kWarpgroupRows * kConsumers;
   static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
-  static constexpr int kBoxBytesA = kBlockM * kBlockK * 2;    // the A tile proper
+  static constexpr int kBoxBytesA = kBlockM * kBlockK * 2;     // the A tile proper
   static constexpr int kTailBytesA = kTailRows * kBlockK * 2;  // the tail's rows after it
   static constexpr int kStageBytesA = kBoxBytesA + kTailBytesA;
   static constexpr int kStageBytesB = kBlockNB * kBlockK * 2;  // 32 KiB

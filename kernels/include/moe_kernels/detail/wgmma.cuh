@@ -13,10 +13,10 @@ namespace moe_kernels::wgmma {
 // (1024-byte aligned): leading offset unused, stride between 8-row groups 1024 bytes.
 __device__ __forceinline__ std::uint64_t make_desc_k_major_sw128(const void* tile) {
   const std::uint64_t address = ptx::smem_addr(tile);
-  std::uint64_t desc = (address & 0x3FFFF) >> 4;   // start address, 16-byte units
-  desc |= std::uint64_t(1) << 16;                  // leading byte offset (ignored for this layout)
-  desc |= std::uint64_t(1024 >> 4) << 32;          // stride byte offset
-  desc |= std::uint64_t(1) << 62;                  // 128-byte swizzle
+  std::uint64_t desc = (address & 0x3FFFF) >> 4;  // start address, 16-byte units
+  desc |= std::uint64_t(1) << 16;                 // leading byte offset (ignored for this layout)
+  desc |= std::uint64_t(1024 >> 4) << 32;         // stride byte offset
+  desc |= std::uint64_t(1) << 62;                 // 128-byte swizzle
   return desc;
 }
 
@@ -43,8 +43,9 @@ __device__ __forceinline__ void fence_accumulators(float (&acc)[kCount]) {
 // `accumulate` = false overwrites D.
 __device__ __forceinline__ void mma_m64n256k16(float (&d)[128], std::uint64_t desc_a, std::uint64_t desc_b,
                                                bool accumulate) {
-#define MOE_ACC8(i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), \
-                    "+f"(d[i + 6]), "+f"(d[i + 7])
+#define MOE_ACC8(i)                                                                                           \
+  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
+      "+f"(d[i + 7])
   asm volatile(
       "{\n"
       ".reg .pred p;\n"
@@ -82,7 +83,8 @@ __device__ __forceinline__ void mma_m64nNk16(float (&d)[kN / 2], std::uint64_t d
   } else if constexpr (kN == 16) {
     asm volatile(
         "{\n.reg .pred p;\nsetp.ne.b32 p, %10, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7}, %8, %9, p, 1, 1, 0, 0;\n}\n"
+        "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7}, %8, %9, p, 1, 1, 0, "
+        "0;\n}\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7])
         : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
   } else {
