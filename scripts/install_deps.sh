@@ -11,6 +11,8 @@ packages=(
   # `make sanitize` (part of `make test`): clang with its ASan/UBSan/libFuzzer runtimes, its
   # OpenMP runtime, llvm-symbolizer for readable reports; bash and setpriv for the fault tests.
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14 bash util-linux
+  # The clang_format test: the tree follows .clang-format as version 14 reads it.
+  clang-format-14
 )
 
 # Python's jsonschema validates the JSON results against docs/results_schema.json (tests only),
