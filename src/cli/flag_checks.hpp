@@ -16,16 +16,9 @@
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/name_table.hpp"
 
 namespace moebench {
-
-// An enum value's name in its table (core's kScenarioNames and the like: value, name pairs).
-template <typename Table, typename Enum>
-std::string_view name_in(const Table& table, Enum value) {
-  for (const auto& [entry, name] : table)
-    if (entry == value) return name;
-  return {};  // not reached: the tables name every value
-}
 
 // The names of a table joined by `separator`: "random, balanced, imbalanced" in errors,
 // "{random,balanced,imbalanced}" in --help.
@@ -66,11 +59,8 @@ template <typename Table, typename Aliases>
 CLI::Option* FlagChecks::names(CLI::Option* option, const Table& table, const Aliases& aliases) {
   using Enum = typename Table::value_type::first_type;
   auto value_of = [table, aliases](const std::string& text) -> std::optional<Enum> {
-    for (const auto& [value, name] : table)
-      if (name == text) return value;
-    for (const auto& [value, name] : aliases)
-      if (name == text) return value;
-    return std::nullopt;
+    if (auto value = value_in(table, text)) return value;
+    return value_in(aliases, text);
   };
   auto to_value = [value_of, flag = option->get_name(), listed = joined_names(table, ", ")](std::string& text) {
     const std::optional<Enum> value = value_of(text);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "core/name_table.hpp"
+
 namespace moebench {
 
 double layer_flops(const MoeShape& s, std::int64_t num_tokens) {
@@ -41,21 +43,9 @@ RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, con
   return m;
 }
 
-std::string_view peaks_beaten_name(PeaksBeaten beaten) {
-  switch (beaten) {
-    case PeaksBeaten::kBandwidth: return "bandwidth";
-    case PeaksBeaten::kCompute: return "compute";
-    case PeaksBeaten::kBoth: return "bandwidth and compute";
-    case PeaksBeaten::kNone: break;
-  }
-  return "";
-}
+std::string_view peaks_beaten_name(PeaksBeaten beaten) { return name_in(kPeaksBeatenNames, beaten); }
 
-std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name) {
-  for (PeaksBeaten beaten : {PeaksBeaten::kNone, PeaksBeaten::kBandwidth, PeaksBeaten::kCompute, PeaksBeaten::kBoth})
-    if (peaks_beaten_name(beaten) == name) return beaten;
-  return std::nullopt;
-}
+std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name) { return value_in(kPeaksBeatenNames, name); }
 
 std::optional<std::string> roofline_excess_warning(std::string_view row, const RooflineMetrics& m,
                                                    const DevicePeaks& peaks, int num_devices, bool cold_l2) {

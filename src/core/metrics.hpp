@@ -1,10 +1,12 @@
 // Derived metrics, one function each, formulas beside them (docs/metrics.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/moe_shape.hpp"
 
@@ -41,7 +43,12 @@ double layer_bytes(const MoeShape& shape, std::int64_t num_tokens, std::int64_t 
 // The peaks a row went faster than: its time is below what that peak alone allows. A roofline is
 // an upper bound, so this means the probe that measured the peak fell short of the card.
 enum class PeaksBeaten { kNone, kBandwidth, kCompute, kBoth };
-// "bandwidth", "compute", "bandwidth and compute"; "" for kNone.
+// Each value's one name, as the warning and the JSON's beyond_peak spell it.
+inline constexpr std::array<std::pair<PeaksBeaten, std::string_view>, 4> kPeaksBeatenNames{
+    {{PeaksBeaten::kNone, ""},
+     {PeaksBeaten::kBandwidth, "bandwidth"},
+     {PeaksBeaten::kCompute, "compute"},
+     {PeaksBeaten::kBoth, "bandwidth and compute"}}};
 std::string_view peaks_beaten_name(PeaksBeaten beaten);
 std::optional<PeaksBeaten> parse_peaks_beaten(std::string_view name);  // peaks_beaten_name's inverse
 

@@ -1,18 +1,12 @@
 // Names of the implementations as the CLI, CSV and Markdown spell them.
 #include "core/problem.hpp"
 
+#include "core/name_table.hpp"
+
 namespace moebench {
 
-std::string_view impl_name(ImplKind kind) {
-  for (const auto& [value, name] : kImplNames)
-    if (value == kind) return name;
-  return {};  // not reached: every implementation has a name
-}
+std::string_view impl_name(ImplKind kind) { return name_in(kImplNames, kind); }
 
-std::optional<ImplKind> parse_impl(std::string_view name) {
-  for (const auto& [value, spelled] : kImplNames)
-    if (spelled == name) return value;
-  return std::nullopt;
-}
+std::optional<ImplKind> parse_impl(std::string_view name) { return value_in(kImplNames, name); }
 
 }  // namespace moebench

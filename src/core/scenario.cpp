@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/name_table.hpp"
 #include "core/random.hpp"
 
 namespace moebench {
@@ -83,17 +84,9 @@ void shuffle_tokens(std::vector<std::int32_t>& plan, std::int64_t num_tokens, in
 
 }  // namespace
 
-std::string_view scenario_name(Scenario scenario) {
-  for (const auto& [value, name] : kScenarioNames)
-    if (value == scenario) return name;
-  return {};  // not reached: every scenario has a name
-}
+std::string_view scenario_name(Scenario scenario) { return name_in(kScenarioNames, scenario); }
 
-std::optional<Scenario> parse_scenario(std::string_view name) {
-  for (const auto& [value, spelled] : kScenarioNames)
-    if (spelled == name) return value;
-  return std::nullopt;
-}
+std::optional<Scenario> parse_scenario(std::string_view name) { return value_in(kScenarioNames, name); }
 
 FactorRange imbalanced_factor_range(int num_experts, int top_k, const RouterConfig& /*router*/) {
   // max_load <= T (an expert appears once per token) and avg_load = T*k/E, so max/avg <= E/k.
