@@ -1,7 +1,12 @@
-// epmoe's routing and permutation kernels: route + count, scan, scatter, permute, unpermute.
+// epmoe's routing and permutation kernels: route + count, scan, scatter, permute, unpermute. Each
+// starts by waiting for the previous kernel of its stream and then lets the next one start
+// (StreamOrder::kOverlapPrologue; both no-ops under kSerial): the next kernel's launch and
+// prologue overlap this one's work.
 #include "moe_kernels/detail/combine.cuh"
 #include "moe_kernels/detail/moe_schedule.cuh"
+#include "moe_kernels/detail/ptx.cuh"
 #include "moe_kernels/detail/routing.cuh"
+#include "moe_kernels/detail/stream_launch.cuh"
 #include "moe_kernels/launch.hpp"
 
 namespace moe_kernels {
@@ -21,6 +26,8 @@ constexpr int kRouteWarps = 8;
 __global__ void __launch_bounds__(kRouteWarps * 32)
     route_and_count_kernel(const float* logits, MoeGeometry g, RouterParams p, RoutingBuffers r) {
   extern __shared__ float route_smem[];
+  ptx::wait_prior_grids();
+  ptx::launch_dependent_grids();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   float* scores = route_smem + warp * (p.num_experts + p.num_groups);
   float* group_scores = scores + p.num_experts;
@@ -39,16 +46,22 @@ __global__ void __launch_bounds__(kRouteWarps * 32)
 
 __global__ void scan_experts_kernel(MoeGeometry g, RoutingBuffers r) {
   extern __shared__ int scratch[];  // scan_scratch_ints(blockDim.x, local experts)
+  ptx::wait_prior_grids();
+  ptx::launch_dependent_grids();
   scan_expert_counts(g, r, scratch);
 }
 
 __global__ void scatter_pairs_kernel(MoeGeometry g, RoutingBuffers r) {
+  ptx::wait_prior_grids();
+  ptx::launch_dependent_grids();
   const int pairs = g.num_tokens * g.top_k;
   for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < pairs; p += gridDim.x * blockDim.x) scatter_pair(g, r, p);
 }
 
 // One warp per sorted row, 16-byte copies.
 __global__ void permute_rows_kernel(const __nv_bfloat16* x, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
+  ptx::wait_prior_grids();
+  ptx::launch_dependent_grids();
   const int warps = gridDim.x * (blockDim.x / 32);
   const int rows = r.expert_offsets[g.local_experts];
   const int vectors = g.hidden_stride() / 8;
@@ -62,6 +75,8 @@ __global__ void permute_rows_kernel(const __nv_bfloat16* x, MoeGeometry g, Routi
 
 // One warp per token.
 __global__ void unpermute_kernel(const CombineSource src, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* out) {
+  ptx::wait_prior_grids();
+  ptx::launch_dependent_grids();
   const int warps = gridDim.x * (blockDim.x / 32);
   for (int t = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; t < g.num_tokens; t += warps)
     combine_token_warp(src, g, r, out, t, threadIdx.x % 32);
@@ -75,7 +90,7 @@ int grid_for(std::int64_t items, int per_block) {
 }  // namespace
 
 cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, const RouterParams& p,
-                                   const RoutingBuffers& r, cudaStream_t stream) {
+                                   const RoutingBuffers& r, cudaStream_t stream, StreamOrder order) {
   const std::size_t smem = static_cast<std::size_t>(kRouteWarps) * (p.num_experts + p.num_groups) * sizeof(float);
   if (smem > 48 * 1024) {
     const cudaError_t status = cudaFuncSetAttribute(route_and_count_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -83,31 +98,31 @@ cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, co
     if (status != cudaSuccess) return status;
   }
   if (g.num_tokens == 0) return cudaSuccess;
-  route_and_count_kernel<<<grid_for(g.num_tokens, kRouteWarps), kRouteWarps * 32, smem, stream>>>(logits, g, p, r);
-  return cudaGetLastError();
+  return launch_in_order(order, route_and_count_kernel, dim3(grid_for(g.num_tokens, kRouteWarps)),
+                         dim3(kRouteWarps * 32), smem, stream, logits, g, p, r);
 }
 
-cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream) {
-  scan_experts_kernel<<<1, 1024, scan_scratch_ints(1024, g.local_experts) * sizeof(int), stream>>>(g, r);
-  return cudaGetLastError();
+cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream, StreamOrder order) {
+  return launch_in_order(order, scan_experts_kernel, dim3(1), dim3(1024),
+                         scan_scratch_ints(1024, g.local_experts) * sizeof(int), stream, g, r);
 }
 
-cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream) {
-  scatter_pairs_kernel<<<grid_for(g.max_pairs(), 256), 256, 0, stream>>>(g, r);
-  return cudaGetLastError();
+cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream,
+                                 StreamOrder order) {
+  return launch_in_order(order, scatter_pairs_kernel, dim3(grid_for(g.max_pairs(), 256)), dim3(256), 0, stream, g, r);
 }
 
 cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
-                                __nv_bfloat16* permuted_x, cudaStream_t stream) {
-  permute_rows_kernel<<<grid_for(g.max_pairs(), 8), 256, 0, stream>>>(x, g, r, permuted_x);
-  return cudaGetLastError();
+                                __nv_bfloat16* permuted_x, cudaStream_t stream, StreamOrder order) {
+  return launch_in_order(order, permute_rows_kernel, dim3(grid_for(g.max_pairs(), 8)), dim3(256), 0, stream, x, g, r,
+                         permuted_x);
 }
 
 cudaError_t launch_unpermute(const CombineSource& src, const MoeGeometry& g, const RoutingBuffers& r,
-                             __nv_bfloat16* out, cudaStream_t stream) {
+                             __nv_bfloat16* out, cudaStream_t stream, StreamOrder order) {
   if (g.num_tokens == 0) return cudaSuccess;
-  unpermute_kernel<<<grid_for(g.num_tokens, 8), 256, 0, stream>>>(src, g, r, out);
-  return cudaGetLastError();
+  return launch_in_order(order, unpermute_kernel, dim3(grid_for(g.num_tokens, 8)), dim3(256), 0, stream, src, g, r,
+                         out);
 }
 
 }  // namespace moe_kernels

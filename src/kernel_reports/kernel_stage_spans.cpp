@@ -2,9 +2,9 @@
 
 namespace moebench {
 
-KernelStages fused_kernel_stages(const moe_kernels::FusedStageTimes& times, int device) {
+KernelStages fused_kernel_stages(const moe_kernels::FusedStageTimes& times, int device, const char* kernel) {
   KernelStages stages;
-  stages.kernel = "fused_moe_kernel";
+  stages.kernel = kernel;
   append_stage_spans(stages, device, times.start_ns, times.end_ns, moe_kernels::fused_stage_span_name);
   return stages;
 }

@@ -22,7 +22,9 @@ void append_stage_spans(KernelStages& stages, int device, std::span<const unsign
   }
 }
 
-// The one-GPU fused kernel's last launch on CUDA device `device`.
-KernelStages fused_kernel_stages(const moe_kernels::FusedStageTimes& times, int device);
+// The one-GPU fused kernel's last launch on CUDA device `device`; `kernel` names it as the
+// trace does (the tiled kernel, or the decode kernel up to 64 tokens).
+KernelStages fused_kernel_stages(const moe_kernels::FusedStageTimes& times, int device,
+                                 const char* kernel = "fused_moe_kernel");
 
 }  // namespace moebench

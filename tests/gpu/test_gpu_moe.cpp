@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
+#include <string_view>
 
 #include "core/reference.hpp"
 #include "cuda/cuda_backend.hpp"
 #include "cuda/device/cuda_check.hpp"
+#include "cuda/device/device_inputs.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "moe_kernels/heuristics.hpp"
 
@@ -60,6 +63,22 @@ class GpuMoe : public ::testing::Test {
     const Routing routing =
         route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
+    // Up to 64 tokens both the tiled and the decode kernels (opt-in, MOEBENCH_DECODE=on).
+    moe_kernels::MoeGeometry g;
+    g.num_tokens = static_cast<int>(c.T);
+    g.top_k = static_cast<int>(c.k);
+    g.num_experts = g.local_experts = static_cast<int>(c.E);
+    const bool decode = moe_kernels::use_decode_kernel(g, cuda::device_router(problem.shape));
+    for (const char* setting : {"off", "on"}) {
+      if (std::string_view(setting) == "on" && !decode) break;
+      setenv("MOEBENCH_DECODE", setting, 1);
+      check_paths(c, problem, weights, inputs, expected, setting);
+    }
+    unsetenv("MOEBENCH_DECODE");
+  }
+
+  void check_paths(const GpuCase& c, const Problem& problem, const EpWeights& weights, const CaseInputs& inputs,
+                   const std::vector<double>& expected, const char* decode) {
     for (auto make : {cuda::make_single_gpu_fused, cuda::make_single_gpu_epmoe}) {
       auto impl = make(context_, problem, weights);
       impl->prepare(inputs);
@@ -69,9 +88,10 @@ class GpuMoe : public ::testing::Test {
         const std::vector<float> out = impl->output();
         ASSERT_EQ(out.size(), expected.size());
         const auto unwritten = std::count_if(out.begin(), out.end(), [](float v) { return std::isnan(v); });
-        EXPECT_EQ(unwritten, 0) << impl_name(impl->kind()) << " run " << run << " " << describe(c);
+        EXPECT_EQ(unwritten, 0) << impl_name(impl->kind()) << " run " << run << " decode " << decode << " "
+                                << describe(c);
         const double err = relative_error(out, expected);
-        EXPECT_LT(err, 1e-2) << impl_name(impl->kind()) << " run " << run << " " << describe(c);
+        EXPECT_LT(err, 1e-2) << impl_name(impl->kind()) << " run " << run << " decode " << decode << " " << describe(c);
         ++checked_;
       }
     }
@@ -121,7 +141,7 @@ TEST_F(GpuMoe, Grid) {
         c.imbalance_factor = std::min(2.5, static_cast<double>(E) / static_cast<double>(k));
         check(c, 100 + index++);
       }
-  EXPECT_EQ(checked_, 60 * 4);
+  EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the decode path
 }
 
 TEST_F(GpuMoe, ModelRouters) {
@@ -179,6 +199,36 @@ TEST_F(GpuMoe, TilesCarryTails) {
     }
     check(c, seed++);
   }
+}
+
+// Up to 64 tokens the decode kernels apply (moe_kernels::use_decode_kernel; check() runs them
+// beside the tiled ones): every T of the decode grid and token counts that fill no wgmma N, every
+// activation, an expert holding every token, k = 1 and k = E, H and I off the tile sizes, and
+// real layers' widths.
+TEST_F(GpuMoe, DecodeShapes) {
+  const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
+  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
+  std::uint64_t seed = 40;
+  int index = 0;
+  for (std::int64_t T : tokens) {
+    GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
+    const Problem problem = problem_for(c);
+    moe_kernels::MoeGeometry g;
+    g.num_tokens = static_cast<int>(T);
+    g.top_k = static_cast<int>(c.k);
+    g.num_experts = g.local_experts = static_cast<int>(c.E);
+    ASSERT_TRUE(moe_kernels::use_decode_kernel(g, cuda::device_router(problem.shape))) << describe(c);
+    check(c, seed++);
+    ++index;
+  }
+  check({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
+  check({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert, 40 rows: N 64
+  check({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
+  check({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
+  check({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
+  check({2, 128, 8, 2048, 768}, seed++);                                               // Qwen3-30B-A3B
+  check({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
+  check({33, 128, 4, 2880, 360, Activation::kSwigluOai}, seed++);                      // gpt-oss H
 }
 
 TEST_F(GpuMoe, LargerLayers) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/moe_types.hpp"
 
 namespace moe_kernels {
@@ -55,5 +56,18 @@ inline SpillRule choose_spill_rule(int block_m, int intermediate, std::int64_t r
 // round to the shortest (Mixtral-8x7B T=1024 on H100, -2%). Elsewhere it measured slower
 // (Qwen3-30B-A3B and Mixtral at T=2048, +4%; bench/notes.md, seventh session).
 inline bool order_tiles_longest_first(const SpillRule& spill) { return spill.tail_rows > 0 && spill.carriers > 1; }
+
+// Whether the one-GPU fused layer runs as the decode kernel (sm90_fused_moe_decode.cu) rather
+// than the tiled one. Up to 64 tokens the layer's time is the time to stream the selected experts'
+// weights once; the tiled kernel multiplies 64-row tiles of mostly padding and leaves SMs idle
+// where the experts' tiles are fewer than the SMs, while the decode kernel puts the weights on the
+// wgmma M side and splits every expert's K steps evenly over all SMs. Its limits
+// (decode_limits.hpp) are those of routing every token inside each CTA's shared memory.
+inline bool use_decode_kernel(const MoeGeometry& g, const RouterParams& router) {
+  const std::int64_t scratch =
+      decode_routing_scratch_bytes(g.num_tokens, g.top_k, router.num_experts, router.num_groups);
+  return g.num_tokens >= 1 && g.num_tokens <= kDecodeMaxTokens && g.max_pairs() <= kDecodeMaxPairs &&
+         router.num_experts <= kDecodeMaxExperts && g.local_experts <= kDecodeMaxExperts && scratch <= kDecodeRingBytes;
+}
 
 }  // namespace moe_kernels

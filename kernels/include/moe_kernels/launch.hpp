@@ -18,22 +18,32 @@ struct ncclDevComm;
 
 namespace moe_kernels {
 
+// How a kernel of the epmoe pipeline joins its stream: after the previous kernel has finished
+// (kSerial), or with programmatic dependent launch (kOverlapPrologue): its CTAs start as the
+// previous kernel's CTAs finish and do what needs none of its results (shared memory set-up, the
+// first weight loads) before waiting for it.
+enum class StreamOrder { kSerial, kOverlapPrologue };
+
 // ---- moe_routing.cu: the epmoe pipeline's routing and permutation kernels ----------------------
 
 // topk_ids/weights for every token and per-expert counts (which must be zero on entry).
 cudaError_t launch_route_and_count(const float* logits, const MoeGeometry& g, const RouterParams& p,
-                                   const RoutingBuffers& r, cudaStream_t stream);
+                                   const RoutingBuffers& r, cudaStream_t stream,
+                                   StreamOrder order = StreamOrder::kSerial);
 // Offsets and tile prefixes from the counts; resets counts and cursors.
-cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream);
+cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream,
+                                StreamOrder order = StreamOrder::kSerial);
 // Sorted rows: token, weight, and each pair's row.
-cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream);
+cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream,
+                                 StreamOrder order = StreamOrder::kSerial);
 // permuted_x[row] = x[sorted_token[row]] for every sorted row.
 cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
-                                __nv_bfloat16* permuted_x, cudaStream_t stream);
+                                __nv_bfloat16* permuted_x, cudaStream_t stream,
+                                StreamOrder order = StreamOrder::kSerial);
 // out[t] = sum_j w[t,j] * sum_p y_p[row(t,j)] (bf16 out with rows of g.hidden, f32 sum), the rows
 // and partial sums where `src` says.
 cudaError_t launch_unpermute(const CombineSource& src, const MoeGeometry& g, const RoutingBuffers& r,
-                             __nv_bfloat16* out, cudaStream_t stream);
+                             __nv_bfloat16* out, cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
 
 // ---- moe_dispatch.cu: epmoe's expert-parallel bookkeeping -----------------------------------------
 
@@ -55,10 +65,32 @@ struct GroupedGemmMaps {
 // h[row] = act(permuted_x[row] . W_gate[e]^T, permuted_x[row] . W_up[e]^T), e the row's expert.
 // Tiles of geometry.block_m rows; the A map's box must have that many rows.
 cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
-                                   Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream);
+                                   Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream,
+                                   StreamOrder order = StreamOrder::kSerial);
 // y[row] = h[row] . W_down[e]^T.
 cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
-                                __nv_bfloat16* y, int num_ctas, cudaStream_t stream);
+                                __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
+                                StreamOrder order = StreamOrder::kSerial);
+
+// ---- sm90_grouped_gemm_decode.cu: epmoe's grouped GEMMs for up to 64 tokens ---------------------
+
+// The decode GEMMs' f32 partial sums and per-tile counters, zero at allocation; the kernels leave
+// them zero.
+struct GroupedDecodeWorkspace {
+  float* partial;   // gate/up: (T*k, 2 * I padded to kGateUpBlock); down: (T*k, H)
+  int* tile_steps;  // (local_experts, output tiles): K steps done
+};
+
+// h[row] = act(gate, up) as launch_grouped_gate_up, for use_decode_kernel geometries: every CTA
+// streams an equal share of the experts' K steps (decode_pipeline.cuh). maps.a: 2D over the
+// permuted x, box kDecodeMaxTokens rows.
+cudaError_t launch_grouped_gate_up_decode(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                          Activation act, __nv_bfloat16* h, const GroupedDecodeWorkspace& workspace,
+                                          int num_ctas, cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
+// y[row] = h[row] . W_down[e]^T likewise; maps.a over h, box kDecodeMaxTokens rows.
+cudaError_t launch_grouped_down_decode(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                       __nv_bfloat16* y, const GroupedDecodeWorkspace& workspace, int num_ctas,
+                                       cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
 
 // ---- sm90_fused_moe.cu: the fused persistent kernel ------------------------------------------------
 
@@ -89,6 +121,32 @@ cudaError_t launch_fused_moe(const FusedMoeArgs& args, int num_ctas, cudaStream_
 // Largest grid the fused kernel for this geometry (tile height, tails) can keep resident (1 CTA per
 // SM).
 cudaError_t fused_moe_max_ctas(int device, const MoeGeometry& g, int* num_ctas);
+
+// ---- sm90_fused_moe_decode.cu: the fused kernel for up to 64 tokens ------------------------------
+
+struct FusedMoeDecodeArgs {
+  const __nv_bfloat16* x;        // (T, hidden_stride), padding zero
+  const float* logits;           // (T, E)
+  CUtensorMap w13;               // as FusedMoeArgs::w13
+  CUtensorMap w2;                // as FusedMoeArgs::w2
+  CUtensorMap h_map;             // 2D (I, T*k) over h, box rows kDecodeMaxTokens
+  __nv_bfloat16* h;              // (T*k, intermediate_stride) workspace
+  float* gate_up_partial;        // (T*k, 2 * I padded to kGateUpBlock), zero between launches
+  float* out_partial;            // (T, H), zero between launches
+  int* counters;                 // DecodeCounters (decode_limits.hpp), zero at allocation
+  __nv_bfloat16* out;            // (T, H)
+  FusedStageTimes* stage_times;  // host-mapped: the latest launch's phases, as CTA 0 saw them
+  MoeGeometry geometry;
+  RouterParams router;
+  Activation activation;
+};
+
+// One cooperative launch of the decode kernel: every CTA routes every token, then streams an
+// equal share of the gate/up and of the down GEMM's K steps (decode_pipeline.cuh). For
+// use_decode_kernel geometries (heuristics.hpp).
+cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream);
+// Its grid: one CTA per SM.
+cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas);
 
 // ---- sm90_fused_moe_ep.cu: the fused kernel under expert and tensor parallelism ----------------
 

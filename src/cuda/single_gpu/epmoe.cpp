@@ -1,9 +1,15 @@
 // epmoe on one GPU: seven kernels, each a separate step that reads and writes device memory:
 // route + count, scan, scatter, permute (the permuted copy of x), grouped gate/up GEMM with the
-// activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out).
+// activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out). Every count
+// stays on the device. With the decode path on (MOEBENCH_DECODE=on, SingleGpuMoeBase), each
+// kernel is launched to overlap its prologue with the previous one's tail
+// (StreamOrder::kOverlapPrologue), and up to 64 tokens the grouped GEMMs are the decode ones
+// (moe_kernels::use_decode_kernel), which split the experts' K steps evenly over the SMs.
+#include "core/log.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
+#include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -27,47 +33,75 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     const auto r = routing_buffers();
     cudaStream_t stream = context_.stream;
     const int ctas = context_.sm_count();
+    // Overlapped launches come with the decode path (SingleGpuMoeBase::decode_path_enabled).
+    const auto kOverlap =
+        decode_path_enabled() ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     // Host ranges around the launches (NVTX for Nsight Systems); the kernels themselves show on
     // the GPU tracks of a moebench trace.
     {
       const ScopedPhase phase("route");
-      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, kOverlap));
     }
     {
       const ScopedPhase phase("permute");
-      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream));
-      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream));
-      MOE_CUDA_CHECK(moe_kernels::launch_permute_rows(x_.data(), g, r, permuted_x_.data(), stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, kOverlap));
+      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, kOverlap));
+      MOE_CUDA_CHECK(moe_kernels::launch_permute_rows(x_.data(), g, r, permuted_x_.data(), stream, kOverlap));
     }
     {
       const ScopedPhase phase("gate_up_gemm");
+      const Activation act = problem_.shape.activation;
       MOE_CUDA_CHECK(
-          moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, problem_.shape.activation, h_.data(), ctas, stream));
+          decode_ ? moe_kernels::launch_grouped_gate_up_decode(gate_up_maps_, g, r, act, h_.data(), gate_up_workspace(),
+                                                               ctas, stream, kOverlap)
+                  : moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, act, h_.data(), ctas, stream, kOverlap));
     }
     {
       const ScopedPhase phase("down_gemm");
-      MOE_CUDA_CHECK(moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream));
+      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_down_decode(down_maps_, g, r, y_.data(), down_workspace(),
+                                                                       ctas, stream, kOverlap)
+                             : moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream, kOverlap));
     }
     const ScopedPhase phase("combine");
-    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream, kOverlap));
   }
 
  private:
   void size_workspace() override {
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
+    decode_ = use_decode_kernels();
+    // The decode GEMMs take an expert's rows (at most 64) in one box.
+    const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
+    if (decode_) log_verbose("epmoe T={}: the decode grouped GEMMs", g.num_tokens);
     permuted_x_.resize(pairs * g.hidden_stride());
     h_.resize(pairs * g.intermediate_stride());
     y_.resize(pairs * g.hidden_stride());
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&gate_up_maps_.a, permuted_x_.data(), pairs, g.hidden,
-                                                   g.hidden_stride(), g.block_m));
+                                                   g.hidden_stride(), box_rows));
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&down_maps_.a, h_.data(), pairs, g.intermediate,
-                                                   g.intermediate_stride(), g.block_m));
+                                                   g.intermediate_stride(), box_rows));
+    if (decode_) {
+      gate_up_partial_.resize(pairs * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
+      down_partial_.resize(pairs * g.hidden);
+      gate_up_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.gate_up_tiles());
+      down_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.down_tiles());
+    }
   }
+
+  // The decode GEMMs' f32 partial sums and tile counters: zero at allocation, and the kernels
+  // leave them so.
+  moe_kernels::GroupedDecodeWorkspace gate_up_workspace() const {
+    return {gate_up_partial_.data(), gate_up_steps_.data()};
+  }
+  moe_kernels::GroupedDecodeWorkspace down_workspace() const { return {down_partial_.data(), down_steps_.data()}; }
 
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> permuted_x_, h_, y_;
   moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
+  bool decode_ = false;  // this case runs the decode GEMMs
+  DeviceBuffer<float> gate_up_partial_, down_partial_;
+  DeviceBuffer<int> gate_up_steps_, down_steps_;
 };
 
 }  // namespace
@@ -85,7 +119,10 @@ double single_gpu_epmoe_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
   const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
   const double buffers = 2.0 * (T * Hs + T * H + pairs * (2 * Hs + Is)) + 4.0 * T * E + 24.0 * pairs;
-  return weights + buffers;
+  // The decode GEMMs' f32 partial sums (moe_kernels::use_decode_kernel: up to 64 tokens).
+  const double Ip = (I + 127) / 128 * 128;
+  const double decode = T <= moe_kernels::kDecodeMaxTokens ? 4.0 * pairs * (2 * Ip + H) : 0.0;
+  return weights + buffers + decode;
 }
 
 }  // namespace moebench::cuda

@@ -1,4 +1,5 @@
-// fused on one GPU: one cooperative launch of the fused kernel per iteration (kernels/src/sm90_fused_moe.cu).
+// fused on one GPU: one cooperative launch per iteration, of the decode kernel up to 64 tokens
+// (kernels/src/sm90_fused_moe_decode.cu) and of the tiled kernel above (kernels/src/sm90_fused_moe.cu).
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
@@ -24,6 +25,11 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     args_.stage_times = stage_times_.data();
     args_.router = router_;
     args_.activation = problem.shape.activation;
+    decode_args_.w13 = args_.w13;
+    decode_args_.w2 = args_.w2;
+    decode_args_.stage_times = stage_times_.data();
+    decode_args_.router = router_;
+    decode_args_.activation = problem.shape.activation;
   }
   ~SingleGpuFused() override {
     cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
@@ -39,11 +45,15 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
     for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
     copy.end_ns = times->end_ns;
-    return fused_kernel_stages(copy, context_.device);
+    return fused_kernel_stages(copy, context_.device, decode_ ? "fused_moe_decode_kernel" : "fused_moe_kernel");
   }
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
+    if (decode_) {
+      MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_decode(decode_args_, decode_ctas_, context_.stream));
+      return;
+    }
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
     MOE_CUDA_CHECK(moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream));
     if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
@@ -51,6 +61,11 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 
  private:
   void size_workspace() override {
+    decode_ = use_decode_kernels();
+    if (decode_) {
+      size_decode_workspace();
+      return;
+    }
     const std::int64_t rows_per_expert =
         static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts);
     geometry_.spill = moe_kernels::choose_spill_rule(geometry_.block_m, geometry_.intermediate, rows_per_expert);
@@ -97,6 +112,31 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     args_.geometry = g;
   }
 
+  // The decode kernel's workspace: h, the f32 partial sums of gate/up and of the output, which the
+  // kernel leaves zero, and its counters (moe_kernels::DecodeCounters).
+  void size_decode_workspace() {
+    const MoeGeometry& g = geometry_;
+    log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps{})",
+                g.num_tokens, tile_timeline_.enabled() ? "; it records no tile timeline" : "");
+    const std::uint64_t pairs = g.max_pairs();
+    h_.resize(pairs * g.intermediate_stride());
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&decode_args_.h_map, h_.data(), pairs, g.intermediate,
+                                                   g.intermediate_stride(), moe_kernels::kDecodeMaxTokens));
+    gate_up_partial_.resize(pairs * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
+    out_partial_.resize(static_cast<std::size_t>(g.num_tokens) * g.hidden);
+    const moe_kernels::DecodeCounters counters{g.local_experts, g.gate_up_tiles(), g.down_tiles()};
+    decode_counters_.resize(static_cast<std::size_t>(counters.size()));
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_decode_max_ctas(context_.device, &decode_ctas_));
+    decode_args_.x = x_.data();
+    decode_args_.logits = logits_.data();
+    decode_args_.h = h_.data();
+    decode_args_.gate_up_partial = gate_up_partial_.data();
+    decode_args_.out_partial = out_partial_.data();
+    decode_args_.counters = decode_counters_.data();
+    decode_args_.out = out_.data();
+    decode_args_.geometry = g;
+  }
+
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> h_, y_;
   DeviceBuffer<unsigned int> barrier_;
@@ -105,6 +145,11 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;
+  bool decode_ = false;  // this case runs the decode kernel
+  DeviceBuffer<float> gate_up_partial_, out_partial_;
+  DeviceBuffer<int> decode_counters_;
+  moe_kernels::FusedMoeDecodeArgs decode_args_{};
+  int decode_ctas_ = 0;
 };
 
 }  // namespace
@@ -122,7 +167,9 @@ double single_gpu_fused_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
   const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
   const double buffers = 2.0 * (T * Hs + T * H + pairs * (Is + Hs)) + 4.0 * T * E + 24.0 * pairs;
-  return weights + buffers;
+  // The decode kernel's f32 partial sums (moe_kernels::use_decode_kernel: up to 64 tokens).
+  const double decode = T <= moe_kernels::kDecodeMaxTokens ? 4.0 * (pairs * 2 * Ip + T * H) : 0.0;
+  return weights + buffers + decode;
 }
 
 }  // namespace moebench::cuda

@@ -2,6 +2,8 @@
 #include "cuda/single_gpu/moe_base.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 #include "core/log.hpp"
 #include "moe_kernels/heuristics.hpp"
@@ -19,11 +21,20 @@ SingleGpuMoeBase::SingleGpuMoeBase(const CudaContext& context, const Problem& pr
   geometry_.intermediate = static_cast<int>(s.intermediate_size);
 }
 
+bool SingleGpuMoeBase::decode_path_enabled() {
+  const char* setting = std::getenv("MOEBENCH_DECODE");
+  return setting != nullptr && std::string_view(setting) == "on";
+}
+
+bool SingleGpuMoeBase::use_decode_kernels() const {
+  return decode_path_enabled() && moe_kernels::use_decode_kernel(geometry_, router_);
+}
+
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
   const std::int64_t T = inputs.bench_case.num_tokens;
   geometry_.num_tokens = static_cast<int>(T);
   geometry_.block_m = moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
-  log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
+  if (!use_decode_kernels()) log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
   const std::int64_t H = geometry_.hidden, stride = geometry_.hidden_stride();
   upload_padded_rows(inputs, {0, T}, H, stride, x_);
   logits_.upload(inputs.router_logits.data(), inputs.router_logits.size());

@@ -2,8 +2,11 @@
 // tile-height heuristic.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <tuple>
+#include <vector>
 
+#include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/moe_types.hpp"
 
@@ -132,6 +135,72 @@ TEST(KernelGeometry, GemmsOverlapWhereDownTilesAreShortOrFewShareThem) {
   EXPECT_TRUE(overlap_gate_up_and_down(14336, 383));
   EXPECT_TRUE(overlap_gate_up_and_down(14336, 256));  // T=1024
   EXPECT_TRUE(overlap_gate_up_and_down(14336, 0));
+}
+
+// Up to 64 tokens the fused layer is the decode kernel, as long as every CTA can route every
+// token in its own shared memory.
+TEST(KernelGeometry, DecodeKernelUpTo64Tokens) {
+  auto geometry = [](int tokens, int top_k, int experts) {
+    MoeGeometry g;
+    g.num_tokens = tokens;
+    g.top_k = top_k;
+    g.num_experts = g.local_experts = experts;
+    return g;
+  };
+  auto router = [](int experts, int groups) {
+    RouterParams r;
+    r.num_experts = experts;
+    r.num_groups = groups;
+    return r;
+  };
+  EXPECT_TRUE(use_decode_kernel(geometry(1, 8, 128), router(128, 1)));
+  EXPECT_TRUE(use_decode_kernel(geometry(64, 8, 128), router(128, 1)));  // Qwen3-30B-A3B
+  EXPECT_TRUE(use_decode_kernel(geometry(64, 8, 256), router(256, 8)));  // DeepSeek-V3
+  EXPECT_TRUE(use_decode_kernel(geometry(64, 8, 384), router(384, 1)));  // Kimi-K2's 384 experts
+  EXPECT_FALSE(use_decode_kernel(geometry(65, 2, 8), router(8, 1)));     // past one wgmma N
+  EXPECT_FALSE(use_decode_kernel(geometry(0, 2, 8), router(8, 1)));
+  EXPECT_TRUE(use_decode_kernel(geometry(16, 64, 64), router(64, 1)));     // 1024 pairs
+  EXPECT_FALSE(use_decode_kernel(geometry(32, 64, 64), router(64, 1)));    // 2048 pairs
+  EXPECT_FALSE(use_decode_kernel(geometry(4, 8, 1024), router(1024, 1)));  // experts past the shared plan
+  // 64 tokens of 512 experts' logits fill most of the ring, and still fit.
+  EXPECT_TRUE(use_decode_kernel(geometry(64, 8, 512), router(512, 1)));
+  EXPECT_LE(decode_routing_scratch_bytes(64, 8, 512, 1), kDecodeRingBytes);
+}
+
+// The decode kernels' stream-K split: every (expert, tile, K step) of a GEMM goes to exactly one
+// CTA, runs differ by at most one step, and a CTA's units follow the sequence in order.
+TEST(KernelGeometry, DecodeSplitCoversEveryStepOnce) {
+  const std::tuple<int, int, int, int> shapes[] = {
+      {8, 6, 32, 132},      // Qwen3-30B-A3B T=1 gate/up: 1536 steps
+      {2, 16, 224, 132},    // Mixtral-8x7B T=1 down
+      {1, 1, 3, 132},       // fewer steps than CTAs: most CTAs idle
+      {222, 16, 112, 132},  // DeepSeek-V3 T=64 gate/up
+      {5, 3, 7, 4},
+  };
+  for (const auto& [experts, tiles, k_steps, ctas] : shapes) {
+    const long long total = static_cast<long long>(experts) * tiles * k_steps;
+    std::map<std::tuple<int, int, int>, int> seen;
+    long long shortest = total, longest = 0;
+    for (int cta = 0; cta < ctas; ++cta) {
+      const StepRun run = cta_step_run(total, cta, ctas);
+      shortest = std::min(shortest, run.end - run.begin);
+      longest = std::max(longest, run.end - run.begin);
+      long long covered = 0, previous = -1;
+      for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& u) {
+        ASSERT_LT(u.k_begin, u.k_end);
+        ASSERT_LE(u.k_end, k_steps);
+        const long long at = (static_cast<long long>(u.active) * tiles + u.tile) * k_steps + u.k_begin;
+        EXPECT_GT(at, previous);
+        previous = at;
+        for (int k = u.k_begin; k < u.k_end; ++k) ++seen[{u.active, u.tile, k}];
+        covered += u.k_end - u.k_begin;
+      });
+      EXPECT_EQ(covered, run.end - run.begin);
+    }
+    EXPECT_EQ(static_cast<long long>(seen.size()), total);
+    for (const auto& [step, count] : seen) EXPECT_EQ(count, 1);
+    EXPECT_LE(longest - shortest, 1);
+  }
 }
 
 }  // namespace

@@ -104,6 +104,17 @@ __device__ __forceinline__ void fence_proxy_async_shared() {
 // elsewhere, once a barrier has published them.
 __device__ __forceinline__ void fence_proxy_async_global() { asm volatile("fence.proxy.async.global;" ::: "memory"); }
 
+// ---- programmatic dependent launch ------------------------------------------------------------
+
+// Waits until the grids this one depends on (the previous kernel of a stream, when this one was
+// launched with programmatic stream serialisation) have completed and their writes are visible.
+// Without that launch attribute it returns at once.
+__device__ __forceinline__ void wait_prior_grids() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
+
+// Lets the next kernel of the stream (launched with programmatic stream serialisation) start its
+// prologue now: once every CTA of this grid has called this or exited.
+__device__ __forceinline__ void launch_dependent_grids() { asm volatile("griddepcontrol.launch_dependents;" :::); }
+
 // ---- progress words ----------------------------------------------------------------------------
 
 // A store the compiler neither drops nor merges: progress words the host (host-mapped memory) or a
@@ -144,6 +155,12 @@ __device__ __forceinline__ int load_acquire_gpu(const int* word) {
   int value;
   asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(value) : "l"(word) : "memory");
   return value;
+}
+
+// A GPU-scope release store: what this thread (and, through the fence's cumulativity, what it has
+// synchronised with) wrote before is visible to an acquire load that reads this value.
+__device__ __forceinline__ void store_release_gpu(int* word, int value) {
+  asm volatile("st.release.gpu.global.b32 [%0], %1;" ::"l"(word), "r"(value) : "memory");
 }
 
 // Barrier `id` (1..15) among `threads` threads, e.g. one warpgroup.

@@ -68,12 +68,13 @@ __device__ __forceinline__ void mma_m64n256k16(float (&d)[128], std::uint64_t de
 #undef MOE_ACC8
 }
 
-// D (64 x kN, f32, kN / 2 registers per thread) += A (64 x 16) * B (16 x kN)^T for kN 8, 16 or
-// 32: a tile's tail rows, the weight rows as A and up to kN token rows as B (tile_pipeline.cuh).
+// D (64 x kN, f32, kN / 2 registers per thread) += A (64 x 16) * B (16 x kN)^T for kN 8, 16, 32
+// or 64: the weight rows as A and up to kN token rows as B, for a tile's tail rows
+// (tile_pipeline.cuh) and for the decode kernel's experts (decode_pipeline.cuh).
 template <int kN>
 __device__ __forceinline__ void mma_m64nNk16(float (&d)[kN / 2], std::uint64_t desc_a, std::uint64_t desc_b,
                                              bool accumulate) {
-  static_assert(kN == 8 || kN == 16 || kN == 32);
+  static_assert(kN == 8 || kN == 16 || kN == 32 || kN == 64);
   if constexpr (kN == 8) {
     asm volatile(
         "{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
@@ -87,13 +88,24 @@ __device__ __forceinline__ void mma_m64nNk16(float (&d)[kN / 2], std::uint64_t d
         "0;\n}\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7])
         : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
-  } else {
+  } else if constexpr (kN == 32) {
     asm volatile(
         "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
         "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 "
         "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, %16, %17, p, 1, 1, 0, 0;\n}\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]),
           "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]),
+          "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]),
+          "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),
+          "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
         : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
   }
 }

@@ -1,0 +1,67 @@
+// What the one-GPU decode kernel (sm90_fused_moe_decode.cu) handles and the device state it keeps
+// between launches. Plain constants and sizes: host code checks a problem against them without a GPU.
+#pragma once
+
+#include <cstdint>
+
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+
+// An expert's tokens are the wgmma N (8 to 64) of its weight tiles, so at most 64 tokens a launch.
+constexpr int kDecodeMaxTokens = 64;
+// Every CTA routes every token into its own shared memory: the (token, slot) pairs and the experts
+// it keeps there.
+constexpr int kDecodeMaxPairs = 1024;
+constexpr int kDecodeMaxExperts = 512;
+// The stage ring: 256 weight rows x 64 K (32 KiB) and up to 64 token rows x 64 K (8 KiB) a stage.
+// Five keep 160 KiB of weights in flight per SM, several times the ~25 KiB that one microsecond of
+// HBM latency needs at an SM's share of 3.3 TB/s.
+constexpr int kDecodeStages = 5;
+constexpr int kDecodeStageBytesW = kBlockNB * kBlockK * 2;
+constexpr int kDecodeStageBytesB = kDecodeMaxTokens * kBlockK * 2;
+// Two consumer warpgroups, each multiplying two of a stage's four 64-row weight blocks (with one
+// warpgroup holding all four, 64 tokens took 128 accumulator registers a thread and ptxas
+// serialised the wgmmas), and a producer warpgroup of which one warp loads. The producer
+// warpgroup is whole so that it can hand its registers to the consumers (setmaxnreg): each SM
+// sub-partition holds one warp of each warpgroup, 16384 registers, and with a lone producer warp
+// (9 warps) the cap was 168 a thread, which spilled the consumers.
+constexpr int kDecodeConsumers = 2;
+constexpr int kDecodeConsumerThreads = kDecodeConsumers * kProducerThreads;
+constexpr int kDecodeThreads = kDecodeConsumerThreads + kProducerThreads;
+constexpr int kDecodeWarps = kDecodeThreads / 32;
+constexpr int kDecodeProducerRegisters = 56;
+constexpr int kDecodeConsumerRegisters = 224;  // 56 + 2 x 224 = 504 of a sub-partition's 512 a lane
+
+// Before the pipeline starts, the routing scratch lives in the stage ring: every token's logits,
+// each warp's scores, each (token, slot) pair's expert and weight, each expert's first row.
+MOE_HOST_DEVICE constexpr std::int64_t decode_routing_scratch_bytes(int num_tokens, int top_k, int num_experts,
+                                                                    int num_groups) {
+  return 4ll * num_tokens * num_experts + 4ll * kDecodeWarps * (num_experts + num_groups) + 8ll * num_tokens * top_k +
+         4ll * num_experts;
+}
+constexpr std::int64_t kDecodeRingBytes =
+    static_cast<std::int64_t>(kDecodeStages) * (kDecodeStageBytesW + kDecodeStageBytesB);
+
+// The counters the decode kernel keeps in global memory, in ints: the launch count and the CTAs
+// out (2), each expert's ready stamp and finished gate/up tiles (2 per expert), each gate/up
+// tile's K steps done (experts x gate/up tiles) and each down output block's K steps done. All
+// but the launch count and the ready stamps return to zero by the end of every launch.
+struct DecodeCounters {
+  int local_experts;
+  int gate_up_tiles;  // per expert, along I
+  int down_blocks;    // along H
+  MOE_HOST_DEVICE constexpr std::int64_t calls() const { return 0; }
+  MOE_HOST_DEVICE constexpr std::int64_t ctas_out() const { return 1; }
+  MOE_HOST_DEVICE constexpr std::int64_t expert_ready(int e) const { return 2 + e; }
+  MOE_HOST_DEVICE constexpr std::int64_t expert_tiles_done(int e) const { return 2ll + local_experts + e; }
+  MOE_HOST_DEVICE constexpr std::int64_t gate_up_tile_steps(int e, int tile) const {
+    return 2ll + 2ll * local_experts + static_cast<std::int64_t>(e) * gate_up_tiles + tile;
+  }
+  MOE_HOST_DEVICE constexpr std::int64_t down_block_steps(int block) const {
+    return 2ll + 2ll * local_experts + static_cast<std::int64_t>(local_experts) * gate_up_tiles + block;
+  }
+  MOE_HOST_DEVICE constexpr std::int64_t size() const { return down_block_steps(down_blocks); }
+};
+
+}  // namespace moe_kernels

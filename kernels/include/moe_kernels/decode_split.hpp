@@ -1,0 +1,42 @@
+// How the decode kernels split a GEMM over the CTAs (stream-K): the GEMM is one sequence of K
+// steps, active expert by expert, output tile by output tile, and CTA c of n takes an equal run
+// of it. Plain arithmetic, unit-tested on the CPU.
+#pragma once
+
+#include "moe_kernels/host_device.hpp"
+
+namespace moe_kernels {
+
+// A CTA's run of a GEMM's K steps: [begin, end) of the sequence.
+struct StepRun {
+  long long begin;
+  long long end;
+};
+
+MOE_HOST_DEVICE constexpr StepRun cta_step_run(long long total_steps, long long cta, long long ctas) {
+  return {total_steps * cta / ctas, total_steps * (cta + 1) / ctas};
+}
+
+// The part of a run inside one output tile: K steps [k_begin, k_end) of tile `tile` of active
+// expert `active`.
+struct DecodeUnit {
+  int active;
+  int tile;
+  int k_begin;
+  int k_end;
+};
+
+// f(unit) for each tile the run touches, in order.
+template <typename F>
+MOE_HOST_DEVICE void for_each_unit(StepRun run, int tiles_per_expert, int k_steps, F f) {
+  for (long long step = run.begin; step < run.end;) {
+    const long long tile = step / k_steps;
+    const int k = static_cast<int>(step % k_steps);
+    const long long left = run.end - step;
+    const int k_end = left < k_steps - k ? k + static_cast<int>(left) : k_steps;
+    f(DecodeUnit{static_cast<int>(tile / tiles_per_expert), static_cast<int>(tile % tiles_per_expert), k, k_end});
+    step += k_end - k;
+  }
+}
+
+}  // namespace moe_kernels

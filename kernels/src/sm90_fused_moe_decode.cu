@@ -1,0 +1,189 @@
+// The fused MoE layer for up to 64 tokens (decode) in one persistent, cooperative sm_90a kernel
+// with no grid barrier:
+//   1. every CTA routes every token into its own shared memory (decode_routing.cuh);
+//   2. each CTA streams its equal run of the gate/up GEMM's K steps, then of the down GEMM's
+//      (decode_pipeline.cuh): a producer warp loads, a consumer warpgroup multiplies;
+//   3. counters hand each finished gate/up tile's activation, each ready expert and each finished
+//      block of output columns to the CTA that completed it.
+// CTA 0 stamps the phases it sees for --profile (fused_stages.hpp): route (logits to shared memory
+// and a warp per token), sort by expert, gate_up_gemm, down_gemm from its first down step, and
+// combine from the end of its last one (the last output blocks are written by whichever CTAs
+// complete them).
+#include "moe_kernels/detail/cooperative_launch.cuh"
+#include "moe_kernels/detail/decode_pipeline.cuh"
+#include "moe_kernels/detail/kernel_stamps.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+__device__ __forceinline__ void stamp_stage(const FusedMoeDecodeArgs& a, FusedStage stage) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
+}
+
+struct DecodeShape {
+  int gate_up_tiles;  // per expert: 128 intermediate columns (256 rows of w13) each
+  int gate_up_steps;  // K steps of a gate/up tile: H / 64
+  int down_blocks;    // 256 output columns each
+  int down_steps;     // K steps of a down tile: I / 64
+};
+
+__device__ __forceinline__ DecodeShape decode_shape(const MoeGeometry& g) {
+  return {g.gate_up_tiles(), ceil_div(g.hidden, kBlockK), g.down_tiles(), ceil_div(g.intermediate, kBlockK)};
+}
+
+__device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
+                                             int ready_stamp) {
+  const int lane = threadIdx.x % 32;
+  const int active = s.routes.num_active;
+  const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
+  StageRing ring;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    const int tokens = s.routes.active_offset[unit.active + 1] - s.routes.active_offset[unit.active];
+    with_token_width(tokens, [&](auto n) {
+      produce_gate_up_unit<decltype(n)::value>(s, ring, &a.w13, a.x, a.geometry.hidden_stride(), unit, lane);
+    });
+  });
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    const int expert = s.routes.active_expert[unit.active];
+    produce_tma_unit(s, ring, StageWeights{&a.w2, nullptr, unit.tile * kBlockNB, expert}, &a.h_map,
+                     s.routes.active_offset[unit.active], unit.k_begin, unit.k_end, lane,
+                     ExpertReady{a.counters + counters.expert_ready(expert), ready_stamp});
+  });
+}
+
+__device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
+                                             int ready_stamp) {
+  const int thread = threadIdx.x;  // within the consumer warpgroups
+  const int consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
+  const MoeGeometry& g = a.geometry;
+  const DecodeRoutes& routes = s.routes;
+  const int active = routes.num_active;
+  const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
+  const DecodeCounters counters{g.local_experts, shape.gate_up_tiles, shape.down_blocks};
+  StageRing ring;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+    const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    const bool whole_tile = unit.k_begin == 0 && unit.k_end == shape.gate_up_steps;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      DecodeAccumulators<kN> acc;
+      decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
+      if (whole_tile) {
+        with_activation(a.activation, [&](auto act) {
+          store_gate_up_direct<kN>(acc, act, a.h, g.intermediate_stride(), row_begin, tokens,
+                                   unit.tile * kGateUpBlock + consumer * kWarpgroupRows, g.intermediate, in_warpgroup);
+        });
+      } else {
+        add_rows_partial<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB,
+                             partial_stride, consumer, in_warpgroup);
+      }
+    });
+    if (!whole_tile) {
+      int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
+      if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) return;
+      finish_gate_up_tile(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
+                          g.intermediate_stride(), g.intermediate, thread);
+    }
+    int* tiles_done = a.counters + counters.expert_tiles_done(expert);
+    if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
+      ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+  });
+  stamp_stage(a, FusedStage::kDown);
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    const int row_begin = routes.active_offset[unit.active];
+    const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      DecodeAccumulators<kN> acc;
+      decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      add_down_partial<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer, in_warpgroup);
+    });
+    int* block_steps = a.counters + counters.down_block_steps(unit.tile);
+    if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
+      finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+  });
+  stamp_stage(a, FusedStage::kCombine);
+}
+
+// ptxas: see the note beside kDecodeConsumerRegisters (decode_limits.hpp); the 16-byte frame is
+// route_tokens_in_cta's best[] (routing.cuh), which only grouped routers touch.
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
+  extern __shared__ std::uint8_t smem_raw[];
+  DecodeStorage& s = decode_storage(smem_raw);
+  const DecodeShape shape = decode_shape(a.geometry);
+  const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
+  // Every CTA reads the launch count before any CTA can leave (the last one out advances it), so
+  // all agree on the stamp that marks an expert ready in this launch.
+  const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
+  stamp_stage(a, FusedStage::kRoute);
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < kDecodeStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], kDecodeFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+    }
+    ptx::fence_barrier_init();
+  }
+  route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
+  stamp_stage(a, FusedStage::kGateUp);
+  // setmaxnreg needs each role to be one branch of a single if/else; the producer warpgroup's
+  // other three warps only wait at the end.
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kDecodeProducerRegisters>();
+    if (threadIdx.x < kDecodeConsumerThreads + 32) run_producer(a, s, shape, ready_stamp);
+  } else {
+    ptx::claim_registers<kDecodeConsumerRegisters>();
+    run_consumer(a, s, shape, ready_stamp);
+  }
+  ptx::cta_sync_all();
+  if (threadIdx.x == 0 &&
+      atomicAdd(reinterpret_cast<unsigned*>(a.counters + counters.ctas_out()), 1u) == gridDim.x - 1) {
+    a.counters[counters.ctas_out()] = 0;
+    a.counters[counters.calls()] = ready_stamp;
+    stamp_now(&a.stage_times->end_ns);
+  }
+}
+
+cudaError_t set_decode_smem() {
+  return cudaFuncSetAttribute(fused_moe_decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kDecodeSmemBytes);
+}
+
+}  // namespace
+
+cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas) {
+  cudaError_t status = set_decode_smem();
+  if (status != cudaSuccess) return status;
+  int per_sm = 0, sms = 0;
+  status =
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fused_moe_decode_kernel, kDecodeThreads, kDecodeSmemBytes);
+  if (status != cudaSuccess) return status;
+  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  if (status != cudaSuccess) return status;
+  *num_ctas = per_sm * sms;
+  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
+}
+
+cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
+  const cudaError_t status = set_decode_smem();
+  if (status != cudaSuccess) return status;
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(num_ctas);
+  config.blockDim = dim3(kDecodeThreads);
+  config.dynamicSmemBytes = kDecodeSmemBytes;
+  config.stream = stream;
+  cudaLaunchAttribute cooperative{};
+  cooperative.id = cudaLaunchAttributeCooperative;
+  cooperative.val.cooperative = 1;
+  config.attrs = &cooperative;
+  config.numAttrs = 1;
+  return cudaLaunchKernelEx(&config, fused_moe_decode_kernel, args);
+}
+
+}  // namespace moe_kernels

@@ -1,0 +1,125 @@
+// epmoe's grouped GEMMs for up to 64 tokens: the decode kernel's pipeline (decode_pipeline.cuh) as
+// two kernels of the epmoe pipeline. Each CTA takes an equal run of the GEMM's K steps over the
+// experts with rows (from the scan kernel's offsets); the token rows come by TMA from the permuted
+// x (gate/up) or from h (down); partial sums go to an f32 workspace, and the CTA that completes an
+// (expert, output tile) writes it in bf16: h with the activation, or the expert's y rows.
+// Launched with programmatic stream serialisation, a kernel streams the weights of its first
+// stages while the previous kernel finishes, and waits for it only before loading token rows.
+#include "moe_kernels/detail/decode_pipeline.cuh"
+#include "moe_kernels/detail/stream_launch.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+struct GroupedDecodeArgs {
+  GroupedGemmMaps maps;  // a: 2D over the token rows, box kDecodeMaxTokens rows
+  MoeGeometry geometry;
+  const std::int32_t* expert_offsets;  // (local_experts + 1), from the scan kernel
+  GroupedDecodeWorkspace workspace;
+  __nv_bfloat16* out;  // h (gate/up) or y (down)
+  Activation activation;
+};
+
+template <bool kGateUp>
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    grouped_decode_kernel(const __grid_constant__ GroupedDecodeArgs a) {
+  extern __shared__ std::uint8_t smem_raw[];
+  DecodeStorage& s = decode_storage(smem_raw);
+  const MoeGeometry& g = a.geometry;
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < kDecodeStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], kDecodeFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+    }
+    ptx::fence_barrier_init();
+  }
+  // The offsets come from the scan kernel, two or three launches back: complete once this grid
+  // runs, since each kernel between waited for its own predecessor before letting this one start.
+  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
+  ptx::launch_dependent_grids();
+  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
+  const int k_steps = ceil_div(kGateUp ? g.hidden : g.intermediate, kBlockK);
+  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
+  StageRing ring;
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kDecodeProducerRegisters>();
+    if (threadIdx.x >= kDecodeConsumerThreads + 32) return;  // one warp of the producer warpgroup loads
+    const int lane = threadIdx.x % 32;
+    for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+      const int expert = s.routes.active_expert[unit.active];
+      const StageWeights weights = kGateUp ? StageWeights{&a.maps.b, &a.maps.b_up, unit.tile * kGateUpBlock, expert}
+                                           : StageWeights{&a.maps.b, nullptr, unit.tile * kBlockNB, expert};
+      produce_tma_unit(s, ring, weights, &a.maps.a, s.routes.active_offset[unit.active], unit.k_begin, unit.k_end, lane,
+                       [] {
+                         ptx::wait_prior_grids();
+                         return true;
+                       });
+    });
+    return;
+  }
+  ptx::claim_registers<kDecodeConsumerRegisters>();
+  const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
+  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
+  const int partial_stride = kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+    const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
+    const int column_limit = kGateUp ? partial_stride : g.hidden;
+    const bool whole_tile = unit.k_begin == 0 && unit.k_end == k_steps;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      DecodeAccumulators<kN> acc;
+      decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      if (!whole_tile) {
+        add_rows_partial<kN>(acc, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB,
+                             column_limit, consumer, in_warpgroup);
+      } else if constexpr (kGateUp) {
+        with_activation(a.activation, [&](auto act) {
+          store_gate_up_direct<kN>(acc, act, a.out, g.intermediate_stride(), row_begin, tokens,
+                                   unit.tile * kGateUpBlock + consumer * kWarpgroupRows, g.intermediate, in_warpgroup);
+        });
+      } else {
+        store_rows_direct<kN>(acc, a.out, g.hidden_stride(), row_begin, tokens, unit.tile * kBlockNB, g.hidden,
+                              consumer, in_warpgroup);
+      }
+    });
+    if (whole_tile) return;
+    int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
+    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, k_steps, thread)) return;
+    if constexpr (kGateUp) {
+      finish_gate_up_tile(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.out,
+                          g.intermediate_stride(), g.intermediate, thread);
+    } else {
+      finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.out,
+                        g.hidden_stride(), thread);
+    }
+  });
+}
+
+template <bool kGateUp>
+cudaError_t launch_grouped_decode(const GroupedDecodeArgs& args, int num_ctas, cudaStream_t stream, StreamOrder order) {
+  const cudaError_t status = cudaFuncSetAttribute(grouped_decode_kernel<kGateUp>,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kDecodeSmemBytes);
+  if (status != cudaSuccess) return status;
+  return launch_in_order(order, grouped_decode_kernel<kGateUp>, dim3(num_ctas), dim3(kDecodeThreads), kDecodeSmemBytes,
+                         stream, args);
+}
+
+}  // namespace
+
+cudaError_t launch_grouped_gate_up_decode(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                          Activation act, __nv_bfloat16* h, const GroupedDecodeWorkspace& workspace,
+                                          int num_ctas, cudaStream_t stream, StreamOrder order) {
+  return launch_grouped_decode<true>({maps, g, r.expert_offsets, workspace, h, act}, num_ctas, stream, order);
+}
+
+cudaError_t launch_grouped_down_decode(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                       __nv_bfloat16* y, const GroupedDecodeWorkspace& workspace, int num_ctas,
+                                       cudaStream_t stream, StreamOrder order) {
+  return launch_grouped_decode<false>({maps, g, r.expert_offsets, workspace, y, Activation::kSilu}, num_ctas, stream,
+                                      order);
+}
+
+}  // namespace moe_kernels
