@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the multi-GPU tests and the
 # seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|prefill|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
-# (default: all; ncu, stalls, timeline, decode and prefill run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, prefill and l2flush run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -93,6 +93,22 @@ run_grid() {
 }
 if named decode; then
   run_grid decode "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8 16 32 64" --cold-l2
+fi
+# What the cold-L2 flush itself costs the layer: the same cases after a read flush (the default),
+# after a write flush (MOEBENCH_L2_FLUSH=write: L2 left full of dirty lines) and with L2 warm.
+if named l2flush; then
+  for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
+    for mode in read write warm; do
+      echo "== l2flush $name $mode"
+      flags=(--cold-l2)
+      [ "$mode" = warm ] && flags=()
+      # shellcheck disable=SC2086
+      MOEBENCH_L2_FLUSH=$mode timeout 300 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
+        --num-tokens ${GRID_TOKENS:-1 8 64} --scenarios random --warmup-iters 3 --benchmark-iters 20 "${flags[@]}" \
+        --output-format csv --output-file "$work/l2flush_${name}_$mode" 2>"$work/l2flush_${name}_$mode.err" |
+        grep -E "fused|epmoe" | awk '{print $2, $3, $4, $NF}'
+    done
+  done
 fi
 if named prefill; then
   run_grid prefill "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3" "1024 2048 4096 8192 16384"

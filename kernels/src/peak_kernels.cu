@@ -22,7 +22,18 @@ constexpr int kReadThreads = 512;
 // 16-byte loads in flight per thread: 128 KiB per SM of 2048 threads, as many as 32 registers hold.
 constexpr int kReadUnroll = 4;
 
+template <bool kStreaming>
+__device__ __forceinline__ uint4 load_vector(const uint4* p) {
+  if constexpr (kStreaming) {
+    return __ldcs(p);
+  } else {
+    return __ldcg(p);
+  }
+}
+
 // Each thread issues kReadUnroll loads, a grid stride apart, before it folds any of them.
+// kStreaming: evict-first loads (a bandwidth sweep); else loads that stay in L2 (a flush).
+template <bool kStreaming>
 __global__ void __launch_bounds__(kReadThreads)
     read_reduce_kernel(const uint4* data, std::size_t vectors, unsigned int* sink) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
@@ -31,12 +42,12 @@ __global__ void __launch_bounds__(kReadThreads)
   for (; i + (kReadUnroll - 1) * stride < vectors; i += kReadUnroll * stride) {
     uint4 v[kReadUnroll];
 #pragma unroll
-    for (int u = 0; u < kReadUnroll; ++u) v[u] = __ldcs(data + i + u * stride);
+    for (int u = 0; u < kReadUnroll; ++u) v[u] = load_vector<kStreaming>(data + i + u * stride);
 #pragma unroll
     for (int u = 0; u < kReadUnroll; ++u) folded ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
   }
   for (; i < vectors; i += stride) {
-    const uint4 v = __ldcs(data + i);
+    const uint4 v = load_vector<kStreaming>(data + i);
     folded ^= v.x ^ v.y ^ v.z ^ v.w;
   }
   // The store keeps the loads alive; almost never taken.
@@ -83,7 +94,14 @@ cudaError_t launch_fill_random_bf16(__nv_bfloat16* data, std::size_t count, std:
 
 // Four blocks of 512 threads per SM: 2048 threads, every one resident at once.
 cudaError_t launch_read_reduce(const void* data, std::size_t bytes, unsigned int* sink, cudaStream_t stream) {
-  read_reduce_kernel<<<sm_count() * 4, kReadThreads, 0, stream>>>(static_cast<const uint4*>(data), bytes / 16, sink);
+  read_reduce_kernel<true>
+      <<<sm_count() * 4, kReadThreads, 0, stream>>>(static_cast<const uint4*>(data), bytes / 16, sink);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_read_into_l2(const void* data, std::size_t bytes, unsigned int* sink, cudaStream_t stream) {
+  read_reduce_kernel<false>
+      <<<sm_count() * 4, kReadThreads, 0, stream>>>(static_cast<const uint4*>(data), bytes / 16, sink);
   return cudaGetLastError();
 }
 

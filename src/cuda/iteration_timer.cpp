@@ -2,6 +2,7 @@
 #include "cuda/iteration_timer.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <fmt/format.h>
 #include <string>
@@ -9,6 +10,7 @@
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_buffer.hpp"
+#include "moe_kernels/peak_kernels.hpp"
 
 namespace moebench::cuda {
 
@@ -18,25 +20,42 @@ std::size_t l2_flush_bytes(const cudaDeviceProp& properties) {
 
 namespace {
 
-// One buffer per GPU, rewritten before each cold-L2 iteration; nothing where L2 stays warm.
+// One buffer per GPU, rewritten before each cold-L2 iteration; nothing where L2 stays warm. That
+// leaves L2 full of dirty lines, which the timed layer writes back to HBM as it streams its
+// weights. MOEBENCH_L2_FLUSH=read reads the buffer instead (L2 left full of clean lines, as a
+// decode step finds it after the previous layers' weight reads); which one --cold-l2 should use
+// waits for its measurement (`bench/device_run.sh l2flush`, bench/notes.md, tenth session).
 class L2Flush {
  public:
   L2Flush(const DeviceGroup& group, bool cold_l2) : group_(group) {
     if (!cold_l2) return;
+    const char* mode = std::getenv("MOEBENCH_L2_FLUSH");
+    write_ = mode == nullptr || std::string(mode) != "read";
     buffers_.resize(static_cast<std::size_t>(group.local_count()));
-    group.for_each([&](int d) { buffer(d).resize(l2_flush_bytes(group.context(d).properties)); });
+    sinks_.resize(static_cast<std::size_t>(group.local_count()));
+    group.for_each([&](int d) {
+      buffer(d).resize(l2_flush_bytes(group.context(d).properties));
+      sinks_[static_cast<std::size_t>(d)].resize(1);
+    });
   }
-  // A value of its own each iteration, so that no write can be skipped as unchanged.
   void enqueue(int local, int iteration) {
     if (buffers_.empty()) return;
-    MOE_CUDA_CHECK(
-        cudaMemsetAsync(buffer(local).data(), iteration & 0xFF, buffer(local).bytes(), group_.context(local).stream));
+    cudaStream_t stream = group_.context(local).stream;
+    if (write_) {
+      // A value of its own each iteration, so that no write can be skipped as unchanged.
+      MOE_CUDA_CHECK(cudaMemsetAsync(buffer(local).data(), iteration & 0xFF, buffer(local).bytes(), stream));
+      return;
+    }
+    MOE_CUDA_CHECK(moe_kernels::launch_read_into_l2(buffer(local).data(), buffer(local).bytes(),
+                                                    sinks_[static_cast<std::size_t>(local)].data(), stream));
   }
 
  private:
   DeviceBuffer<std::uint8_t>& buffer(int local) { return buffers_[static_cast<std::size_t>(local)]; }
   const DeviceGroup& group_;
+  bool write_ = false;
   std::vector<DeviceBuffer<std::uint8_t>> buffers_;
+  std::vector<DeviceBuffer<unsigned int>> sinks_;
 };
 
 // One iteration captured on every local GPU's stream, instantiated per GPU; empty (time eager

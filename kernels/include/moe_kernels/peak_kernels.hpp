@@ -1,5 +1,6 @@
 // Kernels the CUDA backend uses to measure the device's ceilings: random fills and two read
-// sweeps, each the way the MoE kernels read (bulk copies into shared memory, 16-byte loads).
+// sweeps, each the way the MoE kernels read (bulk copies into shared memory, 16-byte loads); and
+// the cold-L2 flush, a third read.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,10 @@ cudaError_t launch_fill_random_bf16(__nv_bfloat16* data, std::size_t count, std:
 // Reads `bytes` (a multiple of 16) with 16-byte streaming loads, several in flight per thread,
 // every SM full of threads, and folds them into `sink`.
 cudaError_t launch_read_reduce(const void* data, std::size_t bytes, unsigned int* sink, cudaStream_t stream);
+
+// The same read with loads that allocate in L2 at normal priority: the cold-L2 flush, which leaves
+// L2 full of clean lines of `data`.
+cudaError_t launch_read_into_l2(const void* data, std::size_t bytes, unsigned int* sink, cudaStream_t stream);
 
 // Reads the first bulk_read_bytes(bytes) of `data` (16-byte aligned) with 1D bulk copies (the copy
 // engine TMA uses) into shared memory, one CTA per SM keeping kBulkReadStages copies of
