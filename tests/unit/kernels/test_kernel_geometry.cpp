@@ -177,7 +177,10 @@ TEST(KernelGeometry, DecodeSplitCoversEveryStepOnce) {
       {222, 16, 112, 132},  // DeepSeek-V3 T=64 gate/up
       {5, 3, 7, 4},
   };
-  for (const auto& [experts, tiles, k_steps, ctas] : shapes) {
+  for (const auto& shape : shapes) {
+    // Plain variables, not structured bindings: the lambda below captures them (clang < 16).
+    const int experts = std::get<0>(shape), tiles = std::get<1>(shape), k_steps = std::get<2>(shape);
+    const int ctas = std::get<3>(shape);
     const long long total = static_cast<long long>(experts) * tiles * k_steps;
     std::map<std::tuple<int, int, int>, int> seen;
     long long shortest = total, longest = 0;
