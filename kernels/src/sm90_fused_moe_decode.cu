@@ -2,7 +2,7 @@
 // with no grid barrier:
 //   1. every CTA routes every token into its own shared memory (decode_routing.cuh);
 //   2. each CTA streams its equal run of the gate/up GEMM's K steps, then of the down GEMM's
-//      (decode_pipeline.cuh): a producer warp loads, a consumer warpgroup multiplies;
+//      (decode_pipeline.cuh): a producer warp loads, two consumer warpgroups multiply;
 //   3. counters hand each finished gate/up tile's activation, each ready expert and each finished
 //      block of output columns to the CTA that completed it.
 // CTA 0 stamps the phases it sees for --profile (fused_stages.hpp): route (logits to shared memory
