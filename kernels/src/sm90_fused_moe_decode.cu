@@ -34,10 +34,9 @@ __device__ __forceinline__ DecodeShape decode_shape(const MoeGeometry& g) {
 }
 
 __device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
-                                             int ready_stamp) {
+                                             const DecodeCounters& counters, int ready_stamp) {
   const int lane = threadIdx.x % 32;
   const int active = s.routes.num_active;
-  const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
   StageRing ring;
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
@@ -56,14 +55,13 @@ __device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, Decode
 }
 
 __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
-                                             int ready_stamp) {
+                                             const DecodeCounters& counters, int ready_stamp) {
   const int thread = threadIdx.x;  // within the consumer warpgroups
   const int consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
   const MoeGeometry& g = a.geometry;
   const DecodeRoutes& routes = s.routes;
   const int active = routes.num_active;
   const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
-  const DecodeCounters counters{g.local_experts, shape.gate_up_tiles, shape.down_blocks};
   StageRing ring;
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
@@ -76,8 +74,8 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
       decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
       if (whole_tile) {
         with_activation(a.activation, [&](auto act) {
-          store_gate_up_direct<kN>(acc, act, a.h, g.intermediate_stride(), row_begin, tokens,
-                                   unit.tile * kGateUpBlock + consumer * kWarpgroupRows, g.intermediate, in_warpgroup);
+          store_gate_up_direct<kN>(acc, act, a.h, g.intermediate_stride(), row_begin, tokens, unit.tile, g.intermediate,
+                                   consumer, in_warpgroup);
         });
       } else {
         add_rows_partial<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB,
@@ -137,10 +135,10 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   // other three warps only wait at the end.
   if (threadIdx.x >= kDecodeConsumerThreads) {
     ptx::release_registers<kDecodeProducerRegisters>();
-    if (threadIdx.x < kDecodeConsumerThreads + 32) run_producer(a, s, shape, ready_stamp);
+    if (threadIdx.x < kDecodeConsumerThreads + 32) run_producer(a, s, shape, counters, ready_stamp);
   } else {
     ptx::claim_registers<kDecodeConsumerRegisters>();
-    run_consumer(a, s, shape, ready_stamp);
+    run_consumer(a, s, shape, counters, ready_stamp);
   }
   ptx::cta_sync_all();
   if (threadIdx.x == 0 &&
@@ -151,39 +149,14 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   }
 }
 
-cudaError_t set_decode_smem() {
-  return cudaFuncSetAttribute(fused_moe_decode_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kDecodeSmemBytes);
-}
-
 }  // namespace
 
 cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas) {
-  cudaError_t status = set_decode_smem();
-  if (status != cudaSuccess) return status;
-  int per_sm = 0, sms = 0;
-  status =
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fused_moe_decode_kernel, kDecodeThreads, kDecodeSmemBytes);
-  if (status != cudaSuccess) return status;
-  status = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  if (status != cudaSuccess) return status;
-  *num_ctas = per_sm * sms;
-  return per_sm > 0 ? cudaSuccess : cudaErrorInvalidConfiguration;
+  return max_cooperative_ctas<DecodeLaunchShape>(fused_moe_decode_kernel, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  const cudaError_t status = set_decode_smem();
-  if (status != cudaSuccess) return status;
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(num_ctas);
-  config.blockDim = dim3(kDecodeThreads);
-  config.dynamicSmemBytes = kDecodeSmemBytes;
-  config.stream = stream;
-  cudaLaunchAttribute cooperative{};
-  cooperative.id = cudaLaunchAttributeCooperative;
-  cooperative.val.cooperative = 1;
-  config.attrs = &cooperative;
-  config.numAttrs = 1;
-  return cudaLaunchKernelEx(&config, fused_moe_decode_kernel, args);
+  return launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

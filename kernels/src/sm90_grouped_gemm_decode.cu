@@ -61,12 +61,12 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   }
   ptx::claim_registers<kDecodeConsumerRegisters>();
   const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
-  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
+  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y. Columns past it
+  // are the tiles' padding.
   const int partial_stride = kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
     const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
     const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
-    const int column_limit = kGateUp ? partial_stride : g.hidden;
     const bool whole_tile = unit.k_begin == 0 && unit.k_end == k_steps;
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
@@ -74,11 +74,11 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
       decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
       if (!whole_tile) {
         add_rows_partial<kN>(acc, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB,
-                             column_limit, consumer, in_warpgroup);
+                             partial_stride, consumer, in_warpgroup);
       } else if constexpr (kGateUp) {
         with_activation(a.activation, [&](auto act) {
-          store_gate_up_direct<kN>(acc, act, a.out, g.intermediate_stride(), row_begin, tokens,
-                                   unit.tile * kGateUpBlock + consumer * kWarpgroupRows, g.intermediate, in_warpgroup);
+          store_gate_up_direct<kN>(acc, act, a.out, g.intermediate_stride(), row_begin, tokens, unit.tile,
+                                   g.intermediate, consumer, in_warpgroup);
         });
       } else {
         store_rows_direct<kN>(acc, a.out, g.hidden_stride(), row_begin, tokens, unit.tile * kBlockNB, g.hidden,

@@ -32,10 +32,10 @@ class L2Flush {
     const char* mode = std::getenv("MOEBENCH_L2_FLUSH");
     write_ = mode == nullptr || std::string(mode) != "read";
     buffers_.resize(static_cast<std::size_t>(group.local_count()));
-    sinks_.resize(static_cast<std::size_t>(group.local_count()));
+    if (!write_) sinks_.resize(static_cast<std::size_t>(group.local_count()));  // the read's one-word output
     group.for_each([&](int d) {
       buffer(d).resize(l2_flush_bytes(group.context(d).properties));
-      sinks_[static_cast<std::size_t>(d)].resize(1);
+      if (!write_) sinks_[static_cast<std::size_t>(d)].resize(1);
     });
   }
   void enqueue(int local, int iteration) {

@@ -77,6 +77,18 @@ MOE_HOST_DEVICE T swigluoai_and_mul(T gate, T up) {
   return (u + T(1)) * g * sigmoid(T(1.702) * g);
 }
 
+// f(act) with the float form of `activation`, chosen once: a kernel's epilogue then inlines one
+// function rather than branching per element.
+template <typename F>
+MOE_HOST_DEVICE void with_activation(Activation activation, F f) {
+  switch (activation) {
+    case Activation::kGelu: f(gelu_tanh_and_mul<float>); break;
+    case Activation::kSwigluOai: f(swigluoai_and_mul<float>); break;
+    case Activation::kSilu:
+    default: f(silu_and_mul<float>);
+  }
+}
+
 template <typename T>
 MOE_HOST_DEVICE T apply_activation(Activation activation, T gate, T up) {
   switch (activation) {

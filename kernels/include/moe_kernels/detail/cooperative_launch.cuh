@@ -9,7 +9,8 @@
 
 namespace moe_kernels {
 
-// E: the kernel's Engine.
+// E: the kernel's Engine, or any type naming the block (kThreads) and dynamic shared memory
+// (kSmemBytes) it launches with (the decode kernel's DecodeLaunchShape).
 template <typename E, typename Args>
 cudaError_t set_engine_smem(void (*kernel)(Args)) {
   return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, E::kSmemBytes);

@@ -39,6 +39,11 @@ struct alignas(1024) DecodeStorage {
   int last_arrival;  // consumer thread 0 -> its warpgroup: this CTA completed a counter
 };
 constexpr int kDecodeSmemBytes = static_cast<int>(sizeof(DecodeStorage)) + 1024;  // + alignment slack
+// The block and shared memory of a decode kernel, as cooperative_launch.cuh takes them.
+struct DecodeLaunchShape {
+  static constexpr int kThreads = kDecodeThreads;
+  static constexpr int kSmemBytes = kDecodeSmemBytes;
+};
 // The producer warp's 32 lanes (their cp.async gathers or a plain arrival) and lane 0's expect_tx.
 constexpr int kDecodeFullArrivals = 33;
 // The consumer warpgroups' named barrier (0 is the CTA's).
@@ -231,43 +236,48 @@ __device__ __forceinline__ bool count_and_check_last(DecodeStorage& s, int* coun
   return s.last_arrival != 0;
 }
 
+// f(reg, token, column) for each of this thread's accumulator registers of consumer `consumer`
+// whose token is below `tokens`: acc[j][reg] holds weight row `column` + j * 128 of the stage
+// (blocks consumer and consumer + 2: wgmma::accumulator_coord's row within the block, its column
+// the token).
+template <int kN, typename F>
+__device__ __forceinline__ void for_each_accumulator(int tokens, int consumer, int thread, F f) {
+#pragma unroll
+  for (int reg = 0; reg < kN / 2; ++reg) {
+    const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
+    if (at.col < tokens) f(reg, at.col, consumer * kWarpgroupRows + at.row);
+  }
+}
+
 // Adds a unit's partial sums into an f32 workspace of rows (sorted rows) by output columns: its
 // weight blocks are columns column_begin + [0, 256), those from column_limit on are dropped.
 template <int kN>
 __device__ __forceinline__ void add_rows_partial(const DecodeAccumulators<kN>& acc, float* partial, int partial_stride,
                                                  int row_begin, int tokens, int column_begin, int column_limit,
                                                  int consumer, int thread) {
-  // Register groups of 4 hold columns 2c, 2c + 1 of rows r and r + 8 (wgmma::accumulator_coord).
-  const wgmma::AccumulatorCoord first = wgmma::accumulator_coord(0, thread);
-#pragma unroll
-  for (int reg = 0; reg < kN / 2; ++reg) {
-    const int col = first.col + (reg / 4) * 8 + (reg & 1);
-    if (col >= tokens) continue;
-    const int column = column_begin + consumer * kWarpgroupRows + first.row + ((reg & 2) ? 8 : 0);
-    float* sums = partial + static_cast<std::int64_t>(row_begin + col) * partial_stride + column;
+  for_each_accumulator<kN>(tokens, consumer, thread, [&](int reg, int token, int row) {
+    const int column = column_begin + row;
+    float* sums = partial + static_cast<std::int64_t>(row_begin + token) * partial_stride + column;
 #pragma unroll
     for (int j = 0; j < 2; ++j)
       if (column + j * kGateUpBlock < column_limit) atomicAdd(sums + j * kGateUpBlock, acc[j][reg]);
-  }
+  });
 }
 
 // A unit that covers its whole tile needs no partial sums: its accumulators are the result.
 
 // h = act(gate, up) straight from a whole gate/up tile's accumulators: the consumer's 64
-// intermediate columns from column_begin (acc[0] gate, acc[1] up).
+// intermediate columns of tile `tile` (acc[0] gate, acc[1] up).
 template <int kN, typename Act>
 __device__ __forceinline__ void store_gate_up_direct(const DecodeAccumulators<kN>& acc, Act act, __nv_bfloat16* h,
-                                                     int h_stride, int row_begin, int tokens, int column_begin,
-                                                     int intermediate, int thread) {
-  const wgmma::AccumulatorCoord first = wgmma::accumulator_coord(0, thread);
-#pragma unroll
-  for (int reg = 0; reg < kN / 2; ++reg) {
-    const int col = first.col + (reg / 4) * 8 + (reg & 1);
-    const int column = column_begin + first.row + ((reg & 2) ? 8 : 0);
-    if (col < tokens && column < intermediate)
-      h[static_cast<std::int64_t>(row_begin + col) * h_stride + column] =
+                                                     int h_stride, int row_begin, int tokens, int tile,
+                                                     int intermediate, int consumer, int thread) {
+  for_each_accumulator<kN>(tokens, consumer, thread, [&](int reg, int token, int row) {
+    const int column = tile * kGateUpBlock + row;
+    if (column < intermediate)
+      h[static_cast<std::int64_t>(row_begin + token) * h_stride + column] =
           __float2bfloat16_rn(act(acc[0][reg], acc[1][reg]));
-  }
+  });
   ptx::fence_proxy_async_global();  // the down steps read h by TMA
 }
 
@@ -277,28 +287,13 @@ template <int kN>
 __device__ __forceinline__ void store_rows_direct(const DecodeAccumulators<kN>& acc, __nv_bfloat16* out, int out_stride,
                                                   int row_begin, int tokens, int column_begin, int column_limit,
                                                   int consumer, int thread) {
-  const wgmma::AccumulatorCoord first = wgmma::accumulator_coord(0, thread);
-#pragma unroll
-  for (int reg = 0; reg < kN / 2; ++reg) {
-    const int col = first.col + (reg / 4) * 8 + (reg & 1);
-    if (col >= tokens) continue;
-    const int column = column_begin + consumer * kWarpgroupRows + first.row + ((reg & 2) ? 8 : 0);
-    __nv_bfloat16* row = out + static_cast<std::int64_t>(row_begin + col) * out_stride + column;
+  for_each_accumulator<kN>(tokens, consumer, thread, [&](int reg, int token, int row) {
+    const int column = column_begin + row;
+    __nv_bfloat16* at = out + static_cast<std::int64_t>(row_begin + token) * out_stride + column;
 #pragma unroll
     for (int j = 0; j < 2; ++j)
-      if (column + j * kGateUpBlock < column_limit) row[j * kGateUpBlock] = __float2bfloat16_rn(acc[j][reg]);
-  }
-}
-
-// f(act) with the run's activation function, chosen once.
-template <typename F>
-__device__ __forceinline__ void with_activation(Activation activation, F f) {
-  switch (activation) {
-    case Activation::kGelu: f(gelu_tanh_and_mul<float>); break;
-    case Activation::kSwigluOai: f(swigluoai_and_mul<float>); break;
-    case Activation::kSilu:
-    default: f(silu_and_mul<float>);
-  }
+      if (column + j * kGateUpBlock < column_limit) at[j * kGateUpBlock] = __float2bfloat16_rn(acc[j][reg]);
+  });
 }
 
 // The finishers below read what the other CTAs added from L2, 16 bytes a load, kFinishBatch
@@ -413,19 +408,14 @@ template <int kN>
 __device__ __forceinline__ void add_down_partial(const DecodeAccumulators<kN>& acc, const DecodeRoutes& routes,
                                                  float* out_partial, int hidden, int row_begin, int tokens, int block,
                                                  int consumer, int thread) {
-  const wgmma::AccumulatorCoord first = wgmma::accumulator_coord(0, thread);
-#pragma unroll
-  for (int reg = 0; reg < kN / 2; ++reg) {
-    const int col = first.col + (reg / 4) * 8 + (reg & 1);
-    if (col >= tokens) continue;
-    const int token = routes.sorted_token[row_begin + col];
-    const float weight = routes.sorted_weight[row_begin + col];
-    const int column = block * kBlockNB + consumer * kWarpgroupRows + first.row + ((reg & 2) ? 8 : 0);
-    float* sums = out_partial + static_cast<std::int64_t>(token) * hidden + column;
+  for_each_accumulator<kN>(tokens, consumer, thread, [&](int reg, int token, int row) {
+    const float weight = routes.sorted_weight[row_begin + token];
+    const int column = block * kBlockNB + row;
+    float* sums = out_partial + static_cast<std::int64_t>(routes.sorted_token[row_begin + token]) * hidden + column;
 #pragma unroll
     for (int j = 0; j < 2; ++j)
       if (column + j * kGateUpBlock < hidden) atomicAdd(sums + j * kGateUpBlock, weight * acc[j][reg]);
-  }
+  });
 }
 
 // The CTA that completed output block `block` over every expert: its columns of out, in bf16,

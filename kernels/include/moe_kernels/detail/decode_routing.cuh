@@ -13,6 +13,17 @@
 
 namespace moe_kernels {
 
+// The sum of `value` over the warp's lanes below `lane` (every lane calls it).
+__device__ __forceinline__ int warp_exclusive_sum(int value, int lane) {
+  int inclusive = value;
+#pragma unroll
+  for (int offset = 1; offset < 32; offset *= 2) {
+    const int below = __shfl_up_sync(0xffffffffu, inclusive, offset);
+    if (lane >= offset) inclusive += below;
+  }
+  return inclusive - value;
+}
+
 // The routed tokens as the CTA keeps them for the whole launch.
 struct DecodeRoutes {
   int num_active;                                    // local experts with at least one token
@@ -60,18 +71,7 @@ __device__ __forceinline__ void route_tokens_in_cta(const float* logits, const M
       rows += count;
       active += count > 0 ? 1 : 0;
     }
-    int rows_before = rows, active_before = active;
-#pragma unroll
-    for (int offset = 1; offset < 32; offset *= 2) {
-      const int r = __shfl_up_sync(0xffffffffu, rows_before, offset);
-      const int a = __shfl_up_sync(0xffffffffu, active_before, offset);
-      if (lane >= offset) {
-        rows_before += r;
-        active_before += a;
-      }
-    }
-    rows_before -= rows;
-    active_before -= active;
+    int rows_before = warp_exclusive_sum(rows, lane), active_before = warp_exclusive_sum(active, lane);
     for (int e = first; e < last; ++e) {
       const int count = __popcll(routes.token_mask[e]);
       expert_offset[e] = rows_before;
@@ -109,13 +109,7 @@ __device__ __forceinline__ void load_active_experts(const std::int32_t* expert_o
     const int last = min(local_experts, first + per_lane);
     int active = 0;
     for (int e = first; e < last; ++e) active += __ldcg(&expert_offsets[e + 1]) > __ldcg(&expert_offsets[e]) ? 1 : 0;
-    int before = active;
-#pragma unroll
-    for (int offset = 1; offset < 32; offset *= 2) {
-      const int a = __shfl_up_sync(0xffffffffu, before, offset);
-      if (lane >= offset) before += a;
-    }
-    before -= active;
+    int before = warp_exclusive_sum(active, lane);
     for (int e = first; e < last; ++e) {
       const int row = __ldcg(&expert_offsets[e]);
       if (__ldcg(&expert_offsets[e + 1]) > row) {

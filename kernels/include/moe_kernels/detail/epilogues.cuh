@@ -30,16 +30,8 @@ __device__ __forceinline__ void store_gate_up(const float (&acc)[128], Act act, 
 __device__ __forceinline__ void store_gate_up_activation(const float (&acc)[128], Activation act, __nv_bfloat16* h,
                                                          int h_stride, int row_begin, int rows, int col_begin,
                                                          int col_limit, int thread) {
-  switch (act) {
-    case Activation::kGelu:
-      store_gate_up(acc, gelu_tanh_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
-      break;
-    case Activation::kSwigluOai:
-      store_gate_up(acc, swigluoai_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
-      break;
-    case Activation::kSilu:
-    default: store_gate_up(acc, silu_and_mul<float>, h, h_stride, row_begin, rows, col_begin, col_limit, thread);
-  }
+  with_activation(act,
+                  [&](auto f) { store_gate_up(acc, f, h, h_stride, row_begin, rows, col_begin, col_limit, thread); });
 }
 
 // A consumer's share of a gate/up tile's tail (tile_pipeline.cuh: TailAccumulators): block 0
@@ -60,12 +52,7 @@ __device__ __forceinline__ void store_gate_up_tail(const float (&gate)[kRegister
       h[static_cast<std::int64_t>(row_begin + at.col) * h_stride + col] = __float2bfloat16_rn(act(gate[reg], up[reg]));
     }
   };
-  switch (activation) {
-    case Activation::kGelu: store(gelu_tanh_and_mul<float>); break;
-    case Activation::kSwigluOai: store(swigluoai_and_mul<float>); break;
-    case Activation::kSilu:
-    default: store(silu_and_mul<float>);
-  }
+  with_activation(activation, store);
 }
 
 // A consumer's share of a down tile's tail, one 64-column block of the output: y[row_begin + t]
