@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the multi-GPU tests and the
 # seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, prefill and l2flush run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill and l2flush run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -108,6 +108,22 @@ if named l2flush; then
         --output-format csv --output-file "$work/l2flush_${name}_$mode" 2>"$work/l2flush_${name}_$mode.err" |
         grep -E "fused|epmoe" | awk '{print $2, $3, $4, $NF}'
     done
+  done
+fi
+# The decode kernel's own stage stamps (--profile, eager launches) at T = 1, 8 and 64: where its
+# fixed cost and its per-token growth go. Set MOEBENCH_DECODE=on to see the decode kernel.
+if named decode-phases; then
+  for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
+    tag=${BENCH_TAG:+_$BENCH_TAG}
+    echo "== decode-phases $name$tag"
+    # shellcheck disable=SC2086
+    timeout 200 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" --num-tokens ${GRID_TOKENS:-1 8 64} \
+      --scenarios random --implementations fused --warmup-iters 3 --benchmark-iters 10 --cold-l2 --profile \
+      --profile-dir "$work/decode_phases_$name$tag" --verbose --output-format csv \
+      --output-file "$work/decode_phases_$name$tag" >"$work/decode_phases_$name$tag.log" 2>&1
+    echo "exit $?"
+    grep -E "stages of| ms  (route|sort|gate_up|down|combine)|top by total|fused_moe|T=" "$work/decode_phases_$name$tag.log" |
+      grep -v "loads max" | head -40
   done
 fi
 if named prefill; then
