@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the multi-GPU tests and the
 # seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill and l2flush run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, l2flush and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -182,6 +182,39 @@ if wants multigpu; then
   timeout "${TEST_TIMEOUT:-600}" "$bundle/bin/multigpu_tests" ${MULTIGPU_FILTER:+--gtest_filter="$MULTIGPU_FILTER"} 2>&1 |
     tee "$work/multigpu_tests.log" | grep -E "^\[  (PASSED|FAILED|SKIPPED|     OK) |Failure|rel|FAILED TEST|error" | head -60
   echo "multigpu_tests exit ${PIPESTATUS[0]}"
+fi
+
+# Issue 25 part 3, only when named (2 GPUs): two "nodes" of one GPU each on this host, once with
+# the flags and once with Slurm's variables in their place; node 0's CSVs must agree but for the
+# timing columns (bench/same_rows.py).
+if named launchers; then
+  launch_args=(--device cuda --model-path Qwen/Qwen3-30B-A3B --tp-size 2 --ep-size 2 --num-tokens 64 1024
+    --scenarios random imbalanced --warmup-iters 1 --benchmark-iters 5 --check --dist-timeout 120 --verbose
+    --output-format csv)
+  two_nodes() {  # NAME PORT: flags, or slurm
+    local name=$1 port=$2 pids=() rank
+    for rank in 1 0; do
+      local vars=("CUDA_VISIBLE_DEVICES=$rank") flags=()
+      if [ "$name" = flags ]; then
+        flags=(--nnodes 2 --node-rank "$rank" --dist-init-addr "127.0.0.1:$port")
+      else
+        vars+=(SLURM_NNODES=2 "SLURM_NODEID=$rank" "SLURM_PROCID=$rank" SLURM_NTASKS=2 "SLURM_JOB_NODELIST=127.0.0.[1-2]"
+          "MOEBENCH_DIST_PORT=$port")
+      fi
+      env "${vars[@]}" timeout 300 "$bench" "${launch_args[@]}" "${flags[@]}" \
+        --output-file "$work/launchers_${name}_node$rank" >"$work/launchers_${name}_node$rank.log" 2>&1 &
+      pids+=($!)
+    done
+    for rank in 1 0; do
+      wait "${pids[$((1 - rank))]}"
+      echo "launchers $name node $rank: exit $? $(grep -h 'launch: ' "$work/launchers_${name}_node$rank.log" | cut -c21-)"
+    done
+  }
+  port=$((20000 + RANDOM % 10000))
+  two_nodes flags "$port"
+  two_nodes slurm "$((port + 1))"
+  python3 "$root/bench/same_rows.py" "$work/launchers_flags_node0.csv" "$work/launchers_slurm_node0.csv" |
+    tee -a "$out/summary.txt"
 fi
 
 if [ -n "${REPRO:-}" ] && wants repro; then

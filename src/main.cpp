@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<multinode::Rendezvous> rendezvous;  // multi-node only; outlives the backend
   std::unique_ptr<Backend> backend;
   try {
-    plan = build_plan(parsed.options);
+    plan = build_plan(parsed.options, process_environment());
     backend = select_backend(plan, rendezvous);
   } catch (const UsageError& e) {
     return fail(kExitUsage, e.what());

@@ -61,16 +61,20 @@ void add_model_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
 }
 
 void add_distribution_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
-  auto* dist = app.add_option_group("Distributed configuration");
+  auto* dist = app.add_option_group(
+      "Distributed configuration",
+      "Where --nnodes, --node-rank or --dist-init-addr is absent, the launcher's variables give it: Slurm's (srun), "
+      "Open MPI's (mpirun) or torchrun's (docs/cli.md, \"Launchers\")");
   auto* ep_size = dist->add_option("--ep-size", o.ep_size, "Expert parallel size");
   checks.integer_in(ep_size, 1, Limits::kMaxDevices)->capture_default_str();
   auto* tp_size =
       dist->add_option("--tp-size", o.tp_size, "Total number of devices; TP per expert = tp_size / ep_size");
   checks.integer_in(tp_size, 1, Limits::kMaxDevices)->capture_default_str();
-  dist->add_option("--dist-init-addr", o.dist_init_addr, "Rendezvous address host:port of node 0 (multi-node)");
-  checks.integer_in(dist->add_option("--nnodes", o.nnodes, "Number of nodes"), 1, Limits::kMaxDevices)
-      ->capture_default_str();
-  dist->add_option("--node-rank", o.node_rank, "This node's rank")->capture_default_str();
+  dist->add_option("--dist-init-addr", o.dist_init_addr,
+                   "Rendezvous address host:port of node 0 (multi-node); else MOEBENCH_DIST_ADDR or the launcher's");
+  auto* nnodes = dist->add_option("--nnodes", o.nnodes, "Number of nodes; else the launcher's");
+  checks.integer_in(nnodes, 1, Limits::kMaxDevices)->default_str("1");
+  dist->add_option("--node-rank", o.node_rank, "This node's rank; else the launcher's")->default_str("0");
   auto* timeout = dist->add_option("--dist-timeout", o.dist_timeout_s,
                                    "Seconds to wait for every node to join, and for a silent node before giving up");
   checks

@@ -39,9 +39,10 @@ struct CliOptions {
   // Distribution.
   std::int64_t ep_size = 1;
   std::int64_t tp_size = 1;
-  std::string dist_init_addr;
-  std::int64_t nnodes = 1;
-  std::int64_t node_rank = 0;
+  // Absent: from a launcher's environment, else none, 1 and 0 (launcher_env.hpp).
+  std::optional<std::string> dist_init_addr;
+  std::optional<std::int64_t> nnodes;
+  std::optional<std::int64_t> node_rank;
   double dist_timeout_s = 300.0;
 
   // Benchmark.

@@ -21,7 +21,39 @@ std::vector<std::int64_t> divisors(std::int64_t n) {
   return out;
 }
 
-void validate_layout(const CliOptions& o, const MoeShape& shape) {
+// The multi-node values, each named in errors by the flag or the variable it came from.
+void validate_launch(const CliOptions& o, const LaunchSettings& launch) {
+  const Sourced<std::int64_t>& nnodes = launch.nnodes;
+  const Sourced<std::int64_t>& rank = launch.node_rank;
+  const Sourced<std::string>& address = launch.dist_init_addr;
+  if (rank.value < 0 || rank.value >= nnodes.value) {
+    throw UsageError(fmt::format("{} must be in [0, {}) for {} {} (got {})", rank.name, nnodes.value, nnodes.name,
+                                 nnodes.value, rank.value));
+  }
+  if (nnodes.value > 1 && address.value.empty()) {
+    throw UsageError(fmt::format("{} {} needs --dist-init-addr host:port (node 0's address), or MOEBENCH_DIST_ADDR",
+                                 nnodes.name, nnodes.value));
+  }
+  if (!address.value.empty()) {
+    const auto colon = address.value.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : address.value.substr(colon + 1);
+    // isdigit() of a negative char (a byte >= 0x80) is undefined: compare the characters instead.
+    const bool numeric = !port.empty() && port.size() <= 5 &&
+                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (colon == 0 || !numeric || std::stol(port) < 1 || std::stol(port) > 65535) {
+      throw UsageError(
+          fmt::format("{} must be host:port with a port in 1..65535 (got '{}')", address.name, address.value));
+    }
+  }
+  if (o.tp_size % nnodes.value != 0) {
+    throw UsageError(
+        fmt::format("tp_size must be divisible by nnodes: each node runs tp_size / nnodes devices "
+                    "(tp_size {}, {} {})",
+                    o.tp_size, nnodes.name, nnodes.value));
+  }
+}
+
+void validate_layout(const CliOptions& o, const MoeShape& shape, const LaunchSettings& launch) {
   if (shape.num_experts % o.ep_size != 0) {
     throw UsageError(
         fmt::format("num_experts must be divisible by ep_size ({} experts, ep_size {}); valid ep_size "
@@ -38,30 +70,7 @@ void validate_layout(const CliOptions& o, const MoeShape& shape) {
     throw UsageError(fmt::format("intermediate_size {} cannot be split over tp_size / ep_size = {} devices",
                                  shape.intermediate_size, o.tp_size / o.ep_size));
   }
-  if (o.node_rank < 0 || o.node_rank >= o.nnodes) {
-    throw UsageError(
-        fmt::format("--node-rank must be in [0, {}) for --nnodes {} (got {})", o.nnodes, o.nnodes, o.node_rank));
-  }
-  if (o.nnodes > 1 && o.dist_init_addr.empty()) {
-    throw UsageError(fmt::format("--nnodes {} needs --dist-init-addr host:port (node 0's address)", o.nnodes));
-  }
-  if (!o.dist_init_addr.empty()) {
-    const auto colon = o.dist_init_addr.rfind(':');
-    const std::string port = colon == std::string::npos ? "" : o.dist_init_addr.substr(colon + 1);
-    // isdigit() of a negative char (a byte >= 0x80) is undefined: compare the characters instead.
-    const bool numeric = !port.empty() && port.size() <= 5 &&
-                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (colon == 0 || !numeric || std::stol(port) < 1 || std::stol(port) > 65535) {
-      throw UsageError(
-          fmt::format("--dist-init-addr must be host:port with a port in 1..65535 (got '{}')", o.dist_init_addr));
-    }
-  }
-  if (o.tp_size % o.nnodes != 0) {
-    throw UsageError(
-        fmt::format("tp_size must be divisible by nnodes: each node runs tp_size / nnodes devices "
-                    "(tp_size {}, nnodes {})",
-                    o.tp_size, o.nnodes));
-  }
+  validate_launch(o, launch);
 }
 
 // A list flag's values, each once, in the order first given.
@@ -172,16 +181,18 @@ MoeShape shape_from_options(const CliOptions& o) {
   return shape;
 }
 
-BenchmarkPlan build_plan(const CliOptions& o) {
+BenchmarkPlan build_plan(const CliOptions& o, const EnvironmentLookup& environment) {
   BenchmarkPlan plan;
   plan.command_line = o.command_line;
   plan.verbose = o.verbose;
   plan.problem.shape = shape_from_options(o);
   const MoeShape& shape = plan.problem.shape;
-  validate_layout(o, shape);
-  plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size), static_cast<int>(o.nnodes),
-                               static_cast<int>(o.node_rank)};
-  plan.dist_init_addr = o.dist_init_addr;
+  const LaunchSettings launch = resolve_launch({o.nnodes, o.node_rank, o.dist_init_addr}, environment);
+  for (const std::string& line : launch.describe()) log_verbose("{}", line);
+  validate_layout(o, shape, launch);
+  plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size),
+                               static_cast<int>(launch.nnodes.value), static_cast<int>(launch.node_rank.value)};
+  plan.dist_init_addr = launch.dist_init_addr.value;
   plan.dist_timeout_s = o.dist_timeout_s;
 
   if (o.num_tokens.empty()) throw UsageError("--num-tokens needs at least one value");

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli/launcher_env.hpp"
 #include "cli/options.hpp"
 #include "core/limits.hpp"
 #include "core/plan.hpp"
@@ -17,7 +18,9 @@ namespace moebench {
 // Limits (the largest values accepted from flags or configs) live in core/limits.hpp, with the
 // proof that they keep every size product within range; docs/limits.md explains them.
 
-BenchmarkPlan build_plan(const CliOptions& options);
+// `environment` gives --nnodes, --node-rank and --dist-init-addr where the flags are absent
+// (launcher_env.hpp): process_environment() for the program, environment_from({}) for none.
+BenchmarkPlan build_plan(const CliOptions& options, const EnvironmentLookup& environment);
 
 // The MoE shape of the options: resolved from --model-path, or the manual sizes.
 MoeShape shape_from_options(const CliOptions& options);

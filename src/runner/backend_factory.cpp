@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <string>
+#include <utility>
 
 #include "core/errors.hpp"
 #include "core/log.hpp"
@@ -40,11 +43,10 @@ void check_device_count(const BenchmarkPlan& plan, const Backend& backend, const
   }
 }
 
-#if defined(MOEBENCH_HAVE_CUDA)
-// Meets the other nodes; node 0 makes the NCCL id they all start from. The watch afterwards ends
-// this process (exit 1) when a peer dies, aborts or falls silent: NCCL calls waiting on that peer
-// would otherwise never return. Rows written so far stay written.
-std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan) {
+// Meets the other nodes at --dist-init-addr: node 0 checks that every node runs the same program
+// and plan, and hands them the token `make_start_token` makes (node 0 only; none: empty).
+std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& plan,
+                                                        std::function<std::string()> make_start_token) {
   const Layout& l = plan.problem.layout;
   multinode::RendezvousConfig config;
   config.address = plan.dist_init_addr;
@@ -55,7 +57,7 @@ std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& pla
   config.program_version = moebench_version();
   config.config_fingerprint = multinode::config_fingerprint(plan);
   config.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(plan.dist_timeout_s * 1000));
-  config.make_start_token = [] { return make_nccl_start_token(); };
+  config.make_start_token = std::move(make_start_token);
   log_verbose("node {} of {}: meeting the other nodes at {}", l.node_rank, l.nnodes, plan.dist_init_addr);
   std::unique_ptr<multinode::Rendezvous> rendezvous;
   try {
@@ -63,8 +65,26 @@ std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& pla
   } catch (const multinode::RendezvousError& e) {
     throw RunError(fmt::format("node {}: {}", l.node_rank, e.what()));
   }
-  const int node = l.node_rank;
-  rendezvous->start_monitor(
+  log_verbose("node {} of {}: all {} nodes met at {}", l.node_rank, l.nnodes, l.nnodes, plan.dist_init_addr);
+  return rendezvous;
+}
+
+// The CPU backend simulates its mesh in one process. Several nodes meet first all the same, so
+// that a launcher's setup (README "Launching on a cluster") can be tried on any machine, and then
+// every node refuses with the same line.
+[[noreturn]] void refuse_several_cpu_nodes(const BenchmarkPlan& plan) {
+  const std::unique_ptr<multinode::Rendezvous> met = meet_other_nodes(plan, {});
+  throw UsageError(
+      fmt::format("multi-node runs ({} nodes) need the CUDA backend; the CPU backend simulates a mesh of devices "
+                  "in one process (run one node: --nnodes 1)",
+                  plan.problem.layout.nnodes));
+}
+
+#if defined(MOEBENCH_HAVE_CUDA)
+// From here on a peer that dies, aborts or falls silent ends this process (exit 1): NCCL calls
+// waiting on that peer would otherwise never return. Rows written so far stay written.
+void watch_other_nodes(multinode::Rendezvous& rendezvous, int node) {
+  rendezvous.start_monitor(
       [node](const std::string& reason) {
         std::fflush(stdout);
         std::fprintf(stderr, "bench_fused_vs_epmoe: error: node %d: %s\n", node, reason.c_str());
@@ -72,7 +92,6 @@ std::unique_ptr<multinode::Rendezvous> meet_other_nodes(const BenchmarkPlan& pla
         std::_Exit(kExitRunFailure);
       },
       std::chrono::milliseconds(1000));
-  return rendezvous;
 }
 #endif
 
@@ -92,7 +111,10 @@ std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan,
                       plan.problem.layout.tp_size / plan.problem.layout.nnodes, plan.problem.layout.tp_size,
                       plan.problem.layout.nnodes, gpus));
     }
-    if (plan.problem.layout.nnodes > 1) rendezvous = meet_other_nodes(plan);
+    if (plan.problem.layout.nnodes > 1) {
+      rendezvous = meet_other_nodes(plan, [] { return make_nccl_start_token(); });
+      watch_other_nodes(*rendezvous, plan.problem.layout.node_rank);
+    }
     auto backend = make_cuda_backend(plan.problem.layout, rendezvous ? rendezvous->start_token() : std::string(),
                                      plan.max_tokens(), plan.dist_timeout_s);
     if (auto reason = backend->check_fits(plan)) throw UsageError(*reason);
@@ -109,14 +131,10 @@ std::unique_ptr<Backend> select_backend(BenchmarkPlan& plan,
     plan.timing.cuda_graph = false;
     plan.timing.cold_l2 = false;
   }
-  if (plan.problem.layout.nnodes > 1) {
-    throw UsageError(
-        "multi-node runs (--nnodes > 1) need the CUDA backend; the CPU backend simulates a mesh of "
-        "devices in one process (drop --nnodes)");
-  }
   auto backend = make_cpu_backend(plan.problem.layout.tp_size);
   check_device_count(plan, *backend, "virtual CPU devices");
   if (auto reason = backend->check_fits(plan)) throw UsageError(*reason);
+  if (plan.problem.layout.nnodes > 1) refuse_several_cpu_nodes(plan);
   log_verbose("backend: cpu, simulating {} device(s)", plan.problem.layout.tp_size);
   return backend;
 }

@@ -96,7 +96,6 @@ TEST_F(E2E, BadInputIsOneLineExitTwoAndWritesNothing) {
       tiny({"--tp-size", "512", "--ep-size", "8", "--output-file", base()}),
       tiny({"--imbalance-factor", "9", "--output-file", base()}),
       tiny({"--nnodes", "2", "--output-file", base()}),
-      tiny({"--nnodes", "2", "--tp-size", "2", "--dist-init-addr", "127.0.0.1:29500", "--output-file", base()}),
       tiny({"--bogus-flag", "--output-file", base()}),
       tiny({"--output-file", "/proc/no/such/dir/results"}),
       {"--num-experts", "4096", "--num-experts-per-tok", "8", "--hidden-size", "65536", "--intermediate-size", "65536",

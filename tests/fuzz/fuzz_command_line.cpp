@@ -58,7 +58,7 @@ void parse_and_plan(const std::vector<std::string>& args) {
     return;
   }
   try {
-    const moebench::BenchmarkPlan plan = moebench::build_plan(parsed.options);
+    const moebench::BenchmarkPlan plan = moebench::build_plan(parsed.options, moebench::environment_from({}));
     const moebench::MemoryEstimate memory = moebench::estimate_cpu_memory(plan);
     if (!(memory.total() > 0)) __builtin_trap();
     if (plan.cases().empty()) __builtin_trap();

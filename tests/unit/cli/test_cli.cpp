@@ -32,7 +32,7 @@ std::vector<std::string> quick_start(std::vector<std::string> extra) {
 BenchmarkPlan plan_for(const std::vector<std::string>& args) {
   const ParsedCommandLine parsed = parse(args);
   EXPECT_FALSE(parsed.exit_now) << parsed.message;
-  return build_plan(parsed.options);
+  return build_plan(parsed.options, environment_from({}));
 }
 
 // The UsageError message for args; fails the test when the plan is accepted.
@@ -40,7 +40,7 @@ std::string usage_error(const std::vector<std::string>& args) {
   const ParsedCommandLine parsed = parse(args);
   if (parsed.exit_now) return parsed.message;
   try {
-    build_plan(parsed.options);
+    build_plan(parsed.options, environment_from({}));
   } catch (const UsageError& e) {
     return e.what();
   }

@@ -72,7 +72,7 @@ TEST(FlagChecks, TypedValuesAsGiven) {
   EXPECT_EQ(o.device, DeviceChoice::kCuda);
   EXPECT_EQ(o.activation, Activation::kSwigluOai);
   EXPECT_EQ(o.output_format, (std::vector<OutputFormat>{OutputFormat::kMarkdown, OutputFormat::kJson}));
-  const OutputConfig output = build_plan(o).output;
+  const OutputConfig output = build_plan(o, environment_from({})).output;
   EXPECT_TRUE(output.markdown && output.json);
   EXPECT_FALSE(output.csv || output.html);
 }
