@@ -35,8 +35,10 @@ std::string unwritable_reason(const std::string& path) {
   }
   fs::path dir = parent_of(path);
   while (!fs::exists(dir, ec)) {
-    if (!dir.has_parent_path() || dir.parent_path() == dir) return fmt::format("no directory above {} exists", path);
-    dir = dir.parent_path();
+    // A relative path's first missing folder would be made in the current one.
+    if (!dir.has_parent_path()) dir = ".";
+    else if (dir.parent_path() == dir) return fmt::format("no directory above {} exists", path);
+    else dir = dir.parent_path();
   }
   if (!fs::is_directory(dir, ec)) return fmt::format("{} is not a directory", dir.string());
   // access() says yes to root even on read-only file systems: create and remove a probe instead.
