@@ -2,6 +2,7 @@
 // checkpoint_layout's.
 #include "runner/tensor_saver.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -55,11 +56,14 @@ std::string TensorSaver::path(const std::string& name) const {
   return (std::filesystem::path(plan_.save_tensors.dir) / name).string();
 }
 
-void TensorSaver::write(const std::function<void()>& write) {
+void TensorSaver::write(const std::string& file, const std::function<void(const std::string& path)>& write) {
   if (failed_) return;
+  const auto start = std::chrono::steady_clock::now();
   try {
-    if (guard_) guard_->write_output(write);
-    else write();
+    if (guard_) guard_->write_output([&] { write(path(file)); });
+    else write(path(file));
+    log_verbose("--save-tensors: wrote {} in {:.2f} s", path(file),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   } catch (const RunError& e) {
     failed_ = true;
     log_error("--save-tensors: {}; no more tensors are saved, the benchmark goes on (exit code 1 at its end)",
@@ -79,7 +83,7 @@ SafetensorsMetadata TensorSaver::run_metadata() const {
 }
 
 void TensorSaver::save_config() {
-  write([&] { write_file_atomically(path("config.json"), plan_.save_tensors.config_json); });
+  write("config.json", [&](const std::string& to) { write_file_atomically(to, plan_.save_tensors.config_json); });
 }
 
 void TensorSaver::save_weights(const EpWeights& weights) {
@@ -99,7 +103,7 @@ void TensorSaver::save_weights(const EpWeights& weights) {
                                {"format", "pt"},
                                {"model", model_label(s)},
                                {"seed", std::to_string(plan_.seed)}};
-  write([&] { write_safetensors(path(kWeightsFile), tensors, metadata); });
+  write(kWeightsFile, [&](const std::string& to) { write_safetensors(to, tensors, metadata); });
 }
 
 void TensorSaver::save_case(const CaseInputs& inputs, const Routing& routing, std::span<const ImplOutput> outputs) {
@@ -115,7 +119,7 @@ void TensorSaver::save_case(const CaseInputs& inputs, const Routing& routing, st
   metadata["scenario"] = std::string(scenario_name(inputs.bench_case.scenario));
   metadata["num_tokens"] = std::to_string(inputs.bench_case.num_tokens);
   metadata["implementations"] = implementations;
-  write([&] { write_safetensors(path(case_file_name(inputs.bench_case)), tensors, metadata); });
+  write(case_file_name(inputs.bench_case), [&](const std::string& to) { write_safetensors(to, tensors, metadata); });
 }
 
 }  // namespace moebench

@@ -38,8 +38,8 @@ class TensorSaver {
   bool failed() const { return failed_; }
 
  private:
-  // Runs `write` (which throws RunError on failure) unless an earlier write failed.
-  void write(const std::function<void()>& write);
+  // Runs `write` (which writes `file`, or throws RunError) unless an earlier write failed.
+  void write(const std::string& file, const std::function<void(const std::string& path)>& write);
   std::string path(const std::string& name) const;
   SafetensorsMetadata run_metadata() const;
 
