@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
     // SIGINT/SIGTERM from here on: the run stops within a second with its finished cases written.
     InterruptGuard interrupts(static_cast<int>(plan.cases().size()));
     const std::unique_ptr<ResultPrinter> printers = guard_printer(interrupts, make_printers(plan));
-    const RunOutcome outcome = run_benchmark(plan, *backend, *printers, progress, interrupts.stop_flag());
+    // Like the output files, the tensors are node 0's to write.
+    std::unique_ptr<TensorSaver> saver;
+    if (plan.save_tensors.enabled() && plan.problem.layout.node_rank == 0)
+      saver = std::make_unique<TensorSaver>(plan, &interrupts);
+    const RunOutcome outcome = run_benchmark(plan, *backend, *printers, progress, interrupts.stop_flag(), saver.get());
     interrupts.disarm();
     if (rendezvous && !outcome.interrupted) rendezvous->finish();
     if (outcome.interrupted) {
@@ -90,6 +94,8 @@ int main(int argc, char** argv) {
                  interrupted_message(interrupts.signal_number(), outcome.cases_done, outcome.cases_planned));
       return 128 + interrupts.signal_number();
     }
+    // A tensor file that could not be written said so when it failed; every other output is whole.
+    if (saver && saver->failed()) return kExitRunFailure;
   } catch (const UsageError& e) {
     // Bad input found once the run started (an implementation's own settings): the cases
     // finished so far are written; the exit code is the usage one.

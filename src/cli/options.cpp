@@ -125,6 +125,13 @@ void add_profiling_and_output_flags(CLI::App& app, CliOptions& o, FlagChecks& ch
   out->add_option("--output-file", o.output_file, "Output base path (.csv .md .json .html appended)")
       ->capture_default_str();
   out->add_flag("--verbose", o.verbose, "Verbose logging on stderr");
+  out->add_option("--save-tensors", o.save_tensors,
+                  "Save each case's inputs, routing and outputs, the weights and the config as safetensors files "
+                  "in this folder (docs/saved_tensors.md)");
+  auto* max_bytes =
+      out->add_option("--save-tensors-max-bytes", o.save_tensors_max_bytes,
+                      "Save the expert weights (weights.safetensors) only up to this many bytes; 0 leaves them out");
+  checks.number(max_bytes, "a byte count, 0 or more", [](double bytes) { return bytes >= 0; })->capture_default_str();
 }
 
 // No flag takes an empty value, and CLI11 2.1 mishandles empty arguments: it drops an empty

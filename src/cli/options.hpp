@@ -64,6 +64,8 @@ struct CliOptions {
   std::vector<OutputFormat> output_format{OutputFormat::kBoth};
   std::string output_file = "./benchmark_results";
   bool verbose = false;
+  std::string save_tensors;  // a folder; empty: nothing saved
+  std::int64_t save_tensors_max_bytes = TensorSaving::kDefaultMaxWeightBytes;
 
   std::string command_line;  // as typed, for the outputs
 };

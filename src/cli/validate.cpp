@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/saved_config.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "model/model_resolver.hpp"
@@ -105,6 +106,56 @@ OutputConfig output_config(const CliOptions& o) {
   return out;
 }
 
+// --save-tensors: the folder must take files (it is created when the run starts, not here).
+TensorSaving tensor_saving(const CliOptions& o, const BenchmarkPlan& plan, const nlohmann::json& model_config) {
+  TensorSaving saving;
+  if (o.save_tensors.empty()) return saving;
+  saving.dir = o.save_tensors;
+  saving.max_weight_bytes = o.save_tensors_max_bytes;
+  const std::string reason = unwritable_reason(saving.dir + "/config.json");
+  if (!reason.empty())
+    throw UsageError(fmt::format("cannot save tensors in --save-tensors {}: {}", saving.dir, reason));
+  saving.config_json = saved_config_json(plan, model_config);
+  return saving;
+}
+
+// The model of the options, with its config.json as read (null for a manual configuration).
+ResolvedModel model_from_options(const CliOptions& o) {
+  const bool any_size = o.num_experts || o.num_experts_per_tok || o.hidden_size || o.intermediate_size || o.activation;
+  if (!o.model_path.empty()) {
+    if (o.manual_config || any_size) {
+      throw UsageError(
+          "--model-path and a manual configuration (--manual-config, --num-experts, ...) exclude each "
+          "other: use one");
+    }
+    ResolvedModel model = resolve_model(o.model_path);
+    log_verbose("model {} from {}", o.model_path, model.source);
+    // The same limits as the manual flags: a config asking for an absurd layer stops here, by name.
+    validate_shape(model.shape, model.source);
+    return model;
+  }
+  if (!o.manual_config && !any_size) {
+    throw UsageError(
+        "no model given: use --model-path, or --num-experts, --num-experts-per-tok, --hidden-size and "
+        "--intermediate-size");
+  }
+  std::vector<std::string> missing;
+  if (!o.num_experts) missing.emplace_back("--num-experts");
+  if (!o.num_experts_per_tok) missing.emplace_back("--num-experts-per-tok");
+  if (!o.hidden_size) missing.emplace_back("--hidden-size");
+  if (!o.intermediate_size) missing.emplace_back("--intermediate-size");
+  if (!missing.empty()) throw UsageError(fmt::format("manual configuration is missing {}", fmt::join(missing, ", ")));
+  ResolvedModel model{{}, "manual flags", nullptr};
+  MoeShape& shape = model.shape;
+  shape.num_experts = *o.num_experts;
+  shape.top_k = *o.num_experts_per_tok;
+  shape.hidden_size = *o.hidden_size;
+  shape.intermediate_size = *o.intermediate_size;
+  if (o.activation) shape.activation = *o.activation;
+  validate_shape(shape, "");
+  return model;
+}
+
 }  // namespace
 
 std::string out_of_range_message(std::string_view what, std::int64_t value, std::int64_t low, std::int64_t high) {
@@ -146,46 +197,14 @@ void validate_shape(const MoeShape& s, const std::string& origin) {
   }
 }
 
-MoeShape shape_from_options(const CliOptions& o) {
-  const bool any_size = o.num_experts || o.num_experts_per_tok || o.hidden_size || o.intermediate_size || o.activation;
-  if (!o.model_path.empty()) {
-    if (o.manual_config || any_size) {
-      throw UsageError(
-          "--model-path and a manual configuration (--manual-config, --num-experts, ...) exclude each "
-          "other: use one");
-    }
-    ResolvedModel model = resolve_model(o.model_path);
-    log_verbose("model {} from {}", o.model_path, model.source);
-    // The same limits as the manual flags: a config asking for an absurd layer stops here, by name.
-    validate_shape(model.shape, model.source);
-    return model.shape;
-  }
-  if (!o.manual_config && !any_size) {
-    throw UsageError(
-        "no model given: use --model-path, or --num-experts, --num-experts-per-tok, --hidden-size and "
-        "--intermediate-size");
-  }
-  std::vector<std::string> missing;
-  if (!o.num_experts) missing.emplace_back("--num-experts");
-  if (!o.num_experts_per_tok) missing.emplace_back("--num-experts-per-tok");
-  if (!o.hidden_size) missing.emplace_back("--hidden-size");
-  if (!o.intermediate_size) missing.emplace_back("--intermediate-size");
-  if (!missing.empty()) throw UsageError(fmt::format("manual configuration is missing {}", fmt::join(missing, ", ")));
-  MoeShape shape;
-  shape.num_experts = *o.num_experts;
-  shape.top_k = *o.num_experts_per_tok;
-  shape.hidden_size = *o.hidden_size;
-  shape.intermediate_size = *o.intermediate_size;
-  if (o.activation) shape.activation = *o.activation;
-  validate_shape(shape, "");
-  return shape;
-}
+MoeShape shape_from_options(const CliOptions& o) { return model_from_options(o).shape; }
 
 BenchmarkPlan build_plan(const CliOptions& o, const EnvironmentLookup& environment) {
   BenchmarkPlan plan;
   plan.command_line = o.command_line;
   plan.verbose = o.verbose;
-  plan.problem.shape = shape_from_options(o);
+  const ResolvedModel model = model_from_options(o);
+  plan.problem.shape = model.shape;
   const MoeShape& shape = plan.problem.shape;
   const LaunchSettings launch = resolve_launch({o.nnodes, o.node_rank, o.dist_init_addr}, environment);
   for (const std::string& line : launch.describe()) log_verbose("{}", line);
@@ -236,6 +255,7 @@ BenchmarkPlan build_plan(const CliOptions& o, const EnvironmentLookup& environme
     }
   }
   plan.output = output_config(o);
+  plan.save_tensors = tensor_saving(o, plan, model.config);
   return plan;
 }
 

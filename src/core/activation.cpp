@@ -6,6 +6,7 @@
 namespace moebench {
 
 std::string_view activation_name(Activation activation) { return name_in(kActivationNames, activation); }
+std::string_view activation_formula_name(Activation activation) { return name_in(kActivationFormulaNames, activation); }
 
 std::optional<Activation> parse_activation(std::string_view name) {
   if (auto value = value_in(kActivationNames, name)) return value;

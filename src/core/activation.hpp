@@ -29,7 +29,13 @@ inline constexpr std::array<std::pair<Activation, std::string_view>, 4> kActivat
      {Activation::kGelu, "gelu_pytorch_tanh"},
      {Activation::kGelu, "gelu_new"}}};
 
+// Names that say the formula outright, for files read outside moebench (--save-tensors): `gelu`
+// is the tanh approximation, which a reader would otherwise take for the erf form.
+inline constexpr std::array<std::pair<Activation, std::string_view>, 3> kActivationFormulaNames{
+    {{Activation::kSilu, "silu"}, {Activation::kGelu, "gelu_tanh"}, {Activation::kSwigluOai, "swigluoai"}}};
+
 std::string_view activation_name(Activation activation);
+std::string_view activation_formula_name(Activation activation);
 std::optional<Activation> parse_activation(std::string_view name);  // a name or a config alias
 
 }  // namespace moebench

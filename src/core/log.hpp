@@ -18,6 +18,12 @@ void log_verbose(fmt::format_string<Args...> format, Args&&... args) {
              fmt::format(format, std::forward<Args>(args)...));
 }
 
+// An error the run goes on after (main prints the one that ends it).
+template <typename... Args>
+void log_error(fmt::format_string<Args...> format, Args&&... args) {
+  fmt::print(stderr, "bench_fused_vs_epmoe: error: {}\n", fmt::format(format, std::forward<Args>(args)...));
+}
+
 template <typename... Args>
 void log_warning(fmt::format_string<Args...> format, Args&&... args) {
   fmt::print(stderr, "bench_fused_vs_epmoe: warning: {}\n", fmt::format(format, std::forward<Args>(args)...));

@@ -6,6 +6,7 @@
 
 #include "core/activation.hpp"
 #include "core/router.hpp"
+#include "core/weight_naming.hpp"
 
 namespace moebench {
 
@@ -17,6 +18,10 @@ struct MoeShape {
   Activation activation = Activation::kSilu;
   RouterConfig router;
   std::string model_name;  // empty for a manual config
+  // The config's model_type ("" for a manual config) and how that family's checkpoints name the
+  // expert weights: what --save-tensors writes (docs/saved_tensors.md).
+  std::string model_type;
+  WeightNaming weight_naming = WeightNaming::kPerExpertProj;
 
   // "128 experts, top-8, hidden 2048, intermediate 768, silu"
   std::string describe() const;

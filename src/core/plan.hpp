@@ -36,6 +36,16 @@ struct OutputConfig {
   std::string html_path() const { return base_path + ".html"; }
 };
 
+// --save-tensors: each case's inputs, routing and outputs, the weights and the config, as files any
+// framework reads (docs/saved_tensors.md).
+struct TensorSaving {
+  static constexpr std::int64_t kDefaultMaxWeightBytes = std::int64_t{2} << 30;  // 2 GiB
+  std::string dir;                                                               // empty: nothing is saved
+  std::int64_t max_weight_bytes = kDefaultMaxWeightBytes;  // weights.safetensors only up to this size
+  std::string config_json;  // config.json: the model's config, and what the run computed (_moebench)
+  bool enabled() const { return !dir.empty(); }
+};
+
 struct BenchmarkPlan {
   Problem problem;
   std::vector<Scenario> scenarios;
@@ -52,6 +62,7 @@ struct BenchmarkPlan {
   std::string dist_init_addr;
   double dist_timeout_s = 300.0;
   OutputConfig output;
+  TensorSaving save_tensors;
   std::string command_line;
 
   // Scenario-major, tokens in the order given: the order rows are produced.

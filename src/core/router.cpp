@@ -16,6 +16,11 @@ std::string RouterConfig::describe() const {
   return text;
 }
 
+std::string RouterConfig::topk_method() const {
+  if (!grouped()) return "greedy";
+  return group_score_top == 2 ? "noaux_tc" : "group_limited_greedy";
+}
+
 namespace {
 
 // Is (score_a, a) ahead of (score_b, b)? Higher score first, then lower id.

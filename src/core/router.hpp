@@ -21,6 +21,9 @@ struct RouterConfig {
 
   bool grouped() const { return num_groups > 1; }
   std::string describe() const;
+  // The config's topk_method this router implements: greedy, group_limited_greedy (DeepSeek-V2) or
+  // noaux_tc (DeepSeek-V3, groups scored by their best two).
+  std::string topk_method() const;
 };
 
 // Top-k result for T tokens: ids[t * k + j] and weights[t * k + j], slot j in descending score order.

@@ -227,6 +227,8 @@ MoeShape shape_from_config(const json& root, const std::string& origin) {
   shape.intermediate_size = size_key(s, {"moe_intermediate_size", "intermediate_size"}, "intermediate size");
   shape.activation = activation_from_config(s, family);
   shape.router = router_from_config(s, family, shape.num_experts);
+  shape.model_type = family.name;
+  shape.weight_naming = family.weight_naming;
   return shape;
 }
 

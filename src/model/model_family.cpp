@@ -54,12 +54,16 @@ ModelFamily model_family(const json& section, const json& root) {
     f.renormalize = true;
     f.activation = Activation::kSwigluOai;
     f.activation_fixed = true;
+    f.weight_naming = WeightNaming::kGptOss;
   } else if (grok) {
     // sglang's Grok1MoE: softmax over all experts, top-k, no renormalization, GELU (tanh) experts.
     f.activation = Activation::kGelu;
+    f.weight_naming = WeightNaming::kMixtral;  // sglang loads experts.{e}.w1/w2/w3
   } else if (one_of(t, {"mixtral", "minimax", "granitemoe", "granitemoeshared", "granitemoehybrid", "jetmoe"})) {
     // Top-k over the logits, then a softmax over the k selected: renormalized.
     f.renormalize = true;
+    if (one_of(t, {"mixtral", "minimax"})) f.weight_naming = WeightNaming::kMixtral;
+    if (one_of(t, {"granitemoe", "granitemoeshared", "granitemoehybrid"})) f.weight_naming = WeightNaming::kGraniteMoe;
   } else if (t == "qwen3_next") {
     f.renormalize = true;  // Qwen3NextConfig's default
   } else if (t == "deepseek_v3") {
@@ -79,6 +83,7 @@ ModelFamily model_family(const json& section, const json& root) {
     // Top-k over the logits, then a sigmoid of each selected logit, not renormalized; the sigmoid is
     // monotonic, so this is top-k over sigmoid scores.
     f.scoring = ScoringFunc::kSigmoid;
+    f.weight_naming = WeightNaming::kLlama4;
   } else if (t == "phimoe") {
     f.unsupported = "PhiMoE routes with SparseMixer, which moebench does not implement";
   } else if (t == "dbrx") {

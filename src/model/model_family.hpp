@@ -11,6 +11,7 @@
 
 #include "core/activation.hpp"
 #include "core/router.hpp"
+#include "core/weight_naming.hpp"
 
 namespace moebench {
 
@@ -24,7 +25,9 @@ struct ModelFamily {
   double routed_scaling_factor = 1.0;           // routed_scaling_factor
   Activation activation = Activation::kSilu;    // when hidden_act is absent
   bool activation_fixed = false;                // the model ignores hidden_act (gpt-oss)
-  std::string unsupported;                      // non-empty: why moebench cannot route like this model
+  // How its checkpoints name the expert weights (transformers' conversion_mapping.py and modeling code).
+  WeightNaming weight_naming = WeightNaming::kPerExpertProj;
+  std::string unsupported;  // non-empty: why moebench cannot route like this model
 };
 
 // The family of a config section: model_type (section first, then root) and architectures.

@@ -29,13 +29,15 @@ std::optional<ResolvedModel> from_local_path(const std::string& model_path) {
     const fs::path config = path / "config.json";
     if (!fs::exists(fs::symlink_status(config, ec)))
       throw UsageError(fmt::format("folder {} holds no config.json", model_path));
-    ResolvedModel m{shape_from_config_file(config.string()), "folder " + model_path};
+    const nlohmann::json content = read_json_file(config.string());
+    ResolvedModel m{shape_from_config(content, config.string()), "folder " + model_path, content};
     const fs::path name = path.filename().empty() ? path.parent_path().filename() : path.filename();
     m.shape.model_name = name.string();
     return m;
   }
   if (fs::is_regular_file(path, ec) || path.extension() == ".json") {
-    ResolvedModel m{shape_from_config_file(model_path), "file " + model_path};
+    const nlohmann::json content = read_json_file(model_path);
+    ResolvedModel m{shape_from_config(content, model_path), "file " + model_path, content};
     m.shape.model_name = path.stem().string();
     return m;
   }
@@ -50,7 +52,7 @@ std::optional<ResolvedModel> from_cache(const HubId& id, const std::string& root
   const std::optional<CachedConfig> cached = find_cached_config(root, id);
   if (!cached) return std::nullopt;
   const nlohmann::json config = read_json_file(cached->path, damaged_hint(cached->entry));
-  ResolvedModel m{shape_from_config(config, cached->path), "Hugging Face cache " + cached->path};
+  ResolvedModel m{shape_from_config(config, cached->path), "Hugging Face cache " + cached->path, config};
   m.shape.model_name = id.display();
   return m;
 }
@@ -60,7 +62,8 @@ std::optional<ResolvedModel> from_preset(const HubId& id) {
   if (id.revision_given && id.revision != "main") return std::nullopt;
   const PresetSource* preset = find_preset(id.repo());
   if (preset == nullptr) return std::nullopt;
-  return ResolvedModel{preset_shape(*preset), fmt::format("built-in preset {} (models/presets)", preset->name)};
+  return ResolvedModel{preset_shape(*preset), fmt::format("built-in preset {} (models/presets)", preset->name),
+                       nlohmann::json::parse(preset->json)};
 }
 
 // The folder name for the snapshot when the server named no commit (a plain mirror): the revision,
@@ -103,7 +106,7 @@ ResolvedModel from_hub(const HubId& id, const HubSettings& settings, const std::
     // The download is good; only the next run loses its offline copy.
     log_warning("{} (the model is used, but the next run downloads it again)", e.what());
   }
-  ResolvedModel m{shape_from_config(config, file.url), fmt::format("Hub download {} ({})", file.url, saved)};
+  ResolvedModel m{shape_from_config(config, file.url), fmt::format("Hub download {} ({})", file.url, saved), config};
   m.shape.model_name = id.display();
   return m;
 }

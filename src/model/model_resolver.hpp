@@ -6,13 +6,16 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/moe_shape.hpp"
 
 namespace moebench {
 
 struct ResolvedModel {
-  MoeShape shape;      // validated against the benchmark's limits
-  std::string source;  // how it was found, for --verbose: "folder /x", "preset Qwen/...", ...
+  MoeShape shape;         // validated against the benchmark's limits
+  std::string source;     // how it was found, for --verbose: "folder /x", "preset Qwen/...", ...
+  nlohmann::json config;  // the config.json as read, which --save-tensors writes beside the tensors
 };
 
 // UsageError (one line) when nothing matches or what matches is not a usable MoE config; an

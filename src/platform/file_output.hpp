@@ -2,6 +2,8 @@
 // a temporary file and a rename, so a reader sees one complete version or the next.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 
 namespace moebench {
@@ -16,5 +18,12 @@ std::string unwritable_reason(const std::string& path);
 // Writes `content` to `path` by way of `path.tmp` and a rename, creating missing folders (again,
 // if one vanished during the run). On failure, RunError naming the file; the old file stays whole.
 void write_file_atomically(const std::string& path, const std::string& content);
+
+// Where a streamed file's bytes go, in as many pieces as its producer likes.
+using ByteSink = std::function<void(const void* data, std::size_t size)>;
+
+// write_file_atomically for content too large to hold at once: `produce` hands it to the sink piece by
+// piece. It may be called twice (from the start again, when the folder vanished during the first try).
+void write_stream_atomically(const std::string& path, const std::function<void(const ByteSink&)>& produce);
 
 }  // namespace moebench

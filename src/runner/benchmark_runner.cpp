@@ -19,7 +19,7 @@ namespace {
 struct MeasuredImpl {
   ImplKind kind;
   LatencyStats latency;
-  std::vector<float> output;  // only with --check
+  std::vector<float> output;  // only with --check or --save-tensors
 };
 
 ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DeviceInfo& device,
@@ -60,11 +60,12 @@ void warn_of_rows_above_roofline(const std::vector<ResultRow>& rows, const Devic
 }  // namespace
 
 RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrinter& printer, ProgressLine& progress,
-                         const std::atomic<bool>& stop) {
+                         const std::atomic<bool>& stop, TensorSaver* saver) {
   const auto cases = plan.cases();
   RunOutcome outcome;
   outcome.cases_planned = static_cast<int>(cases.size());
   const MoeShape& shape = plan.problem.shape;
+  if (saver) saver->save_config();
 
   // Before the weights take the device's memory: the bandwidth probe reads as much as they hold.
   progress.update("measuring device peaks");
@@ -75,6 +76,10 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
   std::vector<std::unique_ptr<MoeImplementation>> impls;
   {
     const EpWeights weights = generate_ep_weights(shape, plan.seed);
+    if (saver) {
+      progress.clear();
+      saver->save_weights(weights);
+    }
     for (ImplKind kind : plan.implementations) {
       progress.update(fmt::format("preparing {} weights", impl_name(kind)));
       impls.push_back(backend.create(kind, plan.problem, weights));
@@ -113,7 +118,8 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       const std::vector<double> samples = backend.time_iterations(*impl, plan.timing, stop);
       if (stop) break;
       MeasuredImpl m{impl->kind(), summarize_latencies(samples), {}};
-      if (plan.check) m.output = impl->output();
+      // On every node alike: over several nodes, reading the output is a collective.
+      if (plan.check || plan.save_tensors.enabled()) m.output = impl->output();
       measured.push_back(std::move(m));
       if (profiler && !stop) {
         progress.update(fmt::format("[{}/{}] {} {} tokens={}: profiled pass", step, total, impl_name(impl->kind()),
@@ -145,6 +151,11 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
     warn_of_rows_above_roofline(rows, peaks, device.device_count, plan.timing.cold_l2);
     printer.add_case(rows);
     ++outcome.cases_done;
+    if (saver) {
+      std::vector<ImplOutput> outputs;
+      for (const MeasuredImpl& m : measured) outputs.push_back({m.kind, m.output});
+      saver->save_case(inputs, routing, outputs);
+    }
   }
   progress.clear();
   outcome.interrupted = stop;

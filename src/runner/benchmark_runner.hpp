@@ -8,6 +8,7 @@
 #include "core/plan.hpp"
 #include "output/printer.hpp"
 #include "runner/progress.hpp"
+#include "runner/tensor_saver.hpp"
 
 namespace moebench {
 
@@ -17,8 +18,9 @@ struct RunOutcome {
   bool interrupted = false;
 };
 
-// Throws RunError on a failure; rows already handed to `printer` stay written.
+// Throws RunError on a failure; rows already handed to `printer` stay written. `saver` (--save-tensors,
+// node 0; else nullptr) gets the config, the weights and each finished case.
 RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrinter& printer, ProgressLine& progress,
-                         const std::atomic<bool>& stop);
+                         const std::atomic<bool>& stop, TensorSaver* saver = nullptr);
 
 }  // namespace moebench

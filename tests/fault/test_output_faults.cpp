@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fault_support.hpp"
+#include "support/safetensors_reader.hpp"
 
 namespace moebench::fault {
 namespace {
@@ -58,6 +59,27 @@ TEST_F(FaultTest, FileSizeLimitKeepsTheLastWholeMarkdown) {
   expect_whole_csv_rows(base() + ".csv");
   // The CSV is written first: it holds the case whose Markdown failed too.
   EXPECT_EQ(line_count(base() + ".csv"), 1u + 2u * static_cast<unsigned>(tables + 1));
+  expect_no_temporaries(dir_);
+}
+
+// --save-tensors past a file-size limit: the case file that crosses it is one line and is not
+// left behind; the cases saved before stay whole, the benchmark runs every case, the CSV holds them
+// all, and the exit code is that of any output that failed.
+TEST_F(FaultTest, FileSizeLimitStopsTheSavingNotTheRun) {
+  const std::string tensors = dir_ + "/tensors";
+  const auto r = run_with_file_size_limit(512, with_output(tiny({"--num-tokens", "512", "1024", "2048", "4096",
+                                                                 "--scenarios", "random", "--save-tensors", tensors}),
+                                                           base(), {"csv"}));
+  expect_one_error_line(r,
+                        "--save-tensors: writing " + tensors + "/case_random_T2048.safetensors failed: File too large");
+  expect_whole_csv_rows(base() + ".csv");
+  EXPECT_EQ(line_count(base() + ".csv"), 1u + 2u * 4u);
+  for (const char* name :
+       {"config.json", "weights.safetensors", "case_random_T512.safetensors", "case_random_T1024.safetensors"})
+    EXPECT_TRUE(std::filesystem::exists(tensors + "/" + name)) << name;
+  EXPECT_NO_THROW(testing::read_safetensors(tensors + "/case_random_T1024.safetensors"));
+  EXPECT_FALSE(std::filesystem::exists(tensors + "/case_random_T2048.safetensors"));
+  EXPECT_FALSE(std::filesystem::exists(tensors + "/case_random_T4096.safetensors"));
   expect_no_temporaries(dir_);
 }
 

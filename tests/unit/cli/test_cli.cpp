@@ -241,6 +241,15 @@ TEST(Cli, UnwritableOutputIsFoundBeforeAnyWork) {
   EXPECT_FALSE(plan_for(quick_start({"--profile", "--profile-dir", "/proc/moebench"})).profile);
 }
 
+// Missing folders of a relative path are made in the current folder once the run starts.
+TEST(Cli, RelativeOutputInMissingFoldersIsAccepted) {
+  const BenchmarkPlan plan =
+      plan_for(quick_start({"--output-file", "moebench_missing/results", "--save-tensors", "moebench_missing/t"}));
+  EXPECT_EQ(plan.output.csv_path(), "moebench_missing/results.csv");
+  EXPECT_EQ(plan.save_tensors.dir, "moebench_missing/t");
+  EXPECT_FALSE(std::filesystem::exists("moebench_missing"));
+}
+
 TEST(Cli, ModelConfigsBeyondTheLimitsNameTheSize) {
   const auto file = std::filesystem::temp_directory_path() / "moebench_cli_big_config.json";
   auto write = [&](const std::string& text) { std::ofstream(file) << text; };
