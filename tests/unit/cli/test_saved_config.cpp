@@ -22,7 +22,7 @@ BenchmarkPlan plan_for(std::vector<std::string> args) {
   for (const auto& a : args) argv.push_back(a.c_str());
   const ParsedCommandLine parsed = parse_command_line(static_cast<int>(argv.size()), argv.data());
   if (parsed.exit_now) throw UsageError(parsed.message);
-  return build_plan(parsed.options);
+  return build_plan(parsed.options, environment_from({}));
 }
 
 std::string usage_error(const std::vector<std::string>& args) {
