@@ -2,7 +2,7 @@
 """An oracle we did not write: recomputes a saved moebench run with the Hugging Face transformers
 MoE block of the model's own family, and compares each implementation's output with it.
 
-Usage: check_with_transformers.py RUN_DIR [--device cpu|cuda] [--compute-dtype float64|float32]
+Usage: check_with_transformers.py RUN_DIR... [--device cpu|cuda] [--compute-dtype float64|float32]
 
 RUN_DIR is what `bench_fused_vs_epmoe --save-tensors RUN_DIR` wrote: config.json (the model
 config, with the run's own description under "_moebench"), weights.safetensors (bf16 expert
@@ -16,7 +16,8 @@ with --compute-dtype; the default on cuda) from the bf16 weights and inputs.
 Prints one line per case: family, scenario, T, max abs and relative error (||out - hf|| / ||hf||,
 as docs/metrics.md) of each implementation, PASS or FAIL at 1e-2 (bf16) or 3e-2 (fp8), and how
 many tokens' top-k ids match transformers' (as sets). Exit 0 when every case passes, 1 when any
-fails, 2 on bad input (a missing folder or file, a family transformers has no block for).
+fails, 2 on bad input (a missing folder or file, a family transformers has no block for); with
+several runs, the worst of these.
 Needs torch, transformers (pinned: tools/oracle_requirements.txt) and safetensors; docs/oracle.md.
 """
 import argparse
@@ -382,18 +383,21 @@ def check_run(folder, device, dtype):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("run_dir", type=pathlib.Path)
+    parser.add_argument("run_dirs", type=pathlib.Path, nargs="+", metavar="RUN_DIR")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--compute-dtype", choices=("float64", "float32"),
                         help="default: float64 on cpu, float32 on cuda")
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False  # float32 means float32 on the GPU too
     dtype = getattr(torch, args.compute_dtype or ("float32" if args.device.startswith("cuda") else "float64"))
-    try:
-        return check_run(args.run_dir, torch.device(args.device), dtype)
-    except BadInput as error:
-        print(f"check_with_transformers: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    status = EXIT_PASS
+    for run_dir in args.run_dirs:  # several runs share one start of torch and transformers
+        try:
+            status = max(status, check_run(run_dir, torch.device(args.device), dtype))
+        except BadInput as error:
+            print(f"check_with_transformers: error: {error}", file=sys.stderr, flush=True)
+            status = EXIT_BAD_INPUT
+    return status
 
 
 if __name__ == "__main__":
