@@ -3,14 +3,16 @@
 for testing tools/check_with_transformers.py without the benchmark.
 
 Usage: make_fixture.py CONFIG_JSON OUT_DIR [--tokens T ...] [--semantics moebench|swap_gate_up|llama4_input]
+                       [--data wide|spec] [--seed N]
 
 The outputs are computed here, in float64, with moebench's semantics (docs/spec.md: routing as
 src/core/router.cpp, then out = sum_j w_j * expert(x)), or with a deliberate change:
   swap_gate_up   act(up) * gate instead of act(gate) * up: a layout bug the oracle must catch;
   llama4_input   out = sum_j expert(w_j * x), as transformers' Llama-4 block scales the input.
-The data are larger than the benchmark's N(0, 0.02) so that the activations are far from linear
-(gate pre-activations of a few units; at 0.02 they are ~1e-3, where silu(g) * u ~ g * u / 2 and
-an activation mix-up moves the output by less than bf16's tolerance). Needs torch and safetensors.
+The data are larger than the benchmark's N(0, 1) * 0.02 (--data spec) so that the activations are
+far from linear: gate pre-activations of a few units, where at 0.02 they are ~3e-3 and
+silu(g) * u ~ g * u / 2, so that an activation mix-up moves the output by less than bf16's
+tolerance. Needs torch and safetensors.
 """
 import argparse
 import json
@@ -115,9 +117,9 @@ def named_weights(naming, gate, up, down):
     raise ValueError(naming)
 
 
-def write_case(out_dir, desc, w, tokens, generator, semantics):
+def write_case(out_dir, desc, w, tokens, generator, semantics, x_scale):
     hidden, experts, top_k = desc["hidden_size"], desc["num_experts"], desc["top_k"]
-    x = torch.randn(tokens, hidden, generator=generator).bfloat16()
+    x = (torch.randn(tokens, hidden, generator=generator) * x_scale).bfloat16()
     logits = torch.randn(tokens, experts, generator=generator)
     ids, weights = route(logits, top_k, desc["router"])
     out = moe_output(x, ids, weights, w, desc["activation"], semantics)
@@ -137,19 +139,23 @@ def main():
     parser.add_argument("--tokens", type=int, nargs="+", default=[1, 5, 33])
     parser.add_argument("--semantics", choices=("moebench", "swap_gate_up", "llama4_input"), default="moebench")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--data", choices=("wide", "spec"), default="wide",
+                        help="wide: activations far from linear (default); spec: the benchmark's N(0, 1) * 0.02")
+
     args = parser.parse_args()
     config = json.loads(args.config.read_text())
     desc = describe(config, args.seed)
     generator = torch.Generator().manual_seed(args.seed)
     experts, hidden, inter = desc["num_experts"], desc["hidden_size"], desc["intermediate_size"]
-    gate, up = (torch.randn(experts, inter, hidden, generator=generator) * 3 / hidden**0.5 for _ in range(2))
-    down = torch.randn(experts, hidden, inter, generator=generator) / inter**0.5
+    gate_scale, down_scale, x_scale = (3 / hidden**0.5, 1 / inter**0.5, 1.0) if args.data == "wide" else (0.02,) * 3
+    gate, up = (torch.randn(experts, inter, hidden, generator=generator) * gate_scale for _ in range(2))
+    down = torch.randn(experts, hidden, inter, generator=generator) * down_scale
     w = tuple(m.bfloat16() for m in (gate, up, down))
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "config.json").write_text(json.dumps(dict(config, _moebench=desc), indent=2))
     save_file(named_weights(desc["weight_naming"], *w), str(args.out_dir / "weights.safetensors"))
     for tokens in args.tokens:
-        write_case(args.out_dir, desc, w, tokens, generator, args.semantics)
+        write_case(args.out_dir, desc, w, tokens, generator, args.semantics, x_scale)
 
 
 if __name__ == "__main__":
