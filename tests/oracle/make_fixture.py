@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import save_file
 
 # The routing moebench uses when config.json does not say (src/model/model_family.cpp).
-RENORMALIZED_FAMILIES = {"mixtral", "granitemoe", "gpt_oss"}
+RENORMALIZED_FAMILIES = {"mixtral", "granitemoe", "gpt_oss", "moebench_manual"}
 SIGMOID_FAMILIES = {"llama4", "llama4_text"}
 NAMING = {"mixtral": "mixtral", "gpt_oss": "gpt_oss", "llama4": "llama4", "llama4_text": "llama4",
           "granitemoe": "granitemoe"}

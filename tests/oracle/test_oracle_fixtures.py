@@ -4,7 +4,7 @@
 Usage: test_oracle_fixtures.py TOOL CONFIG_DIR WORK_DIR   (with the oracle venv's Python)
 
 - every family's tiny config, outputs computed with moebench's semantics: exit 0, every case PASS
-  and every token's top-k ids equal to transformers' (Llama-4 aside: see below);
+  and every token's top-k ids equal to transformers' (Llama-4 aside: see below); manual shapes too;
 - the negative test: outputs computed with gate and up swapped, a layout bug: exit 1, every case FAIL;
 - Llama-4: moebench scales each expert's output by its router weight, transformers scales the
   expert's input (docs/oracle.md): moebench's semantics FAIL, transformers' PASS;
@@ -66,6 +66,20 @@ def check_every_family(tool, configs, work):
         expect(f"topk ids match {tokens}/{tokens}" in line, f"top-k ids differ: {line}")
 
 
+def check_manual_shapes(tool, work):
+    """Manual shapes (model_type moebench_manual): Qwen3-MoE's block, gpt-oss's for swigluoai, the
+    weights converted from the default naming."""
+    dirs = []
+    for activation in ("silu", "swigluoai"):
+        config = work / f"manual_{activation}.json"
+        config.write_text(json.dumps({"model_type": "moebench_manual", "num_experts": 8, "num_experts_per_tok": 2,
+                                      "hidden_size": 64, "intermediate_size": 32, "hidden_act": activation}))
+        dirs.append(fixture(config, work / config.stem))
+    status, cases, _ = run_tool(tool, *dirs)
+    expect(status == 0 and len(cases) == 6 and all(line.count("PASS") == 2 for line in cases),
+           f"manual shapes: exit {status}, expected 0 with every case PASS")
+
+
 def check_negative(tool, config_dir, work):
     status, cases, _ = run_tool(tool, fixture(config_dir / "qwen3_moe.json", work / "swapped", "swap_gate_up"))
     expect(status == 1, f"gate and up swapped: exit {status}, expected 1")
@@ -98,6 +112,7 @@ def main():
     tool = load_tool(tool_path)
     work.mkdir(parents=True, exist_ok=True)
     check_every_family(tool, sorted(config_dir.glob("*.json")), work)
+    check_manual_shapes(tool, work)
     check_negative(tool, config_dir, work)
     check_llama4(tool, config_dir, work)
     check_bad_input(tool, config_dir, work)
