@@ -46,5 +46,5 @@ print("oracle_wheels: transformers", transformers.__version__, "torch", torch.__
 case "${1:-}" in
   download) shift; download "$@" ;;
   install) shift; install "$@" ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
