@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Until the --save-tensors writer is merged, a binary that does not know the flag makes this test
 # skip (exit 77). Set to 0 once it is merged: then a missing flag fails the test.
-SKIP_WITHOUT_SAVE_TENSORS=1
+SKIP_WITHOUT_SAVE_TENSORS=0
 # moebench scales a Llama-4 expert's output by its router weight; transformers scales its input
 # (docs/oracle.md). `fail` expects the oracle to see that difference; `pass` once they agree.
 LLAMA4_EXPECTS=fail
