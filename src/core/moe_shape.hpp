@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/activation.hpp"
+#include "core/dtype.hpp"
 #include "core/router.hpp"
 
 namespace moebench {
@@ -17,6 +18,8 @@ struct MoeShape {
   Activation activation = Activation::kSilu;
   RouterConfig router;
   std::string model_name;  // empty for a manual config
+  // The config's quantization_config (none for a manual config): what --dtype model follows.
+  CheckpointQuantization checkpoint_quantization;
 
   // "128 experts, top-8, hidden 2048, intermediate 768, silu"
   std::string describe() const;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/dtype.hpp"
 #include "core/mesh.hpp"
 #include "core/moe_shape.hpp"
 #include "core/scenario.hpp"
@@ -32,6 +33,7 @@ struct Layout {
 struct Problem {
   MoeShape shape;
   Layout layout;
+  WeightDtype dtype = WeightDtype::kBf16;  // the same layer in bf16, or quantized to fp8 (docs/fp8.md)
   DeviceMesh mesh() const {
     return DeviceMesh(layout.tp_size, layout.ep_size, shape.num_experts, shape.intermediate_size);
   }

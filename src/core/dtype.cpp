@@ -1,0 +1,10 @@
+// The dtypes' descriptions.
+#include "core/dtype.hpp"
+
+namespace moebench {
+
+std::string_view dtype_description(WeightDtype dtype) {
+  return dtype == WeightDtype::kFp8Block128 ? "fp8 e4m3 (128x128 weight blocks, 1x128 activation groups)" : "bf16";
+}
+
+}  // namespace moebench
