@@ -21,7 +21,9 @@ enum class DtypeChoice { kBf16, kFp8, kModel };
 inline constexpr std::array<std::pair<DtypeChoice, std::string_view>, 3> kDtypeChoiceNames{
     {{DtypeChoice::kBf16, "bf16"}, {DtypeChoice::kFp8, "fp8"}, {DtypeChoice::kModel, "model"}}};
 
-// "bf16" or "fp8 (e4m3, 128x128 weight blocks, 1x128 activation groups)": the run's header.
+// "bf16" or "fp8-b128": the dtype's name in headers and messages.
+std::string_view dtype_name(WeightDtype dtype);
+// What the format is, for the headers: "e4m3, 128x128 weight blocks, 1x128 activation groups".
 std::string_view dtype_description(WeightDtype dtype);
 
 // What a model config says of its checkpoint's weights: its quantization_config, read leniently

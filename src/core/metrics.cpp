@@ -27,6 +27,13 @@ double layer_bytes(const MoeShape& s, std::int64_t num_tokens, std::int64_t acti
   return weights + inputs + outputs;
 }
 
+std::string describe_peaks(const DevicePeaks& p) {
+  std::string text = fmt::format("{:.1f} GB/s ({}), {:.2f} TFLOP/s ({})", p.bandwidth_gbps, p.bandwidth_method,
+                                 p.tflops, p.compute_method);
+  if (p.fp8_tflops > 0) text += fmt::format(", fp8 {:.2f} TFLOP/s ({})", p.fp8_tflops, p.fp8_compute_method);
+  return text;
+}
+
 DevicePeaks peaks_for_dtype(const DevicePeaks& peaks, WeightDtype dtype) {
   if (dtype != WeightDtype::kFp8Block128) return peaks;
   DevicePeaks fp8 = peaks;

@@ -41,6 +41,10 @@ struct DevicePeaks {
   bool valid() const { return bandwidth_gbps > 0 && tflops > 0; }
 };
 
+// "3175.0 GB/s (bulk-copy ...), 810.00 TFLOP/s (cuBLAS bf16 ...)", then ", fp8 1620.00 TFLOP/s (...)"
+// where the fp8 rate was measured: how every output's header gives the peaks.
+std::string describe_peaks(const DevicePeaks& peaks);
+
 // The peaks a row of `dtype` is held against: an fp8 row's compute peak is the fp8 rate (none,
 // hence no roofline, where that was not measured).
 DevicePeaks peaks_for_dtype(const DevicePeaks& peaks, WeightDtype dtype);

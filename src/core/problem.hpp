@@ -39,6 +39,11 @@ struct Problem {
   }
 };
 
+// Why the problem's dtype cannot run on its layout, in one line; empty when it can. fp8 quantizes h
+// in 128-channel groups of the whole intermediate dimension, so under TP each device's slice must
+// be whole groups: a group split over two devices would need its amax from both.
+std::string dtype_layout_problem(const Problem& problem);
+
 struct BenchCase {
   Scenario scenario = Scenario::kRandom;
   std::int64_t num_tokens = 0;
