@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "model/json_file.hpp"
 #include "model/model_family.hpp"
+#include "model/quantization_config.hpp"
 
 namespace moebench {
 
@@ -227,6 +228,7 @@ MoeShape shape_from_config(const json& root, const std::string& origin) {
   shape.intermediate_size = size_key(s, {"moe_intermediate_size", "intermediate_size"}, "intermediate size");
   shape.activation = activation_from_config(s, family);
   shape.router = router_from_config(s, family, shape.num_experts);
+  shape.checkpoint_quantization = quantization_from_config(s.fields, root);
   return shape;
 }
 
