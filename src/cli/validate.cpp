@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/dtype_choice.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
 #include "model/model_resolver.hpp"
@@ -181,6 +182,8 @@ BenchmarkPlan build_plan(const CliOptions& o) {
   validate_layout(o, shape);
   plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size), static_cast<int>(o.nnodes),
                                static_cast<int>(o.node_rank)};
+  plan.problem.dtype = resolve_dtype(o.dtype, shape, o.model_path);
+  if (const std::string why = dtype_layout_problem(plan.problem); !why.empty()) throw UsageError(why);
   plan.dist_init_addr = o.dist_init_addr;
   plan.dist_timeout_s = o.dist_timeout_s;
 
