@@ -3,6 +3,7 @@
 // dispatch moves; and how far fp8 lands from the bf16 layer of the same seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "backend/implementation.hpp"
@@ -49,9 +50,25 @@ std::vector<float> run_once(decltype(&cpu::make_cpu_fused) make, const Problem& 
   return impl->output();
 }
 
-// Both paths against the fp8 reference. The only differences are f32 rounding (sum order, q * s
-// rounded to f32) and, through it, a rare h that lands on the other side of an e4m3 rounding
-// boundary than the reference's float64 h: one code off, hence 1e-3 rather than bf16's 1e-5.
+// Tokens whose output differs from the reference's by more than f32 rounding (1e-5 relative), each
+// checked to be within what a few flipped codes of h can do (5e-2).
+std::int64_t tokens_off(const std::vector<float>& out, const std::vector<double>& expected, std::int64_t H,
+                        const std::string& what) {
+  std::int64_t off = 0;
+  for (std::size_t first = 0; first < expected.size(); first += static_cast<std::size_t>(H)) {
+    const auto n = static_cast<std::size_t>(H);
+    const double err = relative_error(std::span(out).subspan(first, n), std::span(expected).subspan(first, n));
+    EXPECT_LT(err, 5e-2) << what << ", token " << first / n;
+    off += err > 1e-5 ? 1 : 0;
+  }
+  return off;
+}
+
+// Both paths against the fp8 reference. They differ by f32 rounding (the sums' order, q * s rounded
+// to f32): about 3e-7. Beyond that, an h whose f32 value lands on the other side of an e4m3
+// rounding boundary than the reference's float64 h takes the neighbouring code, moving its
+// token's output by up to about 1e-2; that is rare (about one h value in 10^5),
+// so at most a tenth of the tokens (and at least one) may show it.
 void check_case(const Fp8Case& c, std::uint64_t seed) {
   const Problem p = fp8_problem(c);
   const EpWeights weights = generate_ep_weights(p.shape, seed);
@@ -62,8 +79,8 @@ void check_case(const Fp8Case& c, std::uint64_t seed) {
   for (auto make : {cpu::make_cpu_fused, cpu::make_cpu_epmoe}) {
     const std::vector<float> out = run_once(make, p, weights, in);
     ASSERT_EQ(out.size(), expected.size());
-    EXPECT_LT(relative_error(out, expected), 1e-3)
-        << (make == cpu::make_cpu_fused ? "fused " : "epmoe ") << describe(c);
+    const std::string what = (make == cpu::make_cpu_fused ? "fused " : "epmoe ") + describe(c);
+    EXPECT_LE(tokens_off(out, expected, c.H, what), std::max<std::int64_t>(1, c.T / 10)) << what;
   }
 }
 
