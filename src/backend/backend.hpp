@@ -25,9 +25,11 @@ class Backend {
   virtual int max_devices() const = 0;
   // Bytes the plan needs against what the device has; a UsageError message when it cannot fit.
   virtual std::optional<std::string> check_fits(const BenchmarkPlan& plan) const = 0;
-  virtual TrafficModel traffic_model() const = 0;
+  // The bytes per element the roofline counts for a layer of `dtype` (docs/metrics.md).
+  virtual TrafficModel traffic_model(WeightDtype dtype) const = 0;
   // The roofline's ceilings; `problem` sizes the bandwidth probe (at least the weights one
-  // device holds, so that the probe reads as much as the layer does).
+  // device holds, so that the probe reads as much as the layer does) and says whether the fp8
+  // compute peak is wanted.
   virtual DevicePeaks measure_peaks(const Problem& problem) = 0;
   virtual std::unique_ptr<MoeImplementation> create(ImplKind kind, const Problem& problem,
                                                     const EpWeights& weights) = 0;

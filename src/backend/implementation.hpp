@@ -2,9 +2,11 @@
 // iteration (timed), read the output back (for checks).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "core/case_inputs.hpp"
+#include "core/expert_exchange.hpp"
 #include "core/kernel_stages.hpp"
 #include "core/problem.hpp"
 
@@ -29,6 +31,9 @@ class MoeImplementation {
   // The last iteration's kernel stages (read after it completed); empty where the kernels do not
   // time themselves (all but fused over several GPUs).
   virtual KernelStages last_kernel_stages() const { return {}; }
+  // What the last iteration's dispatch and combine moved between devices; none where the path does
+  // not count it (so far: only the CPU backend's epmoe does).
+  virtual std::optional<ExchangeBytes> last_exchange_bytes() const { return std::nullopt; }
 };
 
 }  // namespace moebench

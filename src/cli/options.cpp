@@ -106,6 +106,11 @@ void add_benchmark_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
                         fmt::format("Backend {}; auto = cuda when a GPU is present", braced_names(kDeviceChoiceNames)));
   checks.names(device, kDeviceChoiceNames)->default_str(std::string(name_in(kDeviceChoiceNames, o.device)));
   bench->add_option("--seed", o.seed, "Seed for weights, inputs and router logits")->capture_default_str();
+  auto* dtype = bench->add_option("--dtype", o.dtype,
+                                  fmt::format("Weights and GEMM inputs {}: fp8 = e4m3 in 128x128 weight blocks and "
+                                              "1x128 activation groups; model = as --model-path's quantization_config",
+                                              braced_names(kDtypeChoiceNames)));
+  checks.names(dtype, kDtypeChoiceNames)->default_str(std::string(name_in(kDtypeChoiceNames, o.dtype)));
   bench->add_flag("--check", o.check, "Compare the two implementations' outputs (check_rel_err column)");
   bench->add_flag("--cuda-graph,!--no-cuda-graph", o.cuda_graph,
                   "CUDA: time replays of one captured iteration (default on; --no-cuda-graph times launches)");

@@ -54,6 +54,7 @@ struct CliOptions {
   std::vector<ImplKind> implementations{ImplKind::kFused, ImplKind::kEpMoe};
   DeviceChoice device = DeviceChoice::kAuto;
   std::uint64_t seed = 42;
+  DtypeChoice dtype = DtypeChoice::kBf16;  // weights and GEMM inputs (docs/fp8.md)
   bool check = false;
   bool cuda_graph = true;  // CUDA backend: time replays of one captured iteration
   bool cold_l2 = false;    // CUDA backend: flush L2 before each timed iteration

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/dtype_choice.hpp"
 #include "cli/saved_config.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
@@ -211,6 +212,8 @@ BenchmarkPlan build_plan(const CliOptions& o, const EnvironmentLookup& environme
   validate_layout(o, shape, launch);
   plan.problem.layout = Layout{static_cast<int>(o.tp_size), static_cast<int>(o.ep_size),
                                static_cast<int>(launch.nnodes.value), static_cast<int>(launch.node_rank.value)};
+  plan.problem.dtype = resolve_dtype(o.dtype, shape, o.model_path);
+  if (const std::string why = dtype_layout_problem(plan.problem); !why.empty()) throw UsageError(why);
   plan.dist_init_addr = launch.dist_init_addr.value;
   plan.dist_timeout_s = o.dist_timeout_s;
 

@@ -1,6 +1,8 @@
 // The all-to-all sizes.
 #include "core/expert_exchange.hpp"
 
+#include "core/block_quant.hpp"
+
 namespace moebench {
 
 namespace {
@@ -15,6 +17,13 @@ Range group_rows(const DeviceMesh& mesh, std::span<const std::int32_t> offsets, 
 }
 
 }  // namespace
+
+std::int64_t dispatch_row_bytes(WeightDtype dtype, std::int64_t hidden) {
+  if (dtype == WeightDtype::kFp8Block128) return hidden + 4 * fp8_blocks(hidden);
+  return 2 * hidden;
+}
+
+std::int64_t combine_row_bytes(std::int64_t hidden) { return 2 * hidden; }
 
 ExchangePlan exchange_plan(const DeviceMesh& mesh, std::span<const std::int32_t> offsets, std::int64_t num_experts,
                            int device) {

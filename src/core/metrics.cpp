@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "core/block_quant.hpp"
 #include "core/name_table.hpp"
 
 namespace moebench {
@@ -16,10 +17,29 @@ double layer_flops(const MoeShape& s, std::int64_t num_tokens) {
 double layer_bytes(const MoeShape& s, std::int64_t num_tokens, std::int64_t active_experts, const TrafficModel& t) {
   const double H = static_cast<double>(s.hidden_size), I = static_cast<double>(s.intermediate_size);
   const double T = static_cast<double>(num_tokens), E = static_cast<double>(s.num_experts);
-  const double weights = static_cast<double>(active_experts) * 3.0 * H * I * t.weight_bytes;
+  // Each of the three matrices has ceil(H/128) * ceil(I/128) blocks, whichever way it is oriented.
+  const double blocks =
+      static_cast<double>(fp8_blocks(s.hidden_size)) * static_cast<double>(fp8_blocks(s.intermediate_size));
+  const double weights =
+      static_cast<double>(active_experts) * 3.0 * (H * I * t.weight_bytes + blocks * t.weight_scale_bytes);
   const double inputs = T * H * t.hidden_bytes + T * E * t.logit_bytes;
   const double outputs = T * H * t.output_bytes;
   return weights + inputs + outputs;
+}
+
+std::string describe_peaks(const DevicePeaks& p) {
+  std::string text = fmt::format("{:.1f} GB/s ({}), {:.2f} TFLOP/s ({})", p.bandwidth_gbps, p.bandwidth_method,
+                                 p.tflops, p.compute_method);
+  if (p.fp8_tflops > 0) text += fmt::format(", fp8 {:.2f} TFLOP/s ({})", p.fp8_tflops, p.fp8_compute_method);
+  return text;
+}
+
+DevicePeaks peaks_for_dtype(const DevicePeaks& peaks, WeightDtype dtype) {
+  if (dtype != WeightDtype::kFp8Block128) return peaks;
+  DevicePeaks fp8 = peaks;
+  fp8.tflops = peaks.fp8_tflops;
+  fp8.compute_method = peaks.fp8_compute_method;
+  return fp8;
 }
 
 RooflineMetrics roofline_metrics(double flops, double bytes, double mean_ms, const DevicePeaks& peaks,

@@ -8,16 +8,19 @@
 #include <string_view>
 #include <utility>
 
+#include "core/dtype.hpp"
 #include "core/moe_shape.hpp"
 
 namespace moebench {
 
 // Bytes per element each tensor occupies in the backend's memory.
 struct TrafficModel {
-  double weight_bytes = 2;  // bf16 weights on the GPU (f32 on the CPU backend)
+  double weight_bytes = 2;  // bf16 weights on the GPU (f32 on the CPU backend; 1 for fp8 on the GPU)
   double hidden_bytes = 2;  // x
   double logit_bytes = 4;   // router logits, f32
   double output_bytes = 2;  // out
+  // fp8: bytes of scale per 128 x 128 block of each weight matrix (4: one f32); 0 without scales.
+  double weight_scale_bytes = 0;
 };
 
 // The two ceilings, measured once per run on the device (docs/metrics.md).
@@ -30,13 +33,26 @@ struct DevicePeaks {
   // peak is flagged (RooflineMetrics::beaten); the CPU backend's peaks are a guide only, and a
   // small layer there runs from the caches, far above its DRAM figure.
   bool upper_bounds = false;
+  // The fp8 GEMM rate (CUDA: an FP8 cuBLASLt GEMM; the CPU backend emulates fp8 in f32, so its
+  // SGEMM figure); 0 where the backend measured none. Initialized, so that brace-initializations
+  // that stop before them stay warning-free.
+  double fp8_tflops = 0;
+  std::string fp8_compute_method{};
   bool valid() const { return bandwidth_gbps > 0 && tflops > 0; }
 };
+
+// "3175.0 GB/s (bulk-copy ...), 810.00 TFLOP/s (cuBLAS bf16 ...)", then ", fp8 1620.00 TFLOP/s (...)"
+// where the fp8 rate was measured: how every output's header gives the peaks.
+std::string describe_peaks(const DevicePeaks& peaks);
+
+// The peaks a row of `dtype` is held against: an fp8 row's compute peak is the fp8 rate (none,
+// hence no roofline, where that was not measured).
+DevicePeaks peaks_for_dtype(const DevicePeaks& peaks, WeightDtype dtype);
 
 // flops = 2 * T * k * 3 * H * I: gate, up and down GEMMs over every (token, slot) pair.
 double layer_flops(const MoeShape& shape, std::int64_t num_tokens);
 
-// bytes = weights of experts that received a token + inputs (x, logits) + output.
+// bytes = weights of experts that received a token (and their scales) + inputs (x, logits) + output.
 double layer_bytes(const MoeShape& shape, std::int64_t num_tokens, std::int64_t active_experts,
                    const TrafficModel& traffic);
 

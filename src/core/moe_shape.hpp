@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/activation.hpp"
+#include "core/dtype.hpp"
 #include "core/router.hpp"
 #include "core/weight_naming.hpp"
 
@@ -22,6 +23,8 @@ struct MoeShape {
   // expert weights: what --save-tensors writes (docs/saved_tensors.md).
   std::string model_type;
   WeightNaming weight_naming = WeightNaming::kPerExpertProj;
+  // The config's quantization_config (none for a manual config): what --dtype model follows.
+  CheckpointQuantization checkpoint_quantization;
 
   // "128 experts, top-8, hidden 2048, intermediate 768, silu"
   std::string describe() const;

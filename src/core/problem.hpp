@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/dtype.hpp"
 #include "core/mesh.hpp"
 #include "core/moe_shape.hpp"
 #include "core/scenario.hpp"
@@ -32,10 +33,16 @@ struct Layout {
 struct Problem {
   MoeShape shape;
   Layout layout;
+  WeightDtype dtype = WeightDtype::kBf16;  // the same layer in bf16, or quantized to fp8 (docs/fp8.md)
   DeviceMesh mesh() const {
     return DeviceMesh(layout.tp_size, layout.ep_size, shape.num_experts, shape.intermediate_size);
   }
 };
+
+// Why the problem's dtype cannot run on its layout, in one line; empty when it can. fp8 quantizes h
+// in 128-channel groups of the whole intermediate dimension, so under TP each device's slice must
+// be whole groups: a group split over two devices would need its amax from both.
+std::string dtype_layout_problem(const Problem& problem);
 
 struct BenchCase {
   Scenario scenario = Scenario::kRandom;

@@ -35,15 +35,20 @@ std::int64_t round_up(std::int64_t value, std::int64_t multiple) {
 }
 }  // namespace
 
-FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout) {
+FusedWeights fused_geometry(std::int64_t hidden, Range experts, Range inter, const FusedLayout& layout) {
   FusedWeights f;
   f.num_experts = experts.size();
-  f.hidden = ep.hidden;
+  f.hidden = hidden;
   f.intermediate = inter.size();
   f.layout = layout;
   f.intermediate_rows = round_up(f.intermediate, layout.intermediate_multiple);
   f.hidden_stride = round_up(f.hidden, layout.stride_multiple);
   f.intermediate_stride = round_up(f.intermediate, layout.stride_multiple);
+  return f;
+}
+
+FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout) {
+  FusedWeights f = fused_geometry(ep.hidden, experts, inter, layout);
   const std::int64_t H = f.hidden, I = f.intermediate;
   f.w13.assign(static_cast<std::size_t>(f.num_experts * 2 * f.intermediate_rows * f.hidden_stride), 0);
   f.w2.assign(static_cast<std::size_t>(f.num_experts * H * f.intermediate_stride), 0);

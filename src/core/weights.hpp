@@ -64,6 +64,9 @@ struct FusedWeights {
 };
 
 FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout);
+// The sizes and strides to_fused_format gives that shard, its value vectors left empty: for a
+// reader that lays out values of another type (the CPU backend's f32) in the same format.
+FusedWeights fused_geometry(std::int64_t hidden, Range experts, Range inter, const FusedLayout& layout);
 // The inverse, for tests: the EP-format shard the fused weights were made from.
 EpWeights from_fused_format(const FusedWeights& fused);
 

@@ -77,9 +77,11 @@ class CpuBackend final : public Backend {
                        need.describe(), format_bytes(available));
   }
 
-  TrafficModel traffic_model() const override { return TrafficModel{4, 4, 4, 4}; }
+  // Everything in f32, fp8 too: its weights are held dequantized (cpu_weights.hpp), so that is
+  // what the paths read, and the scales are folded into them.
+  TrafficModel traffic_model(WeightDtype) const override { return TrafficModel{4, 4, 4, 4, 0}; }
 
-  DevicePeaks measure_peaks(const Problem&) override {
+  DevicePeaks measure_peaks(const Problem& problem) override {
     DevicePeaks peaks;
     // Copy and read 256 MiB: far beyond any CPU cache.
     const std::size_t n = (256u << 20) / sizeof(float);
@@ -117,6 +119,11 @@ class CpuBackend final : public Backend {
     });
     peaks.tflops = 2.0 * m * m * m * threads / gemm_s / 1e12;
     peaks.compute_method = fmt::format("SGEMM 1536^3 per thread x {} (OpenBLAS)", threads);
+    if (problem.dtype == WeightDtype::kFp8Block128) {
+      // fp8 is emulated in f32: the same GEMMs, the same peak.
+      peaks.fp8_tflops = peaks.tflops;
+      peaks.fp8_compute_method = "fp8 emulated in f32: the SGEMM peak";
+    }
     return peaks;
   }
 

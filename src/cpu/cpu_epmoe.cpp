@@ -1,6 +1,7 @@
 // epmoe on the CPU: route, permute by expert, dispatch to the owning devices, grouped GEMMs
 // (BLAS calls per expert and projection, spread over threads), activation, combine back with the
-// routing weights.
+// routing weights. fp8: x quantized by its owner first, the dispatch moving e4m3 rows with their
+// scales (what crosses between devices is counted), h quantized after the activation.
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "cpu/blas.hpp"
 #include "cpu/cpu_moe.hpp"
 #include "cpu/cpu_moe_base.hpp"
+#include "cpu/cpu_weights.hpp"
 #include "profile/phase.hpp"
 
 namespace moebench::cpu {
@@ -15,22 +17,38 @@ namespace {
 
 class CpuEpMoe final : public CpuMoeBase {
  public:
-  CpuEpMoe(const Problem& problem, const EpWeights& w) : CpuMoeBase(problem), devices_(mesh_.num_devices()) {
-    gate_.resize(w.wi_0.size());
-    up_.resize(w.wi_1.size());
-    down_.resize(w.wo.size());
-    bf16_to_float(w.wi_0, gate_);
-    bf16_to_float(w.wi_1, up_);
-    bf16_to_float(w.wo, down_);
+  CpuEpMoe(const Problem& problem, const ExpertWeights& w) : CpuMoeBase(problem), devices_(mesh_.num_devices()) {
+    for (std::int64_t e = 0; e < w.num_experts(); ++e) {
+      const ExpertMatrices m = w.expert(e);
+      gate_.insert(gate_.end(), m.gate.begin(), m.gate.end());
+      up_.insert(up_.end(), m.up.begin(), m.up.end());
+      down_.insert(down_.end(), m.down.begin(), m.down.end());
+    }
   }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
+
+  void prepare(const CaseInputs& inputs) override {
+    CpuMoeBase::prepare(inputs);
+    token_owner_.resize(static_cast<std::size_t>(num_tokens_));
+    for (int d = 0; d < mesh_.num_devices(); ++d) {
+      const Range owned = mesh_.token_range(num_tokens_, d);
+      std::fill(token_owner_.begin() + owned.begin, token_owner_.begin() + owned.end, d);
+    }
+  }
+
+  std::optional<ExchangeBytes> last_exchange_bytes() const override { return exchanged_; }
 
   void run_iteration() override {
     {
       const ScopedPhase phase("route");
       route();
     }
+    if (fp8()) {
+      const ScopedPhase phase("quantize");
+      quantize_hidden();
+    }
+    exchanged_ = {};
     {
       const ScopedPhase phase("permute");
       permute();
@@ -50,6 +68,8 @@ class CpuEpMoe final : public CpuMoeBase {
  private:
   struct DeviceScratch {
     std::vector<float> x, gate, up, act, y;  // rows in expert order
+    std::vector<e4m3_bits> x_codes;          // fp8: the rows as received, (rows, H)
+    std::vector<float> x_scales;             // and their scales, (rows, ceil(H / 128))
   };
 
   // Each device routes the tokens it owns.
@@ -87,15 +107,40 @@ class CpuEpMoe final : public CpuMoeBase {
     }
   }
 
-  // Device d receives the rows of every pair routed to its experts (all its TP ranks get them).
+  // Device d receives the rows of every pair routed to its experts (all its TP ranks get them):
+  // x's values, or for fp8 its codes and group scales. Rows from other devices are counted.
   void dispatch(int d) {
     const Range rows = device_rows(d);
     DeviceScratch& s = devices_[static_cast<std::size_t>(d)];
     s.x.resize(static_cast<std::size_t>(rows.size() * H()));
-#pragma omp parallel for schedule(static)
+    s.x_codes.resize(fp8() ? s.x.size() : 0);
+    s.x_scales.resize(fp8() ? static_cast<std::size_t>(rows.size() * x_groups()) : 0);
+    const std::int64_t G = x_groups();
+    std::int64_t remote = 0;
+#pragma omp parallel for schedule(static) reduction(+ : remote)
     for (std::int64_t r = 0; r < rows.size(); ++r) {
       const std::int64_t token = sorted_pairs_[static_cast<std::size_t>(rows.begin + r)] / k();
-      std::copy_n(hidden_.data() + token * H(), H(), s.x.data() + r * H());
+      remote += token_owner_[static_cast<std::size_t>(token)] != d ? 1 : 0;
+      if (!fp8()) {
+        std::copy_n(hidden_.data() + token * H(), H(), s.x.data() + r * H());
+        continue;
+      }
+      std::copy_n(x_codes_.data() + token * H(), H(), s.x_codes.data() + r * H());
+      std::copy_n(x_scales_.data() + token * G, G, s.x_scales.data() + r * G);
+    }
+    exchanged_.dispatch += remote * dispatch_row_bytes(problem_.dtype, H());
+    exchanged_.combine += remote * combine_row_bytes(H());  // each of these rows' y goes back
+  }
+
+  // fp8: the received rows' values, as the gate/up GEMM reads them.
+  void dequantize_received(DeviceScratch& s) const {
+    const auto rows = static_cast<std::int64_t>(s.x.size()) / H();
+    const std::int64_t G = x_groups();
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      dequantize_row(std::span(s.x_codes).subspan(static_cast<std::size_t>(r * H()), static_cast<std::size_t>(H())),
+                     std::span(s.x_scales).subspan(static_cast<std::size_t>(r * G), static_cast<std::size_t>(G)),
+                     std::span(s.x).subspan(static_cast<std::size_t>(r * H()), static_cast<std::size_t>(H())));
     }
   }
 
@@ -118,6 +163,7 @@ class CpuEpMoe final : public CpuMoeBase {
     const auto num_items = static_cast<std::int64_t>(items.size());
     {
       const ScopedPhase phase("gate_up_gemm");
+      if (fp8()) dequantize_received(s);
 #pragma omp parallel for schedule(dynamic, 1)
       for (std::int64_t w = 0; w < num_items; ++w) {
         const Range r = items[static_cast<std::size_t>(w)];
@@ -135,6 +181,7 @@ class CpuEpMoe final : public CpuMoeBase {
       const Activation act = problem_.shape.activation;
 #pragma omp parallel for schedule(static)
       for (std::int64_t i = 0; i < n; ++i) s.act[i] = apply_activation(act, s.gate[i], s.up[i]);
+      quantize_activations(s.act, n_inter);
     }
     const ScopedPhase phase("down_gemm");
 #pragma omp parallel for schedule(dynamic, 1)
@@ -190,8 +237,10 @@ class CpuEpMoe final : public CpuMoeBase {
             expert_offsets_[static_cast<std::size_t>(experts.end)]};
   }
 
-  std::vector<float> gate_, up_, down_;  // EP format, f32 holding bf16 values
+  std::vector<float> gate_, up_, down_;  // EP format, f32: bf16 values, or fp8 ones dequantized
   Routing routing_;
+  std::vector<int> token_owner_;  // the device that owns each token
+  ExchangeBytes exchanged_;       // by the last iteration
   std::vector<std::int64_t> expert_offsets_, sorted_pairs_, row_of_pair_, item_expert_;
   std::vector<DeviceScratch> devices_;
 };
@@ -199,7 +248,7 @@ class CpuEpMoe final : public CpuMoeBase {
 }  // namespace
 
 std::unique_ptr<MoeImplementation> make_cpu_epmoe(const Problem& problem, const EpWeights& weights) {
-  return std::make_unique<CpuEpMoe>(problem, weights);
+  return std::make_unique<CpuEpMoe>(problem, ExpertWeights(weights, problem.dtype));
 }
 
 }  // namespace moebench::cpu

@@ -1,6 +1,7 @@
 // fused on the CPU: one pass per block of tokens does routing, the gather of each expert's rows
 // into a cache-sized tile, gate+up as one GEMM on the fused weights, the activation, the down
-// GEMM and the weighted combine; the permuted copy of the batch never exists.
+// GEMM and the weighted combine; the permuted copy of the batch never exists. fp8: x quantized by
+// its owner first, each tile reading e4m3 rows times their scales, h quantized after the activation.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "cpu/blas.hpp"
 #include "cpu/cpu_moe.hpp"
 #include "cpu/cpu_moe_base.hpp"
+#include "cpu/cpu_weights.hpp"
 #include "profile/phase.hpp"
 
 namespace moebench::cpu {
@@ -33,29 +35,42 @@ struct ThreadScratch {
   std::vector<float> x, h13, act, y;
 };
 
+// Appends expert e's shard (the slice `inter` of its intermediate dimension) to w13 and w2 in the
+// fused format (to_fused_format's layout, FusedWeights' index functions), from its f32 values.
+void append_fused(const ExpertMatrices& m, std::int64_t hidden, Range inter, DeviceWeights& dw) {
+  const FusedWeights f = fused_geometry(hidden, {0, 1}, inter, FusedLayout{kCpuFusedInterleave, 1, 1});
+  const std::int64_t H = hidden, I = inter.size(), I_all = static_cast<std::int64_t>(m.gate.size()) / H;
+  const std::size_t w13_at = dw.w13.size(), w2_at = dw.w2.size();
+  dw.w13.resize(w13_at + static_cast<std::size_t>(2 * f.intermediate_rows * f.hidden_stride));
+  dw.w2.resize(w2_at + static_cast<std::size_t>(H * f.intermediate_stride));
+  float* w13 = dw.w13.data() + w13_at;
+  float* w2 = dw.w2.data() + w2_at;
+  for (std::int64_t h = 0; h < H; ++h) {
+    for (std::int64_t i = 0; i < I; ++i) {
+      const auto ep = static_cast<std::size_t>(h * I_all + inter.begin + i);
+      w13[f.w13_index(0, f.w13_row(i, false), h)] = m.gate[ep];
+      w13[f.w13_index(0, f.w13_row(i, true), h)] = m.up[ep];
+      w2[f.w2_index(0, h, i)] = m.down[static_cast<std::size_t>((inter.begin + i) * H + h)];
+    }
+  }
+  if (dw.gate_column.empty()) {
+    for (std::int64_t i = 0; i < I; ++i) {
+      dw.gate_column.push_back(f.w13_row(i, false));
+      dw.up_column.push_back(f.w13_row(i, true));
+    }
+  }
+}
+
 class CpuFused final : public CpuMoeBase {
  public:
-  CpuFused(const Problem& problem, const EpWeights& w) : CpuMoeBase(problem) {
+  CpuFused(const Problem& problem, const ExpertWeights& w) : CpuMoeBase(problem) {
     for (int d = 0; d < mesh_.num_devices(); ++d) {
       const DeviceCoord c = mesh_.coord(d);
       DeviceWeights dw;
       dw.experts = mesh_.expert_range(c.ep_rank);
       dw.inter = mesh_.intermediate_range(c.tp_rank);
-      // One expert at a time, so the bf16 copy never holds more than one expert.
-      for (std::int64_t e = dw.experts.begin; e < dw.experts.end; ++e) {
-        FusedWeights one = to_fused_format(w, {e, e + 1}, dw.inter, FusedLayout{kCpuFusedInterleave, 1, 1});
-        const std::size_t w13_at = dw.w13.size(), w2_at = dw.w2.size();
-        dw.w13.resize(w13_at + one.w13.size());
-        dw.w2.resize(w2_at + one.w2.size());
-        bf16_to_float(one.w13, std::span(dw.w13).subspan(w13_at));
-        bf16_to_float(one.w2, std::span(dw.w2).subspan(w2_at));
-        if (dw.gate_column.empty()) {
-          for (std::int64_t i = 0; i < dw.inter.size(); ++i) {
-            dw.gate_column.push_back(one.w13_row(i, false));
-            dw.up_column.push_back(one.w13_row(i, true));
-          }
-        }
-      }
+      // One expert at a time, so that the f32 values beside the fused copy are one expert's.
+      for (std::int64_t e = dw.experts.begin; e < dw.experts.end; ++e) append_fused(w.expert(e), H(), dw.inter, dw);
       device_weights_.push_back(std::move(dw));
     }
   }
@@ -71,6 +86,10 @@ class CpuFused final : public CpuMoeBase {
 
   void run_iteration() override {
     std::fill(output_.begin(), output_.end(), 0.0f);
+    if (fp8()) {
+      const ScopedPhase phase("quantize");
+      quantize_hidden();
+    }
     for (int d = 0; d < mesh_.num_devices(); ++d) {
       const ScopedPhase device(fmt::format("fused pass, device {}", d), "device", nlohmann::json{{"device", d}});
       // Blocks never straddle two source devices: each block is one owner's tokens.
@@ -127,10 +146,7 @@ class CpuFused final : public CpuMoeBase {
     s.h13.resize(static_cast<std::size_t>(rows * 2 * I));
     s.act.resize(static_cast<std::size_t>(rows * I));
     s.y.resize(static_cast<std::size_t>(rows * H()));
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const std::int64_t token = block.begin + pairs[r] / k();
-      std::copy_n(hidden_.data() + token * H(), H(), s.x.data() + r * H());
-    }
+    for (std::int64_t r = 0; r < rows; ++r) read_x(block.begin + pairs[r] / k(), s.x.data() + r * H());
     gemm(Trans::kNo, Trans::kYes, rows, 2 * I, H(), 1.0f, s.x.data(), H(), dw.w13.data() + e * 2 * I * H(), H(), 0.0f,
          s.h13.data(), 2 * I);
     const Activation act = problem_.shape.activation;
@@ -138,6 +154,8 @@ class CpuFused final : public CpuMoeBase {
       const float* h = s.h13.data() + r * 2 * I;
       for (std::int64_t i = 0; i < I; ++i)
         s.act[r * I + i] = apply_activation(act, h[dw.gate_column[i]], h[dw.up_column[i]]);
+      if (fp8())
+        quantize_dequantize_row(std::span(s.act).subspan(static_cast<std::size_t>(r * I), static_cast<std::size_t>(I)));
     }
     gemm(Trans::kNo, Trans::kYes, rows, H(), I, 1.0f, s.act.data(), I, dw.w2.data() + e * H() * I, I, 0.0f, s.y.data(),
          H());
@@ -158,7 +176,7 @@ class CpuFused final : public CpuMoeBase {
 }  // namespace
 
 std::unique_ptr<MoeImplementation> make_cpu_fused(const Problem& problem, const EpWeights& weights) {
-  return std::make_unique<CpuFused>(problem, weights);
+  return std::make_unique<CpuFused>(problem, ExpertWeights(weights, problem.dtype));
 }
 
 }  // namespace moebench::cpu

@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "model/json_file.hpp"
 #include "model/model_family.hpp"
+#include "model/quantization_config.hpp"
 
 namespace moebench {
 
@@ -229,6 +230,7 @@ MoeShape shape_from_config(const json& root, const std::string& origin) {
   shape.router = router_from_config(s, family, shape.num_experts);
   shape.model_type = family.name;
   shape.weight_naming = family.weight_naming;
+  shape.checkpoint_quantization = quantization_from_config(s.fields, root);
   return shape;
 }
 

@@ -17,6 +17,7 @@ std::string config_fingerprint(const BenchmarkPlan& p) {
        {s.num_experts, s.top_k, s.hidden_size, s.intermediate_size, std::string(activation_name(s.activation))}},
       {"router", s.router.describe()},
       {"layout", {l.tp_size, l.ep_size, l.nnodes}},
+      {"dtype", p.problem.dtype == WeightDtype::kFp8Block128 ? "fp8" : "bf16"},
       {"tokens", p.token_counts},
       {"scenarios", scenarios},
       {"imbalance_factor", p.imbalance_factor},

@@ -19,12 +19,11 @@ class ConsolePrinter final : public ResultPrinter {
     fmt::print(stream_, "# model: {}{}\n", s.model_name.empty() ? "manual config: " : s.model_name + ": ",
                s.describe());
     fmt::print(stream_, "# router: {}\n", s.router.describe());
+    if (plan.problem.dtype != WeightDtype::kBf16)
+      fmt::print(stream_, "# dtype: {} ({})\n", dtype_name(plan.problem.dtype), dtype_description(plan.problem.dtype));
     fmt::print(stream_, "# layout: EP={} x TP={} on {} device(s)\n", l.ep_size, l.tp_actual(), l.tp_size);
     fmt::print(stream_, "# device: {} ({}), {}\n", info.device.backend, info.device.name, info.device.details);
-    if (info.peaks.valid()) {
-      fmt::print(stream_, "# peaks: {:.1f} GB/s ({}), {:.2f} TFLOP/s ({})\n", info.peaks.bandwidth_gbps,
-                 info.peaks.bandwidth_method, info.peaks.tflops, info.peaks.compute_method);
-    }
+    if (info.peaks.valid()) fmt::print(stream_, "# peaks: {}\n", describe_peaks(info.peaks));
     fmt::print(stream_, "# timing: {} warm-up + {} timed iteration(s){}{}, seed {}\n", plan.timing.warmup_iters,
                plan.timing.benchmark_iters, plan.timing.cuda_graph ? ", CUDA graph" : "",
                plan.timing.cold_l2 ? ", cold L2" : "", plan.seed);

@@ -57,15 +57,14 @@ std::string run_configuration_html(const RunRecord& run) {
   const ModelSummary& m = run.model;
   out += item("Model", html_escape((m.name.empty() ? "manual config: " : m.name + ": ") + m.description));
   out += item("Router", html_escape(m.router));
+  // The rows' dtype ("bf16", "f32", "fp8-b128"): the same in every row of a run.
+  if (!run.cases.empty()) out += item("Dtype", html_escape(run.cases.front().rows.front().dtype));
   out += item("Layout", html_escape(fmt::format("EP={} x TP={} on {} device(s), {} node(s)", run.layout.ep_size,
                                                 run.layout.tp_actual(), run.layout.tp_size, run.layout.nnodes)));
   out += item("Device", html_escape(fmt::format("{}: {} x{} ({})", run.device.backend, run.device.name,
                                                 run.device.device_count, run.device.details)));
   out += item("Device facts", html_escape(device_facts(run.device)));
-  out += item("Peaks", html_escape(run.peaks.valid() ? fmt::format("{:.1f} GB/s ({}), {:.2f} TFLOP/s ({})",
-                                                                   run.peaks.bandwidth_gbps, run.peaks.bandwidth_method,
-                                                                   run.peaks.tflops, run.peaks.compute_method)
-                                                     : std::string("not measured")));
+  out += item("Peaks", html_escape(run.peaks.valid() ? describe_peaks(run.peaks) : std::string("not measured")));
   out += item("Timing", html_escape(fmt::format("{}; seed {}", timing_text(run.timing), run.seed)));
   std::vector<std::string_view> scenarios, impls;
   for (Scenario s : run.scenarios) scenarios.emplace_back(scenario_name(s));

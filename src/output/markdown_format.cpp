@@ -29,13 +29,12 @@ std::string markdown_header(const RunInfo& info) {
                   s.model_name.empty() ? "" : s.model_name + ": ", s.describe(), l.ep_size, l.tp_actual(), l.tp_size);
   text += fmt::format("- Device: {} ({}), {}\n", info.device.backend, info.device.name, info.device.details);
   text += fmt::format("- Router: {}\n", s.router.describe());
+  if (plan.problem.dtype != WeightDtype::kBf16)
+    text += fmt::format("- Dtype: {} ({})\n", dtype_name(plan.problem.dtype), dtype_description(plan.problem.dtype));
   text += fmt::format("- Timing: {} warm-up + {} timed iteration(s){}{}; seed {}\n", plan.timing.warmup_iters,
                       plan.timing.benchmark_iters, plan.timing.cuda_graph ? ", CUDA graph replays" : "",
                       plan.timing.cold_l2 ? ", L2 flushed before each" : "", plan.seed);
-  if (info.peaks.valid()) {
-    text += fmt::format("- Peaks: {:.1f} GB/s ({}), {:.2f} TFLOP/s ({})\n", info.peaks.bandwidth_gbps,
-                        info.peaks.bandwidth_method, info.peaks.tflops, info.peaks.compute_method);
-  }
+  if (info.peaks.valid()) text += fmt::format("- Peaks: {}\n", describe_peaks(info.peaks));
   text += fmt::format("- Command: `{}`\n", plan.command_line);
   return text;
 }

@@ -11,7 +11,7 @@ namespace moebench {
 
 inline constexpr const char* kResultsSchemaName = "moebench-results";
 // Version 2 added each row's beyond_peak; version 1 files read as rows beyond no peak.
-inline constexpr int kResultsSchemaVersion = 2;
+inline constexpr int kResultsSchemaVersion = 3;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 inline constexpr const char* kResultsProgram = "bench_fused_vs_epmoe";
 

@@ -233,6 +233,9 @@ RunRecord results_from_json(const Json& document, const std::string& source) {
     const Fields p = f.object("peaks");
     run.peaks = DevicePeaks{p.number("bandwidth_gbps", 0), p.number("tflops", 0), p.text("bandwidth_method"),
                             p.text("compute_method")};
+    // Version 3 on: the fp8 GEMM rate, null where none was measured.
+    run.peaks.fp8_tflops = p.optional_number("fp8_tflops", 0).value_or(0);
+    run.peaks.fp8_compute_method = p.optional_text("fp8_compute_method");
   }
   const Fields t = f.object("timing");
   run.timing = TimingConfig{t.small_integer("warmup_iters", 0), t.small_integer("benchmark_iters", 1),

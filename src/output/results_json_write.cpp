@@ -65,7 +65,9 @@ Json peaks_to_json(const DevicePeaks& p) {
   return Json{{"bandwidth_gbps", p.bandwidth_gbps},
               {"bandwidth_method", p.bandwidth_method},
               {"tflops", p.tflops},
-              {"compute_method", p.compute_method}};
+              {"compute_method", p.compute_method},
+              {"fp8_tflops", or_null(p.fp8_tflops > 0, p.fp8_tflops)},
+              {"fp8_compute_method", or_null(p.fp8_tflops > 0, p.fp8_compute_method)}};
 }
 
 Json case_to_json(const CaseRecord& c) {

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include "core/log.hpp"
 #include "core/reference.hpp"
 #include "core/statistics.hpp"
 #include "platform/host_name.hpp"
+#include "platform/memory.hpp"
 #include "platform/version.hpp"
 #include "profile/profiler.hpp"
 
@@ -38,12 +40,28 @@ ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const Devi
   row.expert_loads = loads;
   row.throughput_tok_per_sec = throughput_tok_per_sec(c.num_tokens, m.latency.mean_ms);
   row.device = device.backend + ":" + device.name;
-  const TrafficModel traffic = backend.traffic_model();
-  row.dtype = traffic.weight_bytes == 2 ? "bf16" : "f32";
+  const TrafficModel traffic = backend.traffic_model(p.dtype);
+  row.dtype = p.dtype == WeightDtype::kFp8Block128 ? kFp8Block128RowName : traffic.weight_bytes == 2 ? "bf16" : "f32";
   row.roofline =
       roofline_metrics(layer_flops(p.shape, c.num_tokens), layer_bytes(p.shape, c.num_tokens, active_experts, traffic),
-                       m.latency.mean_ms, peaks, device.device_count);
+                       m.latency.mean_ms, peaks_for_dtype(peaks, p.dtype), device.device_count);
   return row;
+}
+
+// --verbose --dtype fp8: how far the fp8 layer lands from the bf16 layer of the same seed, over the
+// case's first tokens (against bf16's float64 reference): what FP8 costs in accuracy, not a check.
+void log_fp8_vs_bf16(const MoeShape& shape, const CaseInputs& inputs, const Routing& routing, const EpWeights& bf16,
+                     const std::vector<float>& fp8_output) {
+  const std::int64_t n = std::min<std::int64_t>(routing.num_tokens, 8), H = shape.hidden_size;
+  Routing first = routing;
+  first.num_tokens = n;
+  first.expert_ids.resize(static_cast<std::size_t>(n * routing.top_k));
+  first.weights.resize(first.expert_ids.size());
+  const std::vector<double> exact = reference_moe(
+      std::span(inputs.hidden_states).first(static_cast<std::size_t>(n * H)), first, bf16, shape.activation);
+  const double err = relative_error(std::span(fp8_output).first(static_cast<std::size_t>(n * H)), exact);
+  log_verbose("fp8 vs bf16 {} T={}: ||out_fp8 - out_bf16|| / ||out_bf16|| = {:.3e} over the first {} token(s)",
+              scenario_name(inputs.bench_case.scenario), routing.num_tokens, err, n);
 }
 
 // A row above 100% of its roofline means a peak probe fell short: said on stderr, one line each.
@@ -74,8 +92,11 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
   progress.update("generating weights");
   auto start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<MoeImplementation>> impls;
+  // Kept for --verbose --dtype fp8's comparison with the bf16 layer (no more memory than the
+  // creation of the implementations needed, on the CPU; the CUDA backend runs no fp8 yet).
+  std::optional<EpWeights> bf16_weights;
   {
-    const EpWeights weights = generate_ep_weights(shape, plan.seed);
+    EpWeights weights = generate_ep_weights(shape, plan.seed);
     if (saver) {
       progress.clear();
       saver->save_weights(weights);
@@ -84,6 +105,7 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       progress.update(fmt::format("preparing {} weights", impl_name(kind)));
       impls.push_back(backend.create(kind, plan.problem, weights));
     }
+    if (plan.verbose && plan.problem.dtype == WeightDtype::kFp8Block128) bf16_weights = std::move(weights);
   }
   log_verbose("weights generated and sharded in {:.2f} s",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -120,6 +142,13 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
       MeasuredImpl m{impl->kind(), summarize_latencies(samples), {}};
       // On every node alike: over several nodes, reading the output is a collective.
       if (plan.check || plan.save_tensors.enabled()) m.output = impl->output();
+      if (bf16_weights && impl == impls.front()) log_fp8_vs_bf16(shape, inputs, routing, *bf16_weights, impl->output());
+      if (const auto bytes = impl->last_exchange_bytes(); bytes && plan.problem.layout.tp_size > 1) {
+        log_verbose("{} {} T={}: the dispatch moved {} and the combine {} between devices in one iteration",
+                    impl_name(impl->kind()), scenario_name(c.scenario), c.num_tokens,
+                    format_bytes(static_cast<double>(bytes->dispatch)),
+                    format_bytes(static_cast<double>(bytes->combine)));
+      }
       measured.push_back(std::move(m));
       if (profiler && !stop) {
         progress.update(fmt::format("[{}/{}] {} {} tokens={}: profiled pass", step, total, impl_name(impl->kind()),
@@ -148,7 +177,8 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
                   err);
     }
     progress.clear();
-    warn_of_rows_above_roofline(rows, peaks, device.device_count, plan.timing.cold_l2);
+    warn_of_rows_above_roofline(rows, peaks_for_dtype(peaks, plan.problem.dtype), device.device_count,
+                                plan.timing.cold_l2);
     printer.add_case(rows);
     ++outcome.cases_done;
     if (saver) {

@@ -17,5 +17,8 @@ tiny=(--num-experts 8 --num-experts-per-tok 2 --hidden-size 64 --intermediate-si
 # One implementation: the report says there is no speedup instead of drawing an empty chart.
 "$bin" "${tiny[@]}" --scenarios balanced --implementations epmoe \
   --output-format json html --output-file "$out/single" > "$out/single.log"
+# fp8 on a simulated EP mesh: its dtype and fp8 peak in the JSON.
+"$bin" "${tiny[@]}" --scenarios random --dtype fp8 --tp-size 2 --ep-size 2 \
+  --output-format json --output-file "$out/fp8" > "$out/fp8.log"
 "$bin" report "$out/a.json" "$out/b.json" -o "$out/overlay.html" --label "EP=1" --label "EP=2 & TP=2 <sim>" \
   > "$out/report.log"

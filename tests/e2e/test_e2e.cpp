@@ -79,6 +79,24 @@ TEST_F(E2E, SimulatedMeshRuns) {
   EXPECT_EQ(csv[1].rfind("fused,random,50,2,4,8,2,", 0), 0u);
 }
 
+TEST_F(E2E, Fp8RunsOnTheCpuAndSaysSo) {
+  // --dtype fp8 on a simulated EP mesh (H = 64 and I = 96: one short block each way).
+  const auto r = run_process(
+      kBinary, tiny({"--num-tokens", "50", "--scenarios", "random", "--tp-size", "2", "--ep-size", "2", "--check",
+                     "--dtype", "fp8", "--verbose", "--output-format", "csv", "markdown", "--output-file", base()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto csv = read_lines(base() + ".csv");
+  ASSERT_EQ(csv.size(), 3u);
+  for (std::size_t i = 1; i < csv.size(); ++i) EXPECT_NE(csv[i].find(",fp8-b128,"), std::string::npos) << csv[i];
+  EXPECT_NE(r.out.find("# dtype: fp8-b128 (e4m3, 128x128 weight blocks, 1x128 activation groups)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("fp8 emulated in f32"), std::string::npos) << r.out;  // the fp8 peak beside the SGEMM one
+  EXPECT_NE(read_file(base() + ".md").find("- Dtype: fp8-b128"), std::string::npos);
+  EXPECT_NE(r.err.find("fp8 vs bf16 random T=50: ||out_fp8 - out_bf16|| / ||out_bf16|| = "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("epmoe random T=50: the dispatch moved "), std::string::npos) << r.err;
+}
+
 TEST_F(E2E, HelpListsFlagsAndExitsZero) {
   const auto r = run_process(kBinary, {"--help"});
   EXPECT_EQ(r.exit_code, 0);
@@ -97,6 +115,9 @@ TEST_F(E2E, BadInputIsOneLineExitTwoAndWritesNothing) {
       tiny({"--imbalance-factor", "9", "--output-file", base()}),
       tiny({"--nnodes", "2", "--output-file", base()}),
       tiny({"--bogus-flag", "--output-file", base()}),
+      tiny({"--dtype", "int8", "--output-file", base()}),
+      tiny({"--dtype", "model", "--output-file", base()}),
+      tiny({"--dtype", "fp8", "--tp-size", "2", "--output-file", base()}),
       tiny({"--output-file", "/proc/no/such/dir/results"}),
       {"--num-experts", "4096", "--num-experts-per-tok", "8", "--hidden-size", "65536", "--intermediate-size", "65536",
        "--device", "cpu", "--output-file", base()},

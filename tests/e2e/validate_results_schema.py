@@ -44,7 +44,9 @@ def broken_copies(run):
         change(document)
         return description, document
     return [
-        edit("schema_version 3", lambda d: d.update(schema_version=3)),
+        edit("schema_version 4", lambda d: d.update(schema_version=4)),
+        edit("peaks without fp8_tflops", lambda d: d["peaks"].pop("fp8_tflops")),
+        edit("an unknown dtype", lambda d: d["cases"][0]["rows"][0].update(dtype="int8")),
         edit("a row without beyond_peak", lambda d: d["cases"][0]["rows"][0].pop("beyond_peak")),
         edit("an unknown peak beaten", lambda d: d["cases"][0]["rows"][0].update(beyond_peak="latency")),
         edit("another program", lambda d: d.update(program="other")),

@@ -79,5 +79,47 @@ TEST(Metrics, NoPeaksNoRooflineNoWarning) {
   EXPECT_FALSE(roofline_excess_warning("fused random tokens=1", m, DevicePeaks{}, 1, true));
 }
 
+MoeShape deepseek_v3_layer() {
+  MoeShape s;
+  s.num_experts = 256;
+  s.top_k = 8;
+  s.hidden_size = 7168;        // 56 blocks of 128
+  s.intermediate_size = 2048;  // 16
+  return s;
+}
+
+TEST(Metrics, LayerBytesCountWeightsInputsAndOutput) {
+  const MoeShape s = deepseek_v3_layer();
+  const double H = 7168, I = 2048, T = 64, E = 256;
+  EXPECT_DOUBLE_EQ(layer_bytes(s, 64, 100, TrafficModel{}), 100 * 3 * H * I * 2 + T * H * 2 + T * E * 4 + T * H * 2);
+}
+
+TEST(Metrics, Fp8WeightsCountOneBytePlusAScalePerBlock) {
+  const MoeShape s = deepseek_v3_layer();
+  const double H = 7168, I = 2048, T = 64, E = 256;
+  // The GPU's fp8 traffic: e4m3 weights, an f32 scale per 128 x 128 block; x and out as stored (bf16).
+  const TrafficModel fp8{1, 2, 4, 2, 4};
+  const double weights = 100 * 3 * (H * I + 56 * 16 * 4);
+  EXPECT_DOUBLE_EQ(layer_bytes(s, 64, 100, fp8), weights + T * H * 2 + T * E * 4 + T * H * 2);
+  // A size 128 does not divide: its last, partial block has a scale like any other.
+  MoeShape gpt_oss = s;
+  gpt_oss.hidden_size = gpt_oss.intermediate_size = 2880;  // 22.5 blocks: 23 scales per side
+  const double fp8_weights = layer_bytes(gpt_oss, 1, 1, fp8) - layer_bytes(gpt_oss, 1, 1, TrafficModel{1, 2, 4, 2, 0});
+  EXPECT_DOUBLE_EQ(fp8_weights, 3 * 23 * 23 * 4);
+}
+
+TEST(Metrics, Fp8RowsAreHeldAgainstTheFp8ComputePeak) {
+  DevicePeaks peaks = kPeaks;
+  EXPECT_EQ(peaks_for_dtype(peaks, WeightDtype::kBf16).tflops, 800.0);
+  // Not measured: no compute peak, so no roofline rather than the bf16 one.
+  EXPECT_FALSE(peaks_for_dtype(peaks, WeightDtype::kFp8Block128).valid());
+  peaks.fp8_tflops = 1500.0;
+  peaks.fp8_compute_method = "cuBLASLt fp8 GEMM 8192^3";
+  const DevicePeaks fp8 = peaks_for_dtype(peaks, WeightDtype::kFp8Block128);
+  EXPECT_EQ(fp8.tflops, 1500.0);
+  EXPECT_EQ(fp8.compute_method, "cuBLASLt fp8 GEMM 8192^3");
+  EXPECT_EQ(fp8.bandwidth_gbps, peaks.bandwidth_gbps);
+}
+
 }  // namespace
 }  // namespace moebench

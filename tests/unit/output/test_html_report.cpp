@@ -54,6 +54,16 @@ TEST(HtmlReport, NoPeaksSaysThereIsNoRoofline) {
   EXPECT_NE(html.find("<dt>Peaks</dt><dd>not measured</dd>"), std::string::npos);
 }
 
+TEST(HtmlReport, SaysTheDtypeAndTheFp8Peak) {
+  RunRecord run = samples::run({Scenario::kRandom}, {64});
+  for (ResultRow& r : run.cases[0].rows) r.dtype = "fp8-b128";
+  run.peaks.fp8_tflops = 0.2;
+  run.peaks.fp8_compute_method = "fp8 emulated in f32: the SGEMM peak";
+  const std::string html = html_report({run});
+  EXPECT_NE(html.find("<dt>Dtype</dt><dd>fp8-b128</dd>"), std::string::npos);
+  EXPECT_NE(html.find("fp8 0.20 TFLOP/s (fp8 emulated in f32: the SGEMM peak)"), std::string::npos);
+}
+
 TEST(HtmlReport, EscapesEverythingFromTheRun) {
   RunRecord run = samples::run({Scenario::kRandom}, {64});
   run.command_line = "bench_fused_vs_epmoe --output-file '<script>alert(\"x\")</script>&'";

@@ -28,7 +28,7 @@ std::string refusal(const Json& document) {
 TEST(ResultsJson, IdentifiesItself) {
   const Json j = results_to_json(sample());
   EXPECT_EQ(j["schema"], "moebench-results");
-  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["schema_version"], 3);
   EXPECT_EQ(j["program"], "bench_fused_vs_epmoe");
   EXPECT_EQ(j["cases_planned"], 4);
   EXPECT_EQ(j["cases"].size(), 4u);
@@ -70,6 +70,29 @@ TEST(ResultsJson, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.timing.benchmark_iters, 10);
 }
 
+// fp8 runs: the rows' dtype and the fp8 compute peak; a run without that peak, or a version 2 file
+// (no such key), reads as none measured.
+TEST(ResultsJson, Fp8DtypeAndPeakRoundTripAndVersionTwoReadsAsNone) {
+  RunRecord run = sample();
+  Json j = results_to_json(run);
+  EXPECT_TRUE(j["peaks"]["fp8_tflops"].is_null());
+  EXPECT_TRUE(j["peaks"]["fp8_compute_method"].is_null());
+  run.peaks.fp8_tflops = 1500.5;
+  run.peaks.fp8_compute_method = "cuBLASLt fp8 GEMM 8192^3";
+  for (CaseRecord& c : run.cases)
+    for (ResultRow& r : c.rows) r.dtype = "fp8-b128";
+  j = results_to_json(run);
+  EXPECT_EQ(j["peaks"]["fp8_tflops"], 1500.5);
+  const RunRecord back = results_from_json(Json::parse(j.dump()), "x.json");
+  EXPECT_EQ(back.peaks.fp8_tflops, 1500.5);
+  EXPECT_EQ(back.peaks.fp8_compute_method, "cuBLASLt fp8 GEMM 8192^3");
+  EXPECT_EQ(back.cases[2].rows[1].dtype, "fp8-b128");
+  j["schema_version"] = 2;
+  j["peaks"].erase("fp8_tflops");
+  j["peaks"].erase("fp8_compute_method");
+  EXPECT_EQ(results_from_json(j, "x.json").peaks.fp8_tflops, 0.0);
+}
+
 // A row beyond a peak says which; a version 1 file (no such key) reads as beyond none.
 TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
   RunRecord run = sample();
@@ -89,12 +112,12 @@ TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
 
 TEST(ResultsJson, RefusesOtherProgramsAndVersions) {
   Json j = results_to_json(sample());
-  j["schema_version"] = 3;
+  j["schema_version"] = 4;
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version 3 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 2");
-  j["schema_version"] = "2";
+            "x.json: schema_version 4 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 3");
+  j["schema_version"] = "3";
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version \"2\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 2");
+            "x.json: schema_version \"3\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 3");
   j["schema"] = "other-results";
   EXPECT_EQ(refusal(j), "x.json: schema \"other-results\" is not moebench-results");
   EXPECT_NE(refusal(Json{{"name", "x"}}).find("x.json: not a moebench results file"), std::string::npos);
