@@ -63,7 +63,7 @@ class GpuMoe : public ::testing::Test {
     const Routing routing =
         route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
-    // Up to 64 tokens both the tiled and the decode kernels (opt-in, MOEBENCH_DECODE=on).
+    // Up to 64 tokens both the tiled and the decode kernels (MOEBENCH_DECODE=off and on force each).
     moe_kernels::MoeGeometry g;
     g.num_tokens = static_cast<int>(c.T);
     g.top_k = static_cast<int>(c.k);

@@ -1,10 +1,10 @@
 // epmoe on one GPU: seven kernels, each a separate step that reads and writes device memory:
 // route + count, scan, scatter, permute (the permuted copy of x), grouped gate/up GEMM with the
 // activation in its epilogue (h), grouped down GEMM (y), weighted un-permute (out). Every count
-// stays on the device. With the decode path on (MOEBENCH_DECODE=on, SingleGpuMoeBase), each
-// kernel is launched to overlap its prologue with the previous one's tail
-// (StreamOrder::kOverlapPrologue), and up to 64 tokens the grouped GEMMs are the decode ones
-// (moe_kernels::use_decode_kernel), which split the experts' K steps evenly over the SMs.
+// stays on the device. Up to moe_kernels::kGroupedDecodeMaxTokens tokens (MOEBENCH_DECODE=on: 64)
+// the grouped GEMMs are the decode ones, which split the experts' K steps evenly over the SMs,
+// and each kernel is launched to overlap its prologue with the previous one's tail
+// (StreamOrder::kOverlapPrologue).
 #include "core/log.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/implementations.hpp"
@@ -68,8 +68,8 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     decode_ = use_decode_kernels();
-    // Overlapped launches come with the decode path (SingleGpuMoeBase::decode_path_enabled).
-    order_ = decode_path_enabled() ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
+    // Overlapped launches come with the decode GEMMs, the only launches they were timed with.
+    order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     // The decode GEMMs take an expert's rows (at most 64) in one box.
     const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
     if (decode_) log_verbose("epmoe T={}: the decode grouped GEMMs", g.num_tokens);

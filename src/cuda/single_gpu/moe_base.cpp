@@ -21,13 +21,23 @@ SingleGpuMoeBase::SingleGpuMoeBase(const CudaContext& context, const Problem& pr
   geometry_.intermediate = static_cast<int>(s.intermediate_size);
 }
 
-bool SingleGpuMoeBase::decode_path_enabled() {
+SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
   const char* setting = std::getenv("MOEBENCH_DECODE");
-  return setting != nullptr && std::string_view(setting) == "on";
+  if (setting == nullptr) return DecodeSetting::kAuto;
+  const std::string_view value(setting);
+  if (value == "on") return DecodeSetting::kOn;
+  if (value == "off") return DecodeSetting::kOff;
+  return DecodeSetting::kAuto;
 }
 
 bool SingleGpuMoeBase::use_decode_kernels() const {
-  return decode_path_enabled() && moe_kernels::use_decode_kernel(geometry_, router_);
+  if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
+  switch (decode_setting()) {
+    case DecodeSetting::kOn: return true;
+    case DecodeSetting::kOff: return false;
+    case DecodeSetting::kAuto: break;
+  }
+  return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused);
 }
 
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {

@@ -27,11 +27,12 @@ class SingleGpuMoeBase : public MoeImplementation {
   // Grows the path's own workspace for geometry_.num_tokens (called by prepare).
   virtual void size_workspace() = 0;
   moe_kernels::RoutingBuffers routing_buffers() const { return routing_.view(); }
-  // Whether this case runs the decode kernels (moe_kernels::use_decode_kernel). Opt-in with
-  // MOEBENCH_DECODE=on until their current version is measured on a GPU (bench/notes.md, tenth
-  // session); decode_path_enabled() also turns on epmoe's overlapped launches.
+  // Whether this case runs the decode kernels: where moe_kernels::use_decode_kernel accepts the
+  // geometry and, unless MOEBENCH_DECODE says `on` or `off` (tests, A/B timings), where they
+  // measured faster (moe_kernels::decode_kernel_is_faster).
   bool use_decode_kernels() const;
-  static bool decode_path_enabled();
+  enum class DecodeSetting { kAuto, kOn, kOff };
+  static DecodeSetting decode_setting();
 
   CudaContext context_;
   Problem problem_;
