@@ -3,15 +3,24 @@
 MoE block of the model's own family, and compares each implementation's output with it.
 
 Usage: check_with_transformers.py RUN_DIR... [--device cpu|cuda] [--compute-dtype float64|float32]
+                                  [--no-activation-quant]
 
 RUN_DIR is what `bench_fused_vs_epmoe --save-tensors RUN_DIR` wrote: config.json (the model
 config, with the run's own description under "_moebench"), weights.safetensors (bf16 expert
-weights) and one case_{scenario}_T{T}.safetensors per case (x, router_logits, topk_ids,
-topk_weights, output.fused and/or output.epmoe). The block is built from config.json, loaded with
-the saved weights (shared experts zeroed: moebench's layer is the routed experts only), and given
-the saved router logits in place of its gate projection; transformers' own code does the rest:
-top-k, normalization, scaling, the experts and their activation. It computes in float64 (float32
-with --compute-dtype; the default on cuda) from the bf16 weights and inputs.
+weights, or for an fp8-b128 run e4m3 ones with their `_scale_inv` block scales) and one
+case_{scenario}_T{T}.safetensors per case (x, router_logits, topk_ids, topk_weights, output.fused
+and/or output.epmoe). The block is built from config.json, loaded with the saved weights (shared
+experts zeroed: moebench's layer is the routed experts only), and given the saved router logits in
+place of its gate projection; transformers' own code does the rest: top-k, normalization,
+scaling, the experts and their activation. It computes in float64 (float32 with --compute-dtype;
+the default on cuda) from the bf16 weights and inputs.
+
+An fp8-b128 run (docs/fp8.md) is checked the same way, with two things the oracle does itself,
+since transformers' own FP8 path needs triton and a GPU: the e4m3 weights are dequantized
+(value * scale per 128 x 128 block) into the block's float parameters, and the input of every
+matrix product with an expert weight (x before gate and up, h before down) is quantized per row
+per 128 channels as the layer does (scale = group amax / 448, e4m3 round to nearest even,
+saturating). --no-activation-quant leaves that second part out, to show what it is worth.
 
 Prints one line per case: family, scenario, T, max abs and relative error (||out - hf|| / ||hf||,
 as docs/metrics.md) of each implementation, PASS or FAIL at 1e-2 (bf16) or 3e-2 (fp8), and how
@@ -21,6 +30,7 @@ several runs, the worst of these.
 Needs torch, transformers (pinned: tools/oracle_requirements.txt) and safetensors; docs/oracle.md.
 """
 import argparse
+import contextlib
 import copy
 import dataclasses
 import importlib
@@ -40,7 +50,10 @@ except ImportError as missing:
     sys.exit(2)
 
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
-TOLERANCE = {"bf16": 1e-2, "fp8": 3e-2}
+TOLERANCE = {"bf16": 1e-2, "fp8-b128": 3e-2}  # by _moebench.dtype
+FP8 = "fp8-b128"
+E4M3_MAX = 448.0  # torch.finfo(torch.float8_e4m3fn).max
+BLOCK = 128  # the side of a weight block, the width of an activation group
 IMPLEMENTATIONS = ("fused", "epmoe")
 
 
@@ -135,6 +148,103 @@ def join_weights(naming, gate, up, down):
 
 
 # ---------------------------------------------------------------------------------------------
+# fp8-b128 runs (docs/fp8.md). transformers' FP8 path (FP8Linear, its triton kernels) needs a GPU,
+# and its blocks would replace the experts we mean to check with its own: instead the oracle
+# dequantizes the weights into the family's own block and emulates the activations' quantization
+# where the layer does it, and transformers' code still does everything else.
+
+def blocks(n):
+    return -(-n // BLOCK)
+
+
+def split_scales(naming, tensors, num_experts):
+    """(gate, up, down) block scales: [E, ceil(I/128), ceil(H/128)] twice, [E, ceil(H/128), ceil(I/128)].
+    Each weight's scales are `<its name>_scale_inv`, one f32 per 128 x 128 block of an expert's
+    matrix as (out, in) whatever way its values are stored; a fused gate-and-up tensor's hold the
+    gate's block rows, then the up's (docs/saved_tensors.md)."""
+    if naming in ("per_expert_proj", "mixtral"):
+        names = (("gate_proj", "up_proj", "down_proj") if naming == "per_expert_proj" else ("w1", "w3", "w2"))
+        return tuple(stack(tensors, f"experts.{{e}}.{n}.weight_scale_inv", num_experts) for n in names)
+    fused = {"gpt_oss": ("experts.gate_up_proj", "experts.down_proj"),
+             "llama4": ("experts.gate_up_proj", "experts.down_proj"),
+             "granitemoe": ("input_linear.weight", "output_linear.weight")}
+    if naming not in fused:
+        raise BadInput(f"unknown weight_naming {naming!r}")
+    gate_up, down = (tensors(name + "_scale_inv") for name in fused[naming])
+    gate, up = gate_up.chunk(2, dim=1)
+    return gate, up, down
+
+
+def dequantize(values, scales, what):
+    """values [E, out, in] times the scale of each 128 x 128 block (the last ones cut short)."""
+    experts, rows, cols = values.shape
+    if tuple(scales.shape) != (experts, blocks(rows), blocks(cols)):
+        raise BadInput(f"the {what} scales have shape {tuple(scales.shape)}; {experts} experts' [{rows}, {cols}] "
+                       f"matrices in 128 x 128 blocks need {(experts, blocks(rows), blocks(cols))}")
+    full = scales.repeat_interleave(BLOCK, dim=1)[:, :rows].repeat_interleave(BLOCK, dim=2)[:, :, :cols]
+    return values * full
+
+
+def fp8_weights(naming, saved, num_experts, dtype, device):
+    """(gate, up, down) dequantized, [E, I, H], [E, I, H], [E, H, I]: exact products in float64,
+    then `dtype` (float32 rounds each once, as moebench's CPU backend does)."""
+    def read(name, kinds, what):
+        tensor = saved(name)
+        if tensor.dtype not in kinds:
+            raise BadInput(f"weights.safetensors holds {name} as {tensor.dtype}; an {FP8} run saves {what}")
+        return tensor.to(device=device, dtype=torch.float64)
+
+    def value(name):  # gpt-oss's biases stay bf16 (and must be zero)
+        if name.endswith("_bias"):
+            return read(name, (torch.bfloat16, torch.float32), "the biases as bf16")
+        return read(name, (torch.float8_e4m3fn,), "the weights as F8_E4M3")
+
+    values = split_weights(naming, value, num_experts)
+    scales = split_scales(naming, lambda name: read(name, (torch.float32,), "the scales as F32"), num_experts)
+    return tuple(dequantize(v, s, what).to(dtype) for v, s, what in zip(values, scales, ("gate", "up", "down")))
+
+
+def quantize_activation(a):
+    """`a` as the layer's GEMMs read it: each row quantized per 128 channels of the last axis, in
+    float32 as the layer does (scale = group amax / 448, 1 for an all-zero group, at least the
+    smallest normal float; e4m3 rounding to nearest even), each code times its scale, in a's dtype."""
+    width = a.shape[-1]
+    padded = torch.nn.functional.pad(a.to(torch.float32), (0, -width % BLOCK))  # zeros: amax unchanged
+    groups = padded.reshape(*padded.shape[:-1], padded.shape[-1] // BLOCK, BLOCK)
+    amax = groups.abs().amax(dim=-1, keepdim=True)
+    scale = torch.where(amax == 0, torch.ones_like(amax),
+                        (amax / E4M3_MAX).clamp(min=torch.finfo(torch.float32).tiny))
+    # The layer saturates (v / s can exceed 448 by a rounding). torch 2.15's cast does too, but
+    # c10's conversion of earlier releases gave NaN above 464, as ml_dtypes' does: clamp first.
+    codes = (groups / scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    values = codes.to(torch.float64) * scale.to(torch.float64)
+    return values.reshape(padded.shape)[..., :width].to(a.dtype)
+
+
+class ActivationQuantizer(torch.overrides.TorchFunctionMode):
+    """Quantizes the activation operand of every matrix product whose weight operand is an expert
+    weight (x before gate and up, h before down), whatever the block calls: nn.Linear's F.linear
+    (Qwen, DeepSeek, Mixtral, OLMoE), GraniteMoe's F.linear on a slice, gpt-oss's `@` on a slice,
+    Llama-4's bmm. The activation is the first operand of each, the weight the second; a weight is
+    recognized by its storage, which slices and views share."""
+
+    PRODUCTS = (torch.nn.functional.linear, torch.matmul, torch.Tensor.matmul, torch.Tensor.__matmul__,
+                torch.bmm, torch.Tensor.bmm)
+
+    def __init__(self, weights):
+        super().__init__()
+        self.storages = {w.untyped_storage().data_ptr() for w in weights}
+        self.products = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if (func in self.PRODUCTS and len(args) >= 2 and isinstance(args[1], torch.Tensor)
+                and args[1].untyped_storage().data_ptr() in self.storages):
+            args = (quantize_activation(args[0]),) + tuple(args[1:])
+            self.products += 1
+        return func(*args, **(kwargs or {}))
+
+
+# ---------------------------------------------------------------------------------------------
 # The run folder.
 
 @dataclasses.dataclass
@@ -144,8 +254,12 @@ class Run:
     description: dict  # its "_moebench" part
 
     @property
+    def dtype(self):
+        return self.description.get("dtype", "bf16")
+
+    @property
     def tolerance(self):
-        return TOLERANCE.get(self.description.get("dtype", "bf16"), TOLERANCE["bf16"])
+        return TOLERANCE[self.dtype]
 
 
 def read_json(path):
@@ -166,7 +280,11 @@ def load_run(folder):
         raise BadInput(f"{folder / 'config.json'} has no _moebench section: not written by --save-tensors")
     if not (folder / "weights.safetensors").is_file():
         raise BadInput(f"{folder / 'weights.safetensors'} does not exist")
-    return Run(folder, config, description)
+    run = Run(folder, config, description)
+    if run.dtype not in TOLERANCE:
+        raise BadInput(f"{folder / 'config.json'}: _moebench.dtype {run.dtype!r} is none the oracle knows "
+                       f"({', '.join(TOLERANCE)})")
+    return run
 
 
 def case_files(run):
@@ -240,17 +358,26 @@ def is_zeroed_by_design(name, family):
 
 
 def load_weights(block, family, run, num_experts, dtype, device):
-    """Fills every parameter: the saved experts, zeros for the rest (shared expert, router)."""
+    """Fills every parameter: the saved experts (dequantized for an fp8 run), zeros for the rest
+    (shared expert, router). Returns the names of the expert weights."""
     naming = run.description.get("weight_naming") or family.naming
     with safetensors.safe_open(run.folder / "weights.safetensors", framework="pt", device="cpu") as saved:
         available = set(saved.keys())
 
-        def tensor(name):
+        def stored(name):
             if name not in available:
                 raise BadInput(f"weights.safetensors has no {name} (weight_naming {naming})")
-            return saved.get_tensor(name).to(device=device, dtype=dtype)
+            return saved.get_tensor(name)
 
-        if naming == family.naming:  # the saved names are the block's own: no copies of the whole set
+        def tensor(name):
+            value = stored(name)
+            if value.dtype == torch.float8_e4m3fn:
+                raise BadInput(f"weights.safetensors holds {name} as F8_E4M3, but _moebench.dtype is {run.dtype}")
+            return value.to(device=device, dtype=dtype)
+
+        if run.dtype == FP8:
+            experts = join_weights(family.naming, *fp8_weights(naming, stored, num_experts, dtype, device))
+        elif naming == family.naming:  # the saved names are the block's own: no copies of the whole set
             experts = {name: tensor(name) for name in block.state_dict() if name.startswith(
                 ("experts.", "input_linear.", "output_linear.")) and not name.endswith("_bias")}
             if naming == "gpt_oss":
@@ -269,6 +396,7 @@ def load_weights(block, family, run, num_experts, dtype, device):
                            f"expects {tuple(meta.shape)}")
         state[name] = value
     block.load_state_dict(state, strict=True, assign=True)
+    return [name for name in experts if not name.endswith("_bias")]
 
 
 def route_on_saved_logits(block, family, num_experts, dtype, device):
@@ -329,8 +457,9 @@ def topk_matches(hf_ids, saved_ids):
     return sum(a == b for a, b in zip(hf, saved))
 
 
-def check_case(path, run, block, set_logits, model_type, top_k, num_experts, dtype, device):
-    """Prints the case's line; True when every implementation passes."""
+def check_case(path, run, block, set_logits, model_type, top_k, num_experts, dtype, device, quantizer):
+    """Prints the case's line; True when every implementation passes. `quantizer`: the
+    ActivationQuantizer of an fp8 run, None otherwise."""
     case = safetensors.torch.load_file(str(path))
     with safetensors.safe_open(path, framework="pt") as f:
         metadata = f.metadata() or {}
@@ -341,7 +470,7 @@ def check_case(path, run, block, set_logits, model_type, top_k, num_experts, dty
     tokens = x.shape[0]
     set_logits(case["router_logits"].to(device=device))
     recorder = TopkRecorder(num_experts, top_k)
-    with torch.no_grad(), recorder:
+    with torch.no_grad(), quantizer or contextlib.nullcontext(), recorder:
         result = block(x.reshape(1, tokens, -1))
     hf = (result[0] if isinstance(result, tuple) else result).reshape(tokens, -1)
     scenario = metadata.get("scenario") or re.sub(r"^case_|_T\d+\.safetensors$", "", path.name)
@@ -361,23 +490,39 @@ def check_case(path, run, block, set_logits, model_type, top_k, num_experts, dty
     return passed
 
 
-def check_run(folder, device, dtype):
+def fp8_note(run, quantizer):
+    if run.dtype != FP8:
+        return ""
+    activations = ("activations quantized per token and 128 channels before each expert product (the "
+                   "oracle's emulation)" if quantizer else "activations NOT quantized (--no-activation-quant)")
+    return f"; {FP8}: e4m3 weights x block scales, {activations}"
+
+
+def check_run(folder, device, dtype, quantize_activations=True):
     run = load_run(folder)
     model_type, family, config = family_and_config(run)
     num_experts = int(run.description.get("num_experts") or config.num_local_experts)
     top_k = int(run.description.get("top_k") or config.num_experts_per_tok)
     dtype = getattr(torch, family.compute_dtype) if family.compute_dtype else dtype
     block = build_block(family, config)
-    load_weights(block, family, run, num_experts, dtype, device)
+    expert_names = load_weights(block, family, run, num_experts, dtype, device)
     block.eval()
     set_logits = route_on_saved_logits(block, family, num_experts, dtype, device)
+    quantizer = None
+    if run.dtype == FP8 and quantize_activations:
+        parameters = dict(block.named_parameters())
+        quantizer = ActivationQuantizer([parameters[name] for name in expert_names])
     print(f"# oracle: transformers {transformers.__version__} {family.block} (torch {torch.__version__}, "
-          f"{str(dtype).replace('torch.', '')} on {device}); tolerance {run.tolerance:g}; "
+          f"{str(dtype).replace('torch.', '')} on {device}); tolerance {run.tolerance:g}{fp8_note(run, quantizer)}; "
           f"run: {run.description.get('command_line', '?')}", flush=True)
-    results = [check_case(path, run, block, set_logits, model_type, top_k, num_experts, dtype, device)
+    results = [check_case(path, run, block, set_logits, model_type, top_k, num_experts, dtype, device, quantizer)
                for path in case_files(run)]
+    if quantizer and quantizer.products == 0:  # transformers computes its experts some way not intercepted
+        raise BadInput(f"no product with an expert weight of {family.block} was seen: the activations of this "
+                       f"{FP8} run could not be quantized")
     failed = results.count(False)
-    print(f"# {len(results)} case(s): " + (f"{failed} FAIL" if failed else "all pass"))
+    print(f"# {len(results)} case(s): " + (f"{failed} FAIL" if failed else "all pass")
+          + (f"; activations quantized before {quantizer.products} expert products" if quantizer else ""))
     return EXIT_FAIL if failed else EXIT_PASS
 
 
@@ -387,13 +532,15 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--compute-dtype", choices=("float64", "float32"),
                         help="default: float64 on cpu, float32 on cuda")
+    parser.add_argument("--no-activation-quant", action="store_true",
+                        help="fp8 runs: leave the activations unquantized (to see what that emulation is worth)")
     args = parser.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False  # float32 means float32 on the GPU too
     dtype = getattr(torch, args.compute_dtype or ("float32" if args.device.startswith("cuda") else "float64"))
     status = EXIT_PASS
     for run_dir in args.run_dirs:  # several runs share one start of torch and transformers
         try:
-            status = max(status, check_run(run_dir, torch.device(args.device), dtype))
+            status = max(status, check_run(run_dir, torch.device(args.device), dtype, not args.no_activation_quant))
         except BadInput as error:
             print(f"check_with_transformers: error: {error}", file=sys.stderr, flush=True)
             status = EXIT_BAD_INPUT

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/block_quant.hpp"
+
 namespace moebench {
 
 namespace {
@@ -57,9 +59,36 @@ ordered_json run_description(const BenchmarkPlan& plan) {
             {"routed_scaling_factor", r.routed_scaling_factor}}},
           {"family", s.model_type},
           {"weight_naming", weight_naming_name(s.weight_naming)},
-          {"dtype", "bf16"},
+          {"dtype", dtype_name(plan.problem.dtype)},
           {"seed", plan.seed},
           {"command_line", plan.command_line}};
+}
+
+// The quantization_config that --dtype model reads as --dtype fp8 (docs/fp8.md), keys as
+// DeepSeek-V3's config.json orders them.
+ordered_json fp8_quantization_config() {
+  return {{"activation_scheme", "dynamic"},
+          {"fmt", "e4m3"},
+          {"quant_method", "fp8"},
+          {"weight_block_size", {kFp8BlockSize, kFp8BlockSize}}};
+}
+
+// An fp8 run's config describes weights.safetensors: a config whose own quantization_config is
+// already --dtype fp8's format keeps it as written; one without gets it; one naming another format
+// (gpt-oss's mxfp4) gets it too, and the model's own is returned (for _moebench) instead.
+ordered_json describe_fp8_weights(ordered_json& config, const MoeShape& shape) {
+  const CheckpointQuantization& q = shape.checkpoint_quantization;
+  if (q.present() && q.mismatch.empty()) return nullptr;
+  ordered_json replaced = nullptr;
+  for (const char* where : {"", "text_config"}) {  // where quantization_from_config reads one
+    if (*where && !config.contains(where)) continue;
+    ordered_json& object = *where ? config[where] : config;
+    if (!object.is_object() || !object.contains("quantization_config")) continue;
+    if (replaced.is_null()) replaced = object["quantization_config"];
+    object.erase("quantization_config");
+  }
+  config["quantization_config"] = fp8_quantization_config();
+  return replaced;
 }
 
 }  // namespace
@@ -67,7 +96,11 @@ ordered_json run_description(const BenchmarkPlan& plan) {
 std::string saved_config_json(const BenchmarkPlan& plan, const nlohmann::json& model_config) {
   ordered_json config =
       model_config.is_null() ? manual_config(plan.problem.shape) : ordered_json::parse(model_config.dump());
+  ordered_json model_quantization = nullptr;
+  if (plan.problem.dtype == WeightDtype::kFp8Block128)
+    model_quantization = describe_fp8_weights(config, plan.problem.shape);
   config["_moebench"] = run_description(plan);
+  if (!model_quantization.is_null()) config["_moebench"]["model_quantization_config"] = model_quantization;
   // A command line is bytes: any that are not UTF-8 become U+FFFD rather than an exception.
   return config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -18,6 +18,7 @@ std::string_view dtype_name(TensorDtype dtype) { return name_in(kTensorDtypeName
 
 std::size_t dtype_bytes(TensorDtype dtype) {
   switch (dtype) {
+    case TensorDtype::kF8E4M3: return 1;
     case TensorDtype::kBf16: return 2;
     case TensorDtype::kF32:
     case TensorDtype::kI32: return 4;

@@ -18,12 +18,16 @@
 
 namespace moebench {
 
-// The element types written so far; an FP8 layer adds F8_E4M3 here (one byte, and its name).
-enum class TensorDtype { kBf16, kF32, kI32 };
+// The element types written: F8_E4M3 is OCP e4m3fn (torch.float8_e4m3fn), the bytes of
+// core/fp8.hpp's e4m3_bits.
+enum class TensorDtype { kBf16, kF32, kI32, kF8E4M3 };
 
 // Each type's name in the header, as safetensors spells it.
-inline constexpr std::array<std::pair<TensorDtype, std::string_view>, 3> kTensorDtypeNames{
-    {{TensorDtype::kBf16, "BF16"}, {TensorDtype::kF32, "F32"}, {TensorDtype::kI32, "I32"}}};
+inline constexpr std::array<std::pair<TensorDtype, std::string_view>, 4> kTensorDtypeNames{
+    {{TensorDtype::kBf16, "BF16"},
+     {TensorDtype::kF32, "F32"},
+     {TensorDtype::kI32, "I32"},
+     {TensorDtype::kF8E4M3, "F8_E4M3"}}};
 
 std::string_view dtype_name(TensorDtype dtype);
 std::size_t dtype_bytes(TensorDtype dtype);

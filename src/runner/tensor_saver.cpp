@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "runner/checkpoint_layout.hpp"
 
@@ -76,7 +77,7 @@ SafetensorsMetadata TensorSaver::run_metadata() const {
   return {{"model", model_label(s)},
           {"router", s.router.describe()},
           {"activation", std::string(activation_formula_name(s.activation))},
-          {"dtype", "bf16"},
+          {"dtype", std::string(dtype_name(plan_.problem.dtype))},
           {"seed", std::to_string(plan_.seed)},
           {"command_line", plan_.command_line},
           {"format", "pt"}};
@@ -88,8 +89,9 @@ void TensorSaver::save_config() {
 
 void TensorSaver::save_weights(const EpWeights& weights) {
   const MoeShape& s = plan_.problem.shape;
-  const std::vector<SafetensorsTensor> tensors = checkpoint_tensors(weights, s.weight_naming);
-  const std::uint64_t bytes = safetensors_data_bytes(tensors);
+  const WeightDtype dtype = plan_.problem.dtype;
+  const std::uint64_t bytes =
+      checkpoint_bytes(weights.num_experts, weights.hidden, weights.intermediate, s.weight_naming, dtype);
   const auto limit = static_cast<std::uint64_t>(plan_.save_tensors.max_weight_bytes);
   if (bytes > limit) {
     // An earlier run's weights would pass for this one's: they go too.
@@ -100,9 +102,20 @@ void TensorSaver::save_weights(const EpWeights& weights) {
     return;
   }
   SafetensorsMetadata metadata{{"weight_naming", std::string(weight_naming_name(s.weight_naming))},
+                               {"dtype", std::string(dtype_name(dtype))},
                                {"format", "pt"},
                                {"model", model_label(s)},
                                {"seed", std::to_string(plan_.seed)}};
+  if (dtype == WeightDtype::kFp8Block128) {
+    if (failed_) return;  // nothing more is saved: no need to quantize
+    // The codes and scales the run computes with: the backend quantizes the same bf16 weights with
+    // the same function (docs/fp8.md).
+    const Fp8EpWeights quantized = quantize_ep_weights(weights);
+    const std::vector<SafetensorsTensor> tensors = checkpoint_tensors(quantized, s.weight_naming);
+    write(kWeightsFile, [&](const std::string& to) { write_safetensors(to, tensors, metadata); });
+    return;
+  }
+  const std::vector<SafetensorsTensor> tensors = checkpoint_tensors(weights, s.weight_naming);
   write(kWeightsFile, [&](const std::string& to) { write_safetensors(to, tensors, metadata); });
 }
 

@@ -1,5 +1,6 @@
 // --save-tensors end to end on the CPU: the files of a run, the mesh layouts, the weights limit, the
-// naming of each model family, and an unwritable folder refused before anything runs.
+// naming of each model family, --dtype fp8's weights, and an unwritable folder refused before
+// anything runs.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -156,6 +157,63 @@ TEST_F(SaveTensors, SavedConfigRunsTheSameLayerAgain) {
   const auto wb = read_safetensors(dir_ + "/b/weights.safetensors");
   EXPECT_EQ(wa.order, wb.order);
   for (const auto& [name, tensor] : wa.tensors) EXPECT_EQ(tensor.bytes, wb.tensors.at(name).bytes) << name;
+}
+
+// --dtype fp8: e4m3 weights with their block scales, the same on one device and on a mesh (H = 192:
+// a narrow last block), the config rerunnable as fp8, the limit counting one byte a value.
+TEST_F(SaveTensors, Fp8SavesE4m3WeightsWithTheirScalesOnEveryLayout) {
+  const auto fp8 = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args{"--num-experts",
+                                  "8",
+                                  "--num-experts-per-tok",
+                                  "2",
+                                  "--hidden-size",
+                                  "192",
+                                  "--intermediate-size",
+                                  "256",
+                                  "--dtype",
+                                  "fp8",
+                                  "--device",
+                                  "cpu",
+                                  "--benchmark-iters",
+                                  "1",
+                                  "--num-tokens",
+                                  "9",
+                                  "--scenarios",
+                                  "random",
+                                  "--output-format",
+                                  "csv",
+                                  "--output-file",
+                                  dir_ + "/" + name,
+                                  "--save-tensors",
+                                  dir_ + "/" + name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_process(kBinary, args);
+  };
+  const auto one = fp8("one", {});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto mesh = fp8("mesh", {"--tp-size", "4", "--ep-size", "2"});
+  ASSERT_EQ(mesh.exit_code, 0) << mesh.err;
+  const auto a = read_safetensors(dir_ + "/one/weights.safetensors");
+  const auto b = read_safetensors(dir_ + "/mesh/weights.safetensors");
+  EXPECT_EQ(a.order, b.order);
+  for (const auto& [name, tensor] : a.tensors) EXPECT_EQ(tensor.bytes, b.tensors.at(name).bytes) << name;
+  EXPECT_EQ(a.tensors.size(), 48u);
+  EXPECT_EQ(a.order[0], "experts.0.gate_proj.weight");
+  EXPECT_EQ(a.order[1], "experts.0.gate_proj.weight_scale_inv");
+  EXPECT_EQ(a.tensors.at("experts.7.down_proj.weight").dtype, "F8_E4M3");
+  EXPECT_EQ(a.tensors.at("experts.7.down_proj.weight").shape, (std::vector<std::int64_t>{192, 256}));
+  EXPECT_EQ(a.tensors.at("experts.7.down_proj.weight_scale_inv").dtype, "F32");
+  EXPECT_EQ(a.tensors.at("experts.7.down_proj.weight_scale_inv").shape, (std::vector<std::int64_t>{2, 2}));
+  EXPECT_EQ(a.metadata.at("dtype"), "fp8-b128");
+  EXPECT_EQ(read_safetensors(dir_ + "/mesh/case_random_T9.safetensors").metadata.at("dtype"), "fp8-b128");
+  const auto config = nlohmann::json::parse(testing::read_file(dir_ + "/mesh/config.json"));
+  EXPECT_EQ(config["_moebench"]["dtype"], "fp8-b128");
+  EXPECT_EQ(config["quantization_config"]["quant_method"], "fp8");
+
+  const auto over = fp8("over", {"--save-tensors-max-bytes", "1180031"});
+  ASSERT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_NE(over.err.find("left out: 1180032 bytes > --save-tensors-max-bytes 1180031"), std::string::npos) << over.err;
 }
 
 struct Family {

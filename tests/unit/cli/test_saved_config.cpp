@@ -1,5 +1,6 @@
 // --save-tensors on the command line: the folder checked before any work, the byte limit, and the
-// config.json the plan carries (manual or as read, with _moebench and the family's weight naming).
+// config.json the plan carries (manual or as read, with _moebench and the family's weight naming;
+// with --dtype fp8, the quantization_config that reruns it as fp8).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -172,6 +173,46 @@ TEST(SavedConfig, DeepSeekRouterIsSpelledOut) {
   EXPECT_EQ(m["router"]["routed_scaling_factor"], 2.5);
   EXPECT_EQ(m["weight_naming"], "per_expert_proj");
   fs::remove(file);
+}
+
+// --dtype fp8: the config says so (_moebench.dtype) and carries the quantization_config that
+// --dtype model reads as fp8, so that the saved folder reruns as the run it saved.
+TEST(SavedConfig, Fp8ManualRunGetsAQuantizationConfigThatDtypeModelFollows) {
+  const auto c = saved_config(manual({"--dtype", "fp8", "--save-tensors", (kTemp / "moebench_s").string()}));
+  EXPECT_EQ(c["_moebench"]["dtype"], "fp8-b128");
+  EXPECT_EQ(c["quantization_config"], nlohmann::json::parse(R"({"activation_scheme": "dynamic", "fmt": "e4m3",
+                                                   "quant_method": "fp8", "weight_block_size": [128, 128]})"));
+  const fs::path dir = testing::make_temp_dir("moebench-saved-fp8");
+  std::ofstream(dir / "config.json") << c.dump();
+  const BenchmarkPlan again = plan_for({"--model-path", (dir / "config.json").string(), "--dtype", "model"});
+  EXPECT_EQ(again.problem.dtype, WeightDtype::kFp8Block128);
+  EXPECT_EQ(again.problem.shape.describe(), "8 experts, top-2, hidden 64, intermediate 96, silu");
+  fs::remove_all(dir);
+  const auto bf16 = saved_config(manual({"--save-tensors", (kTemp / "moebench_s").string()}));
+  EXPECT_FALSE(bf16.contains("quantization_config"));
+}
+
+// A config's own fp8 quantization_config stays as written; one without gets --dtype fp8's; one in
+// another format (gpt-oss's mxfp4) is replaced, and kept in _moebench.
+TEST(SavedConfig, Fp8RunOfAModelConfigDescribesTheSavedWeights) {
+  const fs::path dir = testing::make_temp_dir("moebench-saved-fp8");
+  const auto saved_fp8 = [&](const std::string& config) {
+    std::ofstream(dir / "config.json") << config;
+    return saved_config(
+        {"--model-path", (dir / "config.json").string(), "--dtype", "fp8", "--save-tensors", (kTemp / "s").string()});
+  };
+  const std::string own = R"({"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic",
+                              "weight_block_size": [128, 128], "modules_to_not_convert": ["gate"]})";
+  auto c = saved_fp8(family_config("qwen3_moe", R"("quantization_config": )" + own + ", "));
+  EXPECT_EQ(c["quantization_config"], nlohmann::json::parse(own));
+  EXPECT_FALSE(c["_moebench"].contains("model_quantization_config"));
+  c = saved_fp8(family_config("qwen3_moe"));
+  EXPECT_EQ(c["quantization_config"]["quant_method"], "fp8");
+  EXPECT_EQ(c["_moebench"]["dtype"], "fp8-b128");
+  c = saved_fp8(family_config("gpt_oss", R"("quantization_config": {"quant_method": "mxfp4"}, )"));
+  EXPECT_EQ(c["quantization_config"]["weight_block_size"], nlohmann::json::parse("[128, 128]"));
+  EXPECT_EQ(c["_moebench"]["model_quantization_config"], nlohmann::json::parse(R"({"quant_method": "mxfp4"})"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -106,6 +106,27 @@ TEST(SafetensorsWriter, SizesFollowTheDtypes) {
   EXPECT_EQ(dtype_bytes(TensorDtype::kI32), 4u);
   EXPECT_EQ(safetensors_data_bytes(two_tensors()), 12u);
   EXPECT_EQ(dtype_name(TensorDtype::kBf16), "BF16");
+  EXPECT_EQ(dtype_bytes(TensorDtype::kF8E4M3), 1u);
+  EXPECT_EQ(dtype_name(TensorDtype::kF8E4M3), "F8_E4M3");  // safetensors' name for torch.float8_e4m3fn
+}
+
+TEST(SafetensorsWriter, E4m3TensorsTakeOneBytePerValue) {
+  const std::vector<std::uint8_t> codes{0x7e, 0x80, 0x01};
+  const std::vector<SafetensorsTensor> tensors{
+      tensor_of("q", TensorDtype::kF8E4M3, {3}, std::span<const std::uint8_t>(codes)),
+      tensor_of("q_scale_inv", TensorDtype::kF32, {1}, std::span<const float>(kFloats).first(1))};
+  EXPECT_EQ(safetensors_data_bytes(tensors), 3u + 4u);
+  const std::string header = safetensors_header(tensors, {});
+  EXPECT_NE(header.find(R"("q":{"dtype":"F8_E4M3","shape":[3],"data_offsets":[0,3]})"), std::string::npos) << header;
+  EXPECT_NE(header.find(R"("q_scale_inv":{"dtype":"F32","shape":[1],"data_offsets":[3,7]})"), std::string::npos)
+      << header;
+  const std::string dir = testing::make_temp_dir("moebench-safetensors");
+  write_safetensors(dir + "/q.safetensors", tensors, {});
+  const testing::SafetensorsFile read = testing::read_safetensors(dir + "/q.safetensors");
+  EXPECT_EQ(read.tensors.at("q").dtype, "F8_E4M3");
+  EXPECT_EQ(read.tensors.at("q").values<std::uint8_t>(), codes);
+  EXPECT_EQ(read.tensors.at("q_scale_inv").values<float>(), std::vector<float>{1.0f});
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
-// What --save-tensors writes, in-process: each case's tensors, the weights under their limit, the
-// config, and a failed write that stops the saving without stopping anything else.
+// What --save-tensors writes, in-process: each case's tensors, the weights under their limit (bf16,
+// or e4m3 with their scales), the config, and a failed write that stops the saving without stopping
+// anything else.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "core/case_inputs.hpp"
+#include "core/fp8_weights.hpp"
 #include "runner/tensor_saver.hpp"
 #include "support/process.hpp"
 #include "support/safetensors_reader.hpp"
@@ -140,6 +142,52 @@ TEST_F(TensorSaverTest, FailedWriteIsOneLineAndStopsTheSaving) {
   EXPECT_EQ(err.rfind("bench_fused_vs_epmoe: error: --save-tensors: cannot create directory " + dir_ + "/file/out", 0),
             0u)
       << err;
+}
+
+// --dtype fp8: the codes and scales the run computes with, the bytes they take, fp8-b128 in the metadata.
+TEST_F(TensorSaverTest, Fp8WeightsAreE4m3WithTheirScalesAndCountTheirOwnBytes) {
+  BenchmarkPlan plan = tiny_plan(dir_);
+  plan.problem.dtype = WeightDtype::kFp8Block128;
+  constexpr std::int64_t kBytes = 3 * 4 * 8 * 6 * 1 + 3 * 4 * 4;  // one byte a value, one f32 scale a matrix
+  plan.save_tensors.max_weight_bytes = kBytes;
+  const EpWeights weights = generate_ep_weights(plan.problem.shape, plan.seed);
+  TensorSaver saver(plan, nullptr);
+  saver.save_weights(weights);
+  const auto file = testing::read_safetensors(dir_ + "/weights.safetensors");
+  EXPECT_EQ(file.tensors.size(), 24u);
+  const auto& down = file.tensors.at("experts.3.down_proj.weight");
+  EXPECT_EQ(down.dtype, "F8_E4M3");
+  EXPECT_EQ(down.shape, (std::vector<std::int64_t>{8, 6}));
+  const auto& scale = file.tensors.at("experts.3.down_proj.weight_scale_inv");
+  EXPECT_EQ(scale.dtype, "F32");
+  EXPECT_EQ(scale.shape, (std::vector<std::int64_t>{1, 1}));
+  const Fp8EpWeights expected = quantize_ep_weights(weights);
+  EXPECT_EQ(scale.values<float>(), std::vector<float>{expected.down.scales[3]});
+  const auto codes = down.values<e4m3_bits>();
+  for (std::int64_t h = 0; h < 8; ++h)
+    for (std::int64_t i = 0; i < 6; ++i)
+      EXPECT_EQ(codes[static_cast<std::size_t>(h * 6 + i)], expected.down.code(3, i, h));
+  EXPECT_EQ(file.metadata.at("dtype"), "fp8-b128");
+
+  plan.save_tensors.max_weight_bytes = kBytes - 1;
+  TensorSaver over(plan, nullptr);
+  ::testing::internal::CaptureStderr();
+  over.save_weights(weights);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("left out: 624 bytes > --save-tensors-max-bytes 623"),
+            std::string::npos);
+}
+
+TEST_F(TensorSaverTest, Fp8CaseFilesSayTheDtypeAndKeepBf16Tensors) {
+  BenchmarkPlan plan = tiny_plan(dir_);
+  plan.problem.dtype = WeightDtype::kFp8Block128;
+  TensorSaver saver(plan, nullptr);
+  const SavedCaseInputs c = tiny_case(plan, 3);
+  const std::vector<ImplOutput> outputs{{ImplKind::kFused, c.fused}};
+  saver.save_case(c.inputs, c.routing, outputs);
+  const auto file = testing::read_safetensors(dir_ + "/case_random_T3.safetensors");
+  EXPECT_EQ(file.metadata.at("dtype"), "fp8-b128");
+  EXPECT_EQ(file.tensors.at("x").dtype, "BF16");
+  EXPECT_EQ(file.tensors.at("output.fused").dtype, "BF16");
 }
 
 TEST(CaseFileName, SpellsScenarioAndTokens) {
