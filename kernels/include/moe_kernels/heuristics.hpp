@@ -72,11 +72,12 @@ inline bool use_decode_kernel(const MoeGeometry& g, const RouterParams& router) 
 
 // Up to how many tokens each path runs its decode kernels when MOEBENCH_DECODE leaves the choice
 // to the program. Measured on an H100 80GB HBM3 against the tiled kernels in one call (cold L2,
-// five model shapes; bench/notes.md, eleventh session): the decode kernels are faster at T <= 4 on
-// every shape and both paths but one tie (epmoe, DeepSeek-V3 T=4): fused Qwen3-30B-A3B T=1 0.056
-// against 0.072 ms, Mixtral-8x7B 0.260 against 0.296; at T = 8 and 16 the two are within 3% either way (the decode kernels ahead on
-// the small Qwen experts, behind on DeepSeek-V3's large ones, epmoe's more often behind); from
-// T = 32 the tiled kernels win (by up to 11% at T = 64), their tiles no longer mostly padding.
+// five model shapes; bench/notes.md, eleventh session): the decode kernels are faster at T <= 4
+// on every shape and both paths but one tie (epmoe, DeepSeek-V3 T=4): fused Qwen3-30B-A3B T=1
+// 0.056 against 0.072 ms, Mixtral-8x7B 0.260 against 0.296. At T = 8 and 16 the two are within
+// 3% either way (the decode kernels ahead on the small Qwen experts, behind on DeepSeek-V3's
+// large ones, epmoe's more often behind); from T = 32 the tiled kernels win (by up to 11% at
+// T = 64), their tiles no longer mostly padding.
 constexpr int kFusedDecodeMaxTokens = 16;
 constexpr int kGroupedDecodeMaxTokens = 8;
 
