@@ -111,7 +111,8 @@ if named l2flush; then
   done
 fi
 # The decode kernel's own stage stamps (--profile, eager launches) at T = 1, 8 and 64: where its
-# fixed cost and its per-token growth go. Set MOEBENCH_DECODE=on to see the decode kernel.
+# fixed cost and its per-token growth go. MOEBENCH_DECODE=on shows the decode kernel at every T
+# (by default fused takes it up to 16 tokens).
 if named decode-phases; then
   for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
     tag=${BENCH_TAG:+_$BENCH_TAG}
