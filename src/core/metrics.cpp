@@ -31,6 +31,7 @@ std::string describe_peaks(const DevicePeaks& p) {
   std::string text = fmt::format("{:.1f} GB/s ({}), {:.2f} TFLOP/s ({})", p.bandwidth_gbps, p.bandwidth_method,
                                  p.tflops, p.compute_method);
   if (p.fp8_tflops > 0) text += fmt::format(", fp8 {:.2f} TFLOP/s ({})", p.fp8_tflops, p.fp8_compute_method);
+  if (p.link_gbps > 0) text += fmt::format(", link {:.1f} GB/s ({})", p.link_gbps, p.link_method);
   return text;
 }
 

@@ -38,11 +38,17 @@ struct DevicePeaks {
   // that stop before them stay warning-free.
   double fp8_tflops = 0;
   std::string fp8_compute_method{};
+  // One-way peer copy bandwidth between two devices of the run (CUDA: cudaMemcpyPeerAsync GPU 0 to
+  // 1; CPU: a memcpy, which is what its simulated links are); 0 on one device or where the probe
+  // failed, and then no row has a communication bound.
+  double link_gbps = 0;
+  std::string link_method{};
   bool valid() const { return bandwidth_gbps > 0 && tflops > 0; }
 };
 
 // "3175.0 GB/s (bulk-copy ...), 810.00 TFLOP/s (cuBLAS bf16 ...)", then ", fp8 1620.00 TFLOP/s (...)"
-// where the fp8 rate was measured: how every output's header gives the peaks.
+// where the fp8 rate was measured and ", link 370.0 GB/s (...)" where the link was: how every
+// output's header gives the peaks.
 std::string describe_peaks(const DevicePeaks& peaks);
 
 // The peaks a row of `dtype` is held against: an fp8 row's compute peak is the fp8 rate (none,

@@ -102,6 +102,12 @@ class CpuBackend final : public Backend {
     const double read_gbps = n * sizeof(float) / read_s / 1e9 + sink * 0.0;
     peaks.bandwidth_gbps = std::max(copy_gbps, read_gbps);
     peaks.bandwidth_method = copy_gbps >= read_gbps ? "copy of 256 MiB" : "read of 256 MiB";
+    if (problem.layout.tp_size > 1) {
+      // The simulated devices' "links" are copies between buffers of one memory: a row crossing
+      // devices costs what the copy probe's bytes cost, counted once (the bytes that arrive).
+      peaks.link_gbps = n * sizeof(float) / copy_s / 1e9;
+      peaks.link_method = "simulated mesh: host memcpy of 256 MiB, bytes copied";
+    }
 
     // As the paths use it: one single-threaded SGEMM per OpenMP thread (a multi-threaded BLAS call
     // would start OpenBLAS's own thread pool, which then spins against OpenMP's).

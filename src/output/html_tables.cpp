@@ -82,8 +82,9 @@ std::string results_table_html(const std::vector<RunRecord>& runs) {
   std::string out = "<div class=\"table-wrap\">\n<table id=\"results-table\">\n<thead><tr>";
   if (labels) out += "<th>run</th>";
   out += "<th>scenario</th><th class=\"num\">tokens</th><th>impl</th>";
-  for (const char* h : {"mean ms", "std ms", "p50 ms", "p95 ms", "p99 ms", "min ms", "max ms", "tok/s", "max load",
-                        "min load", "avg load", "imbalance", "check", "TFLOP/s", "GB/s", "roofline ms", "% roofline"}) {
+  for (const char* h : {"mean ms", "std ms",      "p50 ms",     "p95 ms",     "p99 ms",        "min ms", "max ms",
+                        "tok/s",   "max load",    "min load",   "avg load",   "imbalance",     "check",  "TFLOP/s",
+                        "GB/s",    "roofline ms", "% roofline", "comm bytes", "comm floor ms", "% bound"}) {
     out += fmt::format("<th class=\"num\">{}</th>", h);
   }
   out += "</tr></thead>\n<tbody>\n";
@@ -93,6 +94,7 @@ std::string results_table_html(const std::vector<RunRecord>& runs) {
         const LatencyStats& l = r.latency;
         const bool roof = r.roofline.has_value();
         const bool ceiling = roof && r.roofline->roofline_ms > 0;
+        const bool comm = r.comm.has_value();
         out += "<tr>";
         if (labels) out += cell(run.label, false);
         out += cell(std::string(scenario_name(c.bench_case.scenario)), false) +
@@ -107,7 +109,10 @@ std::string results_table_html(const std::vector<RunRecord>& runs) {
                optional_cell(roof, roof ? r.roofline->tflops : 0, "{:.3f}") +
                optional_cell(roof, roof ? r.roofline->hbm_gbps : 0, "{:.1f}") +
                optional_cell(ceiling, ceiling ? r.roofline->roofline_ms : 0, "{:.4f}") +
-               optional_cell(ceiling, ceiling ? r.roofline->pct_of_roofline : 0, "{:.1f}");
+               optional_cell(ceiling, ceiling ? r.roofline->pct_of_roofline : 0, "{:.1f}") +
+               optional_cell(comm, comm ? static_cast<double>(r.comm->bytes) : 0, "{:.0f}") +
+               optional_cell(comm, comm ? r.comm->floor_ms : 0, "{:.4f}") +
+               optional_cell(comm, comm ? r.comm->pct_of_bound : 0, "{:.1f}");
         out += "</tr>\n";
       }
     }

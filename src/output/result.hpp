@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/comm_bound.hpp"
 #include "core/device_info.hpp"
 #include "core/metrics.hpp"
 #include "core/plan.hpp"
@@ -28,6 +29,9 @@ struct ResultRow {
   std::string dtype;   // storage type of inputs and weights on that backend
   std::optional<double> check_rel_err;
   std::optional<RooflineMetrics> roofline;
+  // Multi-device rows with a measured link bandwidth: the bytes the busiest link must carry, the
+  // time that takes, and the row's time against the larger of that and its roofline.
+  std::optional<CommBound> comm;
   std::vector<std::int64_t> expert_loads;  // tokens routed to each expert: the case's, same in each of its rows
 };
 

@@ -111,6 +111,19 @@ constexpr ResultColumn kColumns[] = {
      [](const ResultRow& r) { return with_peaks(*r.roofline, r.roofline->pct_of_roofline); },
      {10, "%roof", "{:.1f}", 7},
      {10, "% of Roofline", "{:.1f}%"}},
+    {"comm_bytes", "{}", kComm, [](const ResultRow& r) -> Cell { return r.comm->bytes; }},
+    {"comm_floor_ms",
+     "{:.4f}",
+     kComm,
+     [](const ResultRow& r) -> Cell { return r.comm->floor_ms; },
+     {},
+     {12, "Comm Floor (ms)", "{:.4f}"}},
+    {"pct_of_bound",
+     "{:.1f}",
+     kComm,
+     [](const ResultRow& r) -> Cell { return r.comm->pct_of_bound; },
+     {11, "%bound", "{:.1f}", 7},
+     {13, "% of Bound", "{:.1f}%"}},
 };
 
 }  // namespace
@@ -122,6 +135,7 @@ bool has_part(const ResultRow& row, RowPart part) {
     case kAlways: return true;
     case kCheck: return row.check_rel_err.has_value();
     case kRoofline: return row.roofline.has_value();
+    case kComm: return row.comm.has_value();
   }
   return false;
 }

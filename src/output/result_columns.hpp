@@ -16,10 +16,10 @@ namespace moebench {
 // One column's value in one row; none where the row has none.
 using Cell = std::optional<std::variant<std::int64_t, double, std::string_view>>;
 
-// The part of a row a column reads. The check and the roofline are optional: where a row lacks
-// them their columns are empty, and the Markdown table leaves out their lines unless the case's
-// first row has them.
-enum class RowPart { kAlways, kCheck, kRoofline };
+// The part of a row a column reads. The check, the roofline and the communication bound are
+// optional: where a row lacks them their columns are empty, and the Markdown table leaves out their
+// lines unless the case's first row has them.
+enum class RowPart { kAlways, kCheck, kRoofline, kComm };
 
 // How a human view shows a column. rank is its place in the view, from 1 (0: not shown); columns of
 // one rank share that place, their values joined by " / " in CSV order, under the first one's title.

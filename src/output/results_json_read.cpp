@@ -148,6 +148,10 @@ ResultRow read_row(const Fields& f) {
                                  f.optional_number("pct_of_roofline").value_or(0)};
     if (!f.is_null("beyond_peak")) r.roofline->beaten = parse_name<PeaksBeaten>(f, "beyond_peak", parse_peaks_beaten);
   }
+  // Version 4 on: the communication bound, null (or, before 4, absent) where the row has none.
+  if (!f.is_null("comm_bytes")) {
+    r.comm = CommBound{f.integer("comm_bytes", 0), f.number("comm_floor_ms", 0), f.number("pct_of_bound", 0)};
+  }
   return r;
 }
 
@@ -236,6 +240,9 @@ RunRecord results_from_json(const Json& document, const std::string& source) {
     // Version 3 on: the fp8 GEMM rate, null where none was measured.
     run.peaks.fp8_tflops = p.optional_number("fp8_tflops", 0).value_or(0);
     run.peaks.fp8_compute_method = p.optional_text("fp8_compute_method");
+    // Version 4 on: the link bandwidth, null where none was measured.
+    run.peaks.link_gbps = p.optional_number("link_gbps", 0).value_or(0);
+    run.peaks.link_method = p.optional_text("link_method");
   }
   const Fields t = f.object("timing");
   run.timing = TimingConfig{t.small_integer("warmup_iters", 0), t.small_integer("benchmark_iters", 1),

@@ -14,6 +14,7 @@ Json row_to_json(const ResultRow& r) {
   const LatencyStats& l = r.latency;
   const bool roof = r.roofline.has_value();
   const bool ceiling = roof && r.roofline->roofline_ms > 0;
+  const bool comm = r.comm.has_value();
   // The CSV's columns under the CSV's names (README "Output formats"), then what the CSV lacks.
   return Json{{"implementation", impl_name(r.implementation)},
               {"scenario", scenario_name(r.bench_case.scenario)},
@@ -41,6 +42,9 @@ Json row_to_json(const ResultRow& r) {
               {"hbm_gbps", or_null(roof, roof ? r.roofline->hbm_gbps : 0)},
               {"roofline_ms", or_null(ceiling, ceiling ? r.roofline->roofline_ms : 0)},
               {"pct_of_roofline", or_null(ceiling, ceiling ? r.roofline->pct_of_roofline : 0)},
+              {"comm_bytes", or_null(comm, comm ? r.comm->bytes : 0)},
+              {"comm_floor_ms", or_null(comm, comm ? r.comm->floor_ms : 0)},
+              {"pct_of_bound", or_null(comm, comm ? r.comm->pct_of_bound : 0)},
               {"latency_count", l.count},
               {"beyond_peak", or_null(roof && r.roofline->beaten != PeaksBeaten::kNone,
                                       roof ? peaks_beaten_name(r.roofline->beaten) : "")}};
@@ -67,7 +71,9 @@ Json peaks_to_json(const DevicePeaks& p) {
               {"tflops", p.tflops},
               {"compute_method", p.compute_method},
               {"fp8_tflops", or_null(p.fp8_tflops > 0, p.fp8_tflops)},
-              {"fp8_compute_method", or_null(p.fp8_tflops > 0, p.fp8_compute_method)}};
+              {"fp8_compute_method", or_null(p.fp8_tflops > 0, p.fp8_compute_method)},
+              {"link_gbps", or_null(p.link_gbps > 0, p.link_gbps)},
+              {"link_method", or_null(p.link_gbps > 0, p.link_method)}};
 }
 
 Json case_to_json(const CaseRecord& c) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "core/comm_bound.hpp"
 #include "core/log.hpp"
 #include "core/reference.hpp"
 #include "core/statistics.hpp"
@@ -24,8 +25,18 @@ struct MeasuredImpl {
   std::vector<float> output;  // only with --check or --save-tensors
 };
 
+// Multi-device rows with a measured link: the bytes this implementation's exchange must move over
+// the busiest device's link for this routing, and the row against max(roofline, that floor).
+std::optional<CommBound> row_comm_bound(const Problem& p, ImplKind impl, const Routing& routing,
+                                        const DevicePeaks& peaks, double roofline_ms, double mean_ms) {
+  if (p.layout.tp_size < 2 || peaks.link_gbps <= 0) return std::nullopt;
+  const ExchangeWire wire = exchange_wire(impl, p.dtype, p.shape.hidden_size);
+  const std::int64_t bytes = comm_bytes(link_traffic(p.mesh(), routing.expert_ids, routing.top_k, wire));
+  return comm_bound(bytes, p.layout.tp_size, peaks.link_gbps, roofline_ms, mean_ms);
+}
+
 ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const DeviceInfo& device,
-                   const DevicePeaks& peaks, const BenchCase& c, const MeasuredImpl& m,
+                   const DevicePeaks& peaks, const BenchCase& c, const MeasuredImpl& m, const Routing& routing,
                    const std::vector<std::int64_t>& loads, const LoadStats& load, std::int64_t active_experts) {
   const Problem& p = plan.problem;
   ResultRow row;
@@ -45,6 +56,7 @@ ResultRow make_row(const BenchmarkPlan& plan, const Backend& backend, const Devi
   row.roofline =
       roofline_metrics(layer_flops(p.shape, c.num_tokens), layer_bytes(p.shape, c.num_tokens, active_experts, traffic),
                        m.latency.mean_ms, peaks_for_dtype(peaks, p.dtype), device.device_count);
+  row.comm = row_comm_bound(p, m.kind, routing, peaks, row.roofline->roofline_ms, m.latency.mean_ms);
   return row;
 }
 
@@ -167,7 +179,7 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
 
     std::vector<ResultRow> rows;
     for (const MeasuredImpl& m : measured)
-      rows.push_back(make_row(plan, backend, device, peaks, c, m, loads, load, active));
+      rows.push_back(make_row(plan, backend, device, peaks, c, m, routing, loads, load, active));
     if (plan.check && measured.size() == 2) {
       const auto& fused = measured[0].kind == ImplKind::kFused ? measured[0] : measured[1];
       const auto& epmoe = measured[0].kind == ImplKind::kFused ? measured[1] : measured[0];

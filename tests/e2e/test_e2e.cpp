@@ -1,7 +1,9 @@
 // The binary end to end on tiny configs: outputs, exit codes, and that bad input writes nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "support/process.hpp"
 
@@ -77,6 +79,84 @@ TEST_F(E2E, SimulatedMeshRuns) {
   const auto csv = read_lines(base() + ".csv");
   ASSERT_EQ(csv.size(), 3u);
   EXPECT_EQ(csv[1].rfind("fused,random,50,2,4,8,2,", 0), 0u);
+}
+
+// The CSV cell of `name` in `line`, from the header's column order.
+std::string csv_cell(const std::string& header, const std::string& line, const std::string& name) {
+  auto split = [](const std::string& text) {
+    std::vector<std::string> cells;
+    std::stringstream in(text);
+    for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
+    if (!text.empty() && text.back() == ',') cells.emplace_back();
+    return cells;
+  };
+  const std::vector<std::string> names = split(header), cells = split(line);
+  const auto at = static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  return at < cells.size() ? cells[at] : "(no column " + name + ")";
+}
+
+// The balanced scenario's routing, recomputed: token t's experts are (t k + j) mod E. Each row goes
+// from its owner to every TP rank of its expert's group but the owner, and a partial y row comes
+// back; the bound is the busiest device's busier direction (docs/metrics.md).
+std::int64_t balanced_comm_bytes(int devices, int ep, std::int64_t tokens, std::int64_t dispatch_row) {
+  const int experts = 8, k = 2, tp = devices / ep;
+  const std::int64_t combine_row = 2 * 64;
+  std::vector<std::int64_t> sent(static_cast<std::size_t>(devices)), received(sent.size());
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const std::int64_t share = tokens / devices, extra = tokens % devices;
+    const auto owner =
+        static_cast<int>(t < extra * (share + 1) ? t / (share + 1) : extra + (t - extra * (share + 1)) / share);
+    for (int j = 0; j < k; ++j) {
+      const int group = static_cast<int>((t * k + j) % experts) / (experts / ep);
+      for (int q = 0; q < tp; ++q) {
+        const int dest = group * tp + q;
+        if (dest == owner) continue;
+        sent[static_cast<std::size_t>(owner)] += dispatch_row;
+        received[static_cast<std::size_t>(dest)] += dispatch_row;
+        sent[static_cast<std::size_t>(dest)] += combine_row;
+        received[static_cast<std::size_t>(owner)] += combine_row;
+      }
+    }
+  }
+  return std::max(*std::max_element(sent.begin(), sent.end()), *std::max_element(received.begin(), received.end()));
+}
+
+TEST_F(E2E, MeshRowsCarryTheCommunicationBound) {
+  for (const auto& [devices, ep] : {std::pair{4, 4}, std::pair{4, 2}}) {
+    const auto r = run_process(
+        kBinary, tiny({"--num-tokens", "50", "--scenarios", "balanced", "--tp-size", std::to_string(devices),
+                       "--ep-size", std::to_string(ep), "--output-format", "csv", "--output-file", base()}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(", link "), std::string::npos) << r.out;  // the link bandwidth in the header
+    const auto csv = read_lines(base() + ".csv");
+    ASSERT_EQ(csv.size(), 3u);
+    // bf16 rows of H = 64: 128 bytes each way; fused adds its 8-byte row record to the dispatch.
+    EXPECT_EQ(csv_cell(csv[0], csv[1], "comm_bytes"), std::to_string(balanced_comm_bytes(devices, ep, 50, 136)));
+    EXPECT_EQ(csv_cell(csv[0], csv[2], "comm_bytes"), std::to_string(balanced_comm_bytes(devices, ep, 50, 128)));
+    for (const std::size_t row : {1u, 2u}) {
+      auto number = [&](const char* name) { return std::stod(csv_cell(csv[0], csv[row], name)); };
+      EXPECT_GT(number("comm_floor_ms"), 0.0) << csv[row];
+      // 100 * max(roofline, floor) / mean, as far as the CSV's rounding (0.05 of the percentage,
+      // 0.00005 ms of the times) tells.
+      const double bound = std::max(number("roofline_ms"), number("comm_floor_ms"));
+      const double mean = number("latency_mean_ms"), pct = number("pct_of_bound");
+      const double tolerance = 0.05 + (100.0 + pct) * 0.00005 / mean + 1e-9;
+      EXPECT_NEAR(pct, 100.0 * bound / mean, tolerance) << csv[row];
+    }
+  }
+}
+
+TEST_F(E2E, OneDeviceRowsHaveNoCommunicationBound) {
+  const auto r = run_process(kBinary, tiny({"--num-tokens", "50", "--scenarios", "balanced", "--output-format", "csv",
+                                            "--output-file", base()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(", link "), std::string::npos) << r.out;
+  const auto csv = read_lines(base() + ".csv");
+  ASSERT_EQ(csv.size(), 3u);
+  for (const char* name : {"comm_bytes", "comm_floor_ms", "pct_of_bound"}) {
+    EXPECT_EQ(csv_cell(csv[0], csv[1], name), "") << name;
+    EXPECT_EQ(csv_cell(csv[0], csv[2], name), "") << name;
+  }
 }
 
 TEST_F(E2E, Fp8RunsOnTheCpuAndSaysSo) {

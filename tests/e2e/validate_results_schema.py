@@ -44,8 +44,11 @@ def broken_copies(run):
         change(document)
         return description, document
     return [
-        edit("schema_version 4", lambda d: d.update(schema_version=4)),
+        edit("schema_version 5", lambda d: d.update(schema_version=5)),
         edit("peaks without fp8_tflops", lambda d: d["peaks"].pop("fp8_tflops")),
+        edit("peaks without link_gbps", lambda d: d["peaks"].pop("link_gbps")),
+        edit("a row without comm_bytes", lambda d: d["cases"][0]["rows"][0].pop("comm_bytes")),
+        edit("a fractional comm_bytes", lambda d: d["cases"][0]["rows"][0].update(comm_bytes=1.5)),
         edit("an unknown dtype", lambda d: d["cases"][0]["rows"][0].update(dtype="int8")),
         edit("a row without beyond_peak", lambda d: d["cases"][0]["rows"][0].pop("beyond_peak")),
         edit("an unknown peak beaten", lambda d: d["cases"][0]["rows"][0].update(beyond_peak="latency")),

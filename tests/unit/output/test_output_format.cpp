@@ -28,19 +28,23 @@ TEST(CsvFormat, HeaderStartsWithTheOriginalNineteenColumns) {
             "implementation,scenario,num_tokens,ep_size,tp_size,num_experts,num_experts_per_tok,latency_mean_ms,"
             "latency_std_ms,latency_p50_ms,latency_p95_ms,latency_p99_ms,latency_min_ms,latency_max_ms,max_load,"
             "min_load,avg_load,max_imbalance,throughput_tok_per_sec,device,dtype,check_rel_err,tflops,hbm_gbps,"
-            "roofline_ms,pct_of_roofline");
+            "roofline_ms,pct_of_roofline,comm_bytes,comm_floor_ms,pct_of_bound");
 }
 
 TEST(CsvFormat, RowByteForByte) {
   ResultRow r = sample_row(ImplKind::kFused, 2.3456);
   EXPECT_EQ(csv_row(r),
             "fused,random,1024,8,8,60,8,2.3456,0.1234,2.3000,2.5000,2.6000,2.2000,2.7000,150,130,136.53,1.10,"
-            "436543.21,cpu:AMD EPYC,f32,,,,,");
+            "436543.21,cpu:AMD EPYC,f32,,,,,,,,");
   r.check_rel_err = 1.5e-6;
   r.roofline = RooflineMetrics{0.5, 12.25, 1.1, 46.9};
   EXPECT_EQ(csv_row(r),
             "fused,random,1024,8,8,60,8,2.3456,0.1234,2.3000,2.5000,2.6000,2.2000,2.7000,150,130,136.53,1.10,"
-            "436543.21,cpu:AMD EPYC,f32,1.500e-06,0.500,12.2,1.1000,46.9");
+            "436543.21,cpu:AMD EPYC,f32,1.500e-06,0.500,12.2,1.1000,46.9,,,");
+  r.comm = CommBound{123456, 0.01234, 46.94};  // a multi-device row with a measured link
+  EXPECT_EQ(csv_row(r),
+            "fused,random,1024,8,8,60,8,2.3456,0.1234,2.3000,2.5000,2.6000,2.2000,2.7000,150,130,136.53,1.10,"
+            "436543.21,cpu:AMD EPYC,f32,1.500e-06,0.500,12.2,1.1000,46.9,123456,0.0123,46.9");
   r.device = "cuda:GPU, \"big\"";
   EXPECT_NE(csv_row(r).find(",\"cuda:GPU, \"\"big\"\"\",f32,"), std::string::npos);
 }

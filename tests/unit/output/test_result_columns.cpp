@@ -77,13 +77,16 @@ TEST(ConsoleView, HeaderAndRowsByteForByte) {
   ResultRow bare = samples::row(Scenario::kImbalanced, 1024, ImplKind::kEpMoe, 3.0);
   bare.check_rel_err.reset();
   bare.roofline.reset();
-  const std::vector<ResultRow> rows{samples::row(Scenario::kImbalanced, 1024, ImplKind::kFused, 2.0), bare};
+  ResultRow mesh = samples::row(Scenario::kImbalanced, 1024, ImplKind::kFused, 2.0);
+  mesh.comm = CommBound{4096, 1.5, 75.0};  // a multi-device row: its bound is the comm floor
+  const std::vector<ResultRow> rows{mesh, bare};
   const std::string text = console_output(rows);
-  EXPECT_EQ(text.substr(text.find("\n#\n") + 1),
-            "#\n"
-            "#   scenario  tokens   impl    mean_ms     p50_ms     p95_ms        tok/s   imbal     check   %roof\n"
-            "  imbalanced    1024  fused     2.0000     1.9800     2.0600     512000.0   2.00x  1.50e-07    50.0\n"
-            "  imbalanced    1024  epmoe     3.0000     2.9700     3.0900     341333.3   2.00x         -       -\n");
+  EXPECT_EQ(
+      text.substr(text.find("\n#\n") + 1),
+      "#\n"
+      "#   scenario  tokens   impl    mean_ms     p50_ms     p95_ms        tok/s   imbal     check   %roof  %bound\n"
+      "  imbalanced    1024  fused     2.0000     1.9800     2.0600     512000.0   2.00x  1.50e-07    50.0    75.0\n"
+      "  imbalanced    1024  epmoe     3.0000     2.9700     3.0900     341333.3   2.00x         -       -       -\n");
 }
 
 TEST(MarkdownView, CaseTableByteForByte) {

@@ -28,7 +28,7 @@ std::string refusal(const Json& document) {
 TEST(ResultsJson, IdentifiesItself) {
   const Json j = results_to_json(sample());
   EXPECT_EQ(j["schema"], "moebench-results");
-  EXPECT_EQ(j["schema_version"], 3);
+  EXPECT_EQ(j["schema_version"], 4);
   EXPECT_EQ(j["program"], "bench_fused_vs_epmoe");
   EXPECT_EQ(j["cases_planned"], 4);
   EXPECT_EQ(j["cases"].size(), 4u);
@@ -93,6 +93,38 @@ TEST(ResultsJson, Fp8DtypeAndPeakRoundTripAndVersionTwoReadsAsNone) {
   EXPECT_EQ(results_from_json(j, "x.json").peaks.fp8_tflops, 0.0);
 }
 
+// Multi-device runs: the link bandwidth and each row's communication bound; a run without them,
+// or a version 3 file (no such keys), reads as none measured.
+TEST(ResultsJson, CommBoundRoundTripsAndVersionThreeReadsAsNone) {
+  RunRecord run = sample();
+  Json j = results_to_json(run);
+  EXPECT_TRUE(j["peaks"]["link_gbps"].is_null());
+  EXPECT_TRUE(j["cases"][0]["rows"][0]["comm_bytes"].is_null());
+  run.peaks.link_gbps = 370.5;
+  run.peaks.link_method = "cudaMemcpyPeerAsync of 256 MiB, GPU 0 to 1";
+  run.cases[1].rows[0].comm = CommBound{123456789, 0.25, 61.5};
+  j = results_to_json(run);
+  EXPECT_EQ(j["cases"][1]["rows"][0]["comm_bytes"], 123456789);
+  EXPECT_TRUE(j["cases"][1]["rows"][1]["pct_of_bound"].is_null());
+  const RunRecord back = results_from_json(Json::parse(j.dump()), "x.json");
+  EXPECT_EQ(results_to_json(back), j);
+  EXPECT_EQ(back.peaks.link_gbps, 370.5);
+  ASSERT_TRUE(back.cases[1].rows[0].comm.has_value());
+  EXPECT_EQ(back.cases[1].rows[0].comm->bytes, 123456789);
+  EXPECT_EQ(back.cases[1].rows[0].comm->floor_ms, 0.25);
+  EXPECT_EQ(back.cases[1].rows[0].comm->pct_of_bound, 61.5);
+  EXPECT_FALSE(back.cases[1].rows[1].comm.has_value());
+  j["schema_version"] = 3;
+  j["peaks"].erase("link_gbps");
+  j["peaks"].erase("link_method");
+  for (Json& c : j["cases"])
+    for (Json& r : c["rows"])
+      for (const char* key : {"comm_bytes", "comm_floor_ms", "pct_of_bound"}) r.erase(key);
+  const RunRecord old = results_from_json(j, "x.json");
+  EXPECT_EQ(old.peaks.link_gbps, 0.0);
+  EXPECT_FALSE(old.cases[1].rows[0].comm.has_value());
+}
+
 // A row beyond a peak says which; a version 1 file (no such key) reads as beyond none.
 TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
   RunRecord run = sample();
@@ -112,12 +144,12 @@ TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
 
 TEST(ResultsJson, RefusesOtherProgramsAndVersions) {
   Json j = results_to_json(sample());
-  j["schema_version"] = 4;
+  j["schema_version"] = 5;
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version 4 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 3");
-  j["schema_version"] = "3";
+            "x.json: schema_version 5 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 4");
+  j["schema_version"] = "4";
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version \"3\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 3");
+            "x.json: schema_version \"4\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 4");
   j["schema"] = "other-results";
   EXPECT_EQ(refusal(j), "x.json: schema \"other-results\" is not moebench-results");
   EXPECT_NE(refusal(Json{{"name", "x"}}).find("x.json: not a moebench results file"), std::string::npos);
