@@ -33,7 +33,7 @@ constexpr int kDecodeWarps = kDecodeThreads / 32;
 constexpr int kDecodeProducerRegisters = 56;
 constexpr int kDecodeConsumerRegisters = 224;  // 56 + 2 x 224 = 504 of a sub-partition's 512 a lane
 // ptxas reports 16 bytes of spill stores in the fused decode kernel: the producer warp's, within
-// its 56 registers (the x gather's addresses), once a stage; the consumers spill nothing.
+// its 56 registers; the consumers spill nothing (bench/notes.md, tenth session).
 
 // Before the pipeline starts, the routing scratch lives in the stage ring: every token's logits,
 // each warp's scores, each (token, slot) pair's expert and weight, each expert's first row.
