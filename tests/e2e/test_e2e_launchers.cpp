@@ -10,10 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include "support/free_port.hpp"
 #include "support/process.hpp"
 
 namespace moebench {
@@ -50,18 +47,7 @@ const std::vector<std::string> kLauncherVariables{"SLURM_NNODES",
                                                   "MOEBENCH_DIST_ADDR",
                                                   "MOEBENCH_DIST_PORT"};
 
-// A port nothing listens on right now.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t length = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using moebench::testing::free_port;
 
 // `env -u ... NAME=VALUE ... binary ARGS`: a tiny CPU run, verbose, with a short --dist-timeout
 // so that a failure cannot hang the test.

@@ -9,16 +9,12 @@
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
+#include "unit/cli/parse_args.hpp"
 
 namespace moebench {
 namespace {
 
-ParsedCommandLine parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "bench_fused_vs_epmoe");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+using testing::parse_args;
 
 const std::vector<std::string> kQuickStart{"--num-experts", "8",    "--num-experts-per-tok", "2",
                                            "--hidden-size", "1024", "--intermediate-size",   "4096"};
@@ -30,14 +26,14 @@ std::vector<std::string> quick_start(std::vector<std::string> extra) {
 }
 
 BenchmarkPlan plan_for(const std::vector<std::string>& args) {
-  const ParsedCommandLine parsed = parse(args);
+  const ParsedCommandLine parsed = parse_args(args);
   EXPECT_FALSE(parsed.exit_now) << parsed.message;
   return build_plan(parsed.options, environment_from({}));
 }
 
 // The UsageError message for args; fails the test when the plan is accepted.
 std::string usage_error(const std::vector<std::string>& args) {
-  const ParsedCommandLine parsed = parse(args);
+  const ParsedCommandLine parsed = parse_args(args);
   if (parsed.exit_now) return parsed.message;
   try {
     build_plan(parsed.options, environment_from({}));
@@ -152,7 +148,7 @@ TEST(Cli, MultiNodeFlags) {
 }
 
 TEST(Cli, HelpExitsZero) {
-  const ParsedCommandLine parsed = parse({"--help"});
+  const ParsedCommandLine parsed = parse_args({"--help"});
   EXPECT_TRUE(parsed.exit_now);
   EXPECT_EQ(parsed.exit_code, 0);
   for (const char* flag : {"--model-path",       "--manual-config",
@@ -263,7 +259,7 @@ TEST(Cli, ModelConfigsBeyondTheLimitsNameTheSize) {
 }
 
 TEST(Cli, UnknownFlagIsOneLine) {
-  const ParsedCommandLine parsed = parse({"--num-expert", "8"});
+  const ParsedCommandLine parsed = parse_args({"--num-expert", "8"});
   EXPECT_TRUE(parsed.exit_now);
   EXPECT_EQ(parsed.exit_code, 2);
   EXPECT_EQ(parsed.message.find('\n'), std::string::npos);

@@ -11,16 +11,12 @@
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
 #include "core/log.hpp"
+#include "unit/cli/parse_args.hpp"
 
 namespace moebench {
 namespace {
 
-ParsedCommandLine parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "bench_fused_vs_epmoe");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+using testing::parse_args;
 
 std::vector<std::string> manual(std::vector<std::string> extra, const char* intermediate = "4096") {
   std::vector<std::string> args{"--num-experts", "8",    "--num-experts-per-tok", "2",
@@ -30,13 +26,13 @@ std::vector<std::string> manual(std::vector<std::string> extra, const char* inte
 }
 
 WeightDtype dtype_of(const std::vector<std::string>& args) {
-  const ParsedCommandLine parsed = parse(args);
+  const ParsedCommandLine parsed = parse_args(args);
   EXPECT_FALSE(parsed.exit_now) << parsed.message;
   return build_plan(parsed.options, environment_from({})).problem.dtype;
 }
 
 std::string usage_error(const std::vector<std::string>& args) {
-  const ParsedCommandLine parsed = parse(args);
+  const ParsedCommandLine parsed = parse_args(args);
   if (parsed.exit_now) return parsed.message;
   try {
     build_plan(parsed.options, environment_from({}));
@@ -71,7 +67,7 @@ TEST(DtypeChoice, Bf16UnlessAsked) {
 
 TEST(DtypeChoice, AnUnknownDtypeIsOneLineAndExit2) {
   for (const char* bad : {"int8", "FP8", "fp8-b128", "e4m3"}) {
-    const ParsedCommandLine parsed = parse(manual({"--dtype", bad}));
+    const ParsedCommandLine parsed = parse_args(manual({"--dtype", bad}));
     ASSERT_TRUE(parsed.exit_now) << bad;
     EXPECT_EQ(parsed.exit_code, kExitUsage);
     EXPECT_EQ(parsed.message, fmt::format("unknown value '{}' for --dtype (choose from bf16, fp8, model)", bad));
@@ -80,12 +76,12 @@ TEST(DtypeChoice, AnUnknownDtypeIsOneLineAndExit2) {
 
 TEST(DtypeChoice, ModelFollowsTheQuantizationConfig) {
   set_verbose(true);
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   const std::string v3 = config_file("v3", kDeepSeekV3Quantization);
   EXPECT_EQ(dtype_of({"--model-path", v3, "--dtype", "model"}), WeightDtype::kFp8Block128);
   const std::string plain = config_file("plain", "");
   EXPECT_EQ(dtype_of({"--model-path", plain, "--dtype", "model"}), WeightDtype::kBf16);
-  const std::string said = testing::internal::GetCapturedStderr();
+  const std::string said = ::testing::internal::GetCapturedStderr();
   set_verbose(false);
   // --verbose says which and why.
   EXPECT_NE(said.find("--dtype model: " + v3 +

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
+#include "unit/cli/parse_args.hpp"
 
 namespace moebench {
 namespace {
@@ -17,10 +19,7 @@ ParsedCommandLine parse(std::vector<std::string> args) {
   const std::vector<std::string> model{"--num-experts", "8",  "--num-experts-per-tok", "2",
                                        "--hidden-size", "64", "--intermediate-size",   "64"};
   args.insert(args.begin(), model.begin(), model.end());
-  args.insert(args.begin(), "bench_fused_vs_epmoe");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+  return testing::parse_args(std::move(args));
 }
 
 // The one line a refused command line prints after "bench_fused_vs_epmoe: error: ".

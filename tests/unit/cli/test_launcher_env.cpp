@@ -5,12 +5,14 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/launcher_env.hpp"
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
+#include "unit/cli/parse_args.hpp"
 
 namespace moebench {
 namespace {
@@ -34,8 +36,7 @@ std::string refusal(const Variables& variables, const LaunchFlags& flags = {}) {
 
 // The quick-start layer on 8 devices, with `flags`, planned in `variables`.
 BenchmarkPlan plan_in(const Variables& variables, std::vector<std::string> flags = {}) {
-  std::vector<std::string> args{"bench_fused_vs_epmoe",
-                                "--num-experts",
+  std::vector<std::string> args{"--num-experts",
                                 "8",
                                 "--num-experts-per-tok",
                                 "2",
@@ -48,9 +49,7 @@ BenchmarkPlan plan_in(const Variables& variables, std::vector<std::string> flags
                                 "--device",
                                 "cpu"};
   args.insert(args.end(), flags.begin(), flags.end());
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  const ParsedCommandLine parsed = parse_command_line(static_cast<int>(argv.size()), argv.data());
+  const ParsedCommandLine parsed = testing::parse_args(std::move(args));
   EXPECT_FALSE(parsed.exit_now) << parsed.message;
   return build_plan(parsed.options, environment_from(variables));
 }

@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "cli/options.hpp"
 #include "cli/validate.hpp"
 #include "core/errors.hpp"
 #include "support/process.hpp"
+#include "unit/cli/parse_args.hpp"
 
 namespace moebench {
 namespace {
@@ -18,10 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 BenchmarkPlan plan_for(std::vector<std::string> args) {
-  args.insert(args.begin(), "bench_fused_vs_epmoe");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  const ParsedCommandLine parsed = parse_command_line(static_cast<int>(argv.size()), argv.data());
+  const ParsedCommandLine parsed = testing::parse_args(std::move(args));
   if (parsed.exit_now) throw UsageError(parsed.message);
   return build_plan(parsed.options, environment_from({}));
 }

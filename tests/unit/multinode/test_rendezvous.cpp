@@ -4,29 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <future>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "multinode/rendezvous.hpp"
+#include "support/free_port.hpp"
 
 namespace moebench::multinode {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A port nothing listens on right now.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t length = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+using moebench::testing::free_port;
 
 RendezvousConfig config(int port, int nnodes, int rank, std::chrono::milliseconds timeout = 3000ms) {
   RendezvousConfig c;
