@@ -49,21 +49,14 @@ FusedWeights fused_geometry(std::int64_t hidden, Range experts, Range inter, con
 
 FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout) {
   FusedWeights f = fused_geometry(ep.hidden, experts, inter, layout);
-  const std::int64_t H = f.hidden, I = f.intermediate;
   f.w13.assign(static_cast<std::size_t>(f.num_experts * 2 * f.intermediate_rows * f.hidden_stride), 0);
-  f.w2.assign(static_cast<std::size_t>(f.num_experts * H * f.intermediate_stride), 0);
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t e = 0; e < f.num_experts; ++e) {
-    for (std::int64_t h = 0; h < H; ++h) {
-      const std::int64_t ge = experts.begin + e;
-      for (std::int64_t i = 0; i < I; ++i) {
-        const std::int64_t gi = inter.begin + i;
-        f.w13[f.w13_index(e, f.w13_row(i, false), h)] = ep.gate(ge, h, gi);
-        f.w13[f.w13_index(e, f.w13_row(i, true), h)] = ep.up(ge, h, gi);
-        f.w2[f.w2_index(e, h, i)] = ep.down(ge, gi, h);
-      }
-    }
-  }
+  f.w2.assign(static_cast<std::size_t>(f.num_experts * f.hidden * f.intermediate_stride), 0);
+  const std::int64_t e0 = experts.begin, i0 = inter.begin;
+  place_fused(
+      f, f.w13.data(), f.w2.data(),
+      [&](std::int64_t e, std::int64_t h, std::int64_t i) { return ep.gate(e0 + e, h, i0 + i); },
+      [&](std::int64_t e, std::int64_t h, std::int64_t i) { return ep.up(e0 + e, h, i0 + i); },
+      [&](std::int64_t e, std::int64_t i, std::int64_t h) { return ep.down(e0 + e, i0 + i, h); });
   return f;
 }
 

@@ -63,6 +63,23 @@ struct FusedWeights {
   }
 };
 
+// Places the slice's values in the fused format of `f`'s geometry: w13 gets gate(e, h, i) and
+// up(e, h, i), w2 gets down(e, i, h), for local expert e and slice column i; padding is left as
+// it is. One placement for every value type (to_fused_format's bf16, the CPU backend's f32).
+template <typename T, typename Gate, typename Up, typename Down>
+void place_fused(const FusedWeights& f, T* w13, T* w2, Gate gate, Up up, Down down) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t e = 0; e < f.num_experts; ++e) {
+    for (std::int64_t h = 0; h < f.hidden; ++h) {
+      for (std::int64_t i = 0; i < f.intermediate; ++i) {
+        w13[f.w13_index(e, f.w13_row(i, false), h)] = gate(e, h, i);
+        w13[f.w13_index(e, f.w13_row(i, true), h)] = up(e, h, i);
+        w2[f.w2_index(e, h, i)] = down(e, i, h);
+      }
+    }
+  }
+}
+
 FusedWeights to_fused_format(const EpWeights& ep, Range experts, Range inter, const FusedLayout& layout);
 // The sizes and strides to_fused_format gives that shard, its value vectors left empty: for a
 // reader that lays out values of another type (the CPU backend's f32) in the same format.

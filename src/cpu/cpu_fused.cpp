@@ -43,16 +43,16 @@ void append_fused(const ExpertMatrices& m, std::int64_t hidden, Range inter, Dev
   const std::size_t w13_at = dw.w13.size(), w2_at = dw.w2.size();
   dw.w13.resize(w13_at + static_cast<std::size_t>(2 * f.intermediate_rows * f.hidden_stride));
   dw.w2.resize(w2_at + static_cast<std::size_t>(H * f.intermediate_stride));
-  float* w13 = dw.w13.data() + w13_at;
-  float* w2 = dw.w2.data() + w2_at;
-  for (std::int64_t h = 0; h < H; ++h) {
-    for (std::int64_t i = 0; i < I; ++i) {
-      const auto ep = static_cast<std::size_t>(h * I_all + inter.begin + i);
-      w13[f.w13_index(0, f.w13_row(i, false), h)] = m.gate[ep];
-      w13[f.w13_index(0, f.w13_row(i, true), h)] = m.up[ep];
-      w2[f.w2_index(0, h, i)] = m.down[static_cast<std::size_t>((inter.begin + i) * H + h)];
-    }
-  }
+  const auto ep_index = [&](std::int64_t h, std::int64_t i) {
+    return static_cast<std::size_t>(h * I_all + inter.begin + i);
+  };
+  place_fused(
+      f, dw.w13.data() + w13_at, dw.w2.data() + w2_at,
+      [&](std::int64_t, std::int64_t h, std::int64_t i) { return m.gate[ep_index(h, i)]; },
+      [&](std::int64_t, std::int64_t h, std::int64_t i) { return m.up[ep_index(h, i)]; },
+      [&](std::int64_t, std::int64_t i, std::int64_t h) {
+        return m.down[static_cast<std::size_t>((inter.begin + i) * H + h)];
+      });
   if (dw.gate_column.empty()) {
     for (std::int64_t i = 0; i < I; ++i) {
       dw.gate_column.push_back(f.w13_row(i, false));
