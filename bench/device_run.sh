@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # On the GPU machine: GPU tests, compute-sanitizer on small shapes, the one-GPU benchmark of
-# issue 4, the decode and prefill grids of issues 20, 21 and 24, the multi-GPU tests and the
-# seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
+# issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
+# multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, l2flush and launchers run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, l2flush and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -45,7 +45,7 @@ fi
 if wants sanitize; then
   for tool in ${SANITIZE_TOOLS:-memcheck racecheck synccheck}; do
     echo "== compute-sanitizer --tool $tool (small shapes)"
-    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter='GpuMoe.SmallShapes' \
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter='GpuMoe.SmallShapes*' \
       >"$work/sanitizer_$tool.log" 2>&1
     echo "exit $?: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|PASSED|FAILED' "$work/sanitizer_$tool.log" | tr '\n' ' ')"
   done
@@ -87,7 +87,7 @@ run_grid() {
     timeout 400 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
       --num-tokens ${GRID_TOKENS:-$tokens} --scenarios random --warmup-iters 3 --benchmark-iters 20 --check "$@" \
       --verbose --output-format csv markdown json --output-file "$file" >"$file.log" 2>"$file.err"
-    echo "exit $? $(grep -E 'bandwidth over|cuBLAS bf16 GEMM|warning' "$file.err" | tr '\n' ' ')"
+    echo "exit $? $(grep -E 'bandwidth over|cuBLAS bf16 GEMM|e4m3 GEMM|warning' "$file.err" | tr '\n' ' ')"
   done
   python3 "$root/bench/grid_table.py" "$work"/*_"$gpu"_"$grid"_*.json | tee -a "$out/summary.txt"
 }
@@ -126,6 +126,11 @@ if named decode-phases; then
     grep -E "stages of| ms  (route|sort|gate_up|down|combine)|top by total|fused_moe|T=" "$work/decode_phases_$name$tag.log" |
       grep -v "loads max" | head -40
   done
+fi
+# Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens.
+if named fp8; then
+  run_grid fp8-decode "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
+  run_grid fp8 "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "256 1024 4096 16384" --dtype fp8
 fi
 if named prefill; then
   run_grid prefill "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3" "1024 2048 4096 8192 16384"

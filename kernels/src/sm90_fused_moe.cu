@@ -14,38 +14,11 @@
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"
-#include "moe_kernels/detail/kernel_stamps.cuh"
-#include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/launch.hpp"
 
 namespace moe_kernels {
 
 namespace {
-
-// Phase 1: routing scratch reuses the pipeline's shared memory (the GEMM phases come later).
-__device__ void route_phase(const FusedMoeArgs& a, std::uint8_t* smem) {
-  const MoeGeometry& g = a.geometry;
-  const RoutingBuffers& r = a.routing;
-  const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float* scores = reinterpret_cast<float*>(smem) + warp * (a.router.num_experts + a.router.num_groups);
-  float* group_scores = scores + a.router.num_experts;
-  for (int t = blockIdx.x * warps + warp; t < g.num_tokens; t += gridDim.x * warps) {
-    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
-    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
-    route_token_warp(a.logits + static_cast<std::int64_t>(t) * a.router.num_experts, a.router, scores, group_scores,
-                     ids, weights, lane);
-    for (int j = lane; j < g.top_k; j += 32) {
-      const int expert = ids[j] - g.expert_begin;
-      if (expert >= 0 && expert < g.local_experts) atomicAdd(&r.expert_counts[expert], 1);
-    }
-    __syncwarp();
-  }
-}
-
-// CTA 0 stamps the start of each phase (fused_stages.hpp).
-__device__ __forceinline__ void stamp_stage(const FusedMoeArgs& a, FusedStage stage) {
-  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
-}
 
 // kTails: the engine's tail rows (Engine), 0 or kMaxTailRows, by MoeGeometry::spill.
 //

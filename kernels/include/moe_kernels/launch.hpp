@@ -148,6 +148,63 @@ cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas
 // Its grid: one CTA per SM.
 cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas);
 
+// ---- FP8 (docs/fp8.md): block-scaled e4m3, the weights in 128 x 128 blocks, the activations
+// per token per 128 channels; outputs in bf16 -------------------------------------------------------
+
+// ---- sm90_fused_moe_fp8.cu: the fused kernel in FP8 ----------------------------------------------
+
+struct FusedMoeFp8Args {
+  const __nv_bfloat16* x;  // (T, hidden_stride), padding zero: the kernel quantizes it
+  const float* logits;     // (T, E)
+  Fp8PackedRows x_fp8;     // (T) packed rows: x in e4m3, written by each launch
+  // e4m3 3D (H, 2 * I padded to kGateUpBlock, local experts): the fused layout interleaved by 64
+  // (gate 64 rows, up 64 rows, ...), so that each consumer's quarters of a tile are one gate and
+  // one up block of the same 64 columns (fp8_pipeline.cuh); box rows 256.
+  CUtensorMap w13;
+  CUtensorMap w2;           // e4m3 3D (I, H, local experts)
+  Fp8WeightScales scales;   // gate, up and down blocks (w13's tile n: gate block n, up block n)
+  Fp8Rows h;                // (T*k) rows of I: the activation in e4m3
+  CUtensorMap h_map;        // e4m3 2D (I, T*k) over h.codes, box rows kFp8BlockM
+  CUtensorMap h_scale_map;  // f32 2D (T*k, groups) over h.scales, box (kFp8BlockM, 1)
+  __nv_bfloat16* y;         // (T*k, hidden_stride) workspace
+  __nv_bfloat16* out;       // (T, H)
+  unsigned int* barrier;    // 3 words, zero at allocation: grid barrier, CTAs out
+  FusedStageTimes* stage_times;
+  TileSpan* tile_spans;  // null, or (2, tile_span_capacity)
+  int tile_span_capacity;
+  RoutingBuffers routing;
+  MoeGeometry geometry;  // spill: none (FP8 tiles carry no tails)
+  RouterParams router;
+  Activation activation;
+};
+
+// One cooperative launch, the phases of launch_fused_moe with FP8 GEMMs and x's quantization.
+// geometry.block_m must be kFp8BlockM.
+cudaError_t launch_fused_moe_fp8(const FusedMoeFp8Args& args, int num_ctas, cudaStream_t stream);
+cudaError_t fused_moe_fp8_max_ctas(int device, int* num_ctas);
+
+// ---- sm90_grouped_gemm_fp8.cu, moe_permute_fp8.cu: epmoe in FP8 ----------------------------------
+
+struct GroupedGemmFp8Maps {
+  CUtensorMap a;         // e4m3 2D (K, rows) over Fp8Rows codes: the permuted x, or h; box rows kFp8BlockM
+  CUtensorMap a_scales;  // f32 2D (rows, K groups) over its scales, box (kFp8BlockM, 1)
+  CUtensorMap b;         // e4m3 3D (K, rows, expert): gate weights (box rows 64), or down weights (256)
+  CUtensorMap b_up;      // up weights, box rows 64 (gate/up GEMM only)
+};
+
+// permuted[row] = x[sorted_token[row]] quantized per 128 channels, for every sorted row.
+cudaError_t launch_permute_quantize_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
+                                         const Fp8Rows& permuted, cudaStream_t stream,
+                                         StreamOrder order = StreamOrder::kSerial);
+// h[row] = quantize(act(gate, up)) of the permuted rows (maps.a over them).
+cudaError_t launch_grouped_gate_up_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                       const MoeGeometry& g, const RoutingBuffers& r, Activation act, const Fp8Rows& h,
+                                       int num_ctas, cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
+// y[row] = h[row] . W_down[e]^T in bf16 (maps.a over h).
+cudaError_t launch_grouped_down_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales, const MoeGeometry& g,
+                                    const RoutingBuffers& r, __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
+                                    StreamOrder order = StreamOrder::kSerial);
+
 // ---- sm90_fused_moe_ep.cu: the fused kernel under expert and tensor parallelism ----------------
 
 struct FusedMoeEpArgs {
@@ -195,5 +252,17 @@ cudaError_t make_tensor_map_2d(CUtensorMap* map, const void* base, std::uint64_t
 cudaError_t make_tensor_map_3d(CUtensorMap* map, const void* base, std::uint64_t depth, std::uint64_t rows,
                                std::uint64_t cols, std::uint64_t row_stride, std::uint64_t depth_stride,
                                std::uint32_t box_rows);
+
+// e4m3 maps (bytes, any 1-byte type): 2D over (rows, cols) with row_stride bytes between rows, box
+// (128 bytes, box_rows rows), 128-byte swizzle, zero fill; 3D likewise over (depth, rows, cols).
+cudaError_t make_e4m3_map_2d(CUtensorMap* map, const void* base, std::uint64_t rows, std::uint64_t cols,
+                             std::uint64_t row_stride, std::uint32_t box_rows);
+cudaError_t make_e4m3_map_3d(CUtensorMap* map, const void* base, std::uint64_t depth, std::uint64_t rows,
+                             std::uint64_t cols, std::uint64_t row_stride, std::uint64_t depth_stride,
+                             std::uint32_t box_rows);
+// f32 map over transposed scales (Fp8Rows): (groups, rows) with scale_stride floats between
+// groups, box (box_rows rows, 1 group), no swizzle.
+cudaError_t make_scale_map_2d(CUtensorMap* map, const float* base, std::uint64_t groups, std::uint64_t rows,
+                              std::uint64_t scale_stride, std::uint32_t box_rows);
 
 }  // namespace moe_kernels

@@ -86,6 +86,43 @@ struct MoeGeometry {
   MOE_HOST_DEVICE int down_tiles() const { return ceil_div(hidden, kBlockNB); }
 };
 
+// ---- FP8 (docs/fp8.md): e4m3 values with a scale per 128 channels of an activation row and per
+// 128 x 128 block of a weight matrix (DeepSeek-V3's recipe).
+constexpr int kFp8Group = 128;   // channels per activation scale, and the side of a weight block
+constexpr int kFp8BlockK = 128;  // e4m3 reduction columns per pipeline stage: 128 bytes, one group
+constexpr int kFp8BlockM = 64;   // token rows per FP8 tile (fp8_pipeline.cuh: the consumers split its columns)
+
+MOE_HOST_DEVICE constexpr int fp8_groups(int n) { return ceil_div(n, kFp8Group); }
+// Bytes of a row of n codes as stored: the TMA stride granule.
+MOE_HOST_DEVICE constexpr int fp8_codes_stride(int n) { return round_up(n, 16); }
+
+// Activation rows for a TMA-fed GEMM: codes (rows codes_stride bytes apart, zero past the width)
+// and the scales transposed, (groups, scale_stride) f32, so that one group's scales of a tile's
+// rows are one contiguous TMA box.
+struct Fp8Rows {
+  std::uint8_t* codes = nullptr;
+  int codes_stride = 0;
+  float* scales = nullptr;
+  int scale_stride = 0;  // rows, rounded up to a multiple of 4 (16 bytes)
+};
+
+// Activation rows packed for a gather: row r's codes (codes_bytes, zero past the width), then its
+// group scales (f32); rows row_bytes apart. A producer thread that has a row's address has its
+// scales too.
+struct Fp8PackedRows {
+  std::uint8_t* data = nullptr;
+  int codes_bytes = 0;
+  int row_bytes = 0;
+};
+
+// The weights' scales, each a checkpoint's weight_scale_inv of the (out = N, in = K) matrix:
+// (E, ceil(N / 128), ceil(K / 128)) f32.
+struct Fp8WeightScales {
+  const float* gate = nullptr;  // N = I, K = H
+  const float* up = nullptr;
+  const float* down = nullptr;  // N = H, K = I
+};
+
 struct RouterParams {
   int num_experts = 0;
   int top_k = 0;

@@ -5,6 +5,8 @@
 // the grouped GEMMs are the decode ones, which split the experts' K steps evenly over the SMs,
 // and each kernel is launched to overlap its prologue with the previous one's tail
 // (StreamOrder::kOverlapPrologue).
+#include <cmath>
+
 #include "core/log.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/implementations.hpp"
@@ -108,6 +110,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
 
 std::unique_ptr<MoeImplementation> make_single_gpu_epmoe(const CudaContext& context, const Problem& problem,
                                                          const EpWeights& weights) {
+  if (problem.dtype == WeightDtype::kFp8Block128) return make_single_gpu_epmoe_fp8(context, problem, weights);
   return std::make_unique<SingleGpuEpMoe>(context, problem, weights);
 }
 
@@ -117,6 +120,15 @@ double single_gpu_epmoe_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double I = static_cast<double>(s.intermediate_size), T = static_cast<double>(num_tokens);
   const double pairs = T * static_cast<double>(s.top_k);
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
+  if (problem.dtype == WeightDtype::kFp8Block128) {
+    // A byte per weight and an f32 scale per 128 x 128 block; the permuted x's and h's codes and
+    // scales; y in bf16. No decode GEMMs.
+    const double Hb = std::ceil(H / 128), Ib = std::ceil(I / 128), H16 = std::ceil(H / 16) * 16;
+    const double I16 = std::ceil(I / 16) * 16;
+    const double weights = E * 2 * I * H16 + E * H * I16 + 4.0 * 3 * E * Hb * Ib;
+    const double activations = pairs * (H16 + 4 * Hb + I16 + 4 * Ib) + 2.0 * pairs * Hs;
+    return weights + activations + 2.0 * (T * Hs + T * H) + 4.0 * T * E + 24.0 * pairs;
+  }
   const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
   const double buffers = 2.0 * (T * Hs + T * H + pairs * (2 * Hs + Is)) + 4.0 * T * E + 24.0 * pairs;
   // The decode GEMMs' f32 partial sums (moe_kernels::use_decode_kernel: up to 64 tokens).

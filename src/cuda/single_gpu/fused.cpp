@@ -1,5 +1,7 @@
 // fused on one GPU: one cooperative launch per iteration, of the decode kernel up to 64 tokens
 // (kernels/src/sm90_fused_moe_decode.cu) and of the tiled kernel above (kernels/src/sm90_fused_moe.cu).
+#include <cmath>
+
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
@@ -156,6 +158,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 
 std::unique_ptr<MoeImplementation> make_single_gpu_fused(const CudaContext& context, const Problem& problem,
                                                          const EpWeights& weights) {
+  if (problem.dtype == WeightDtype::kFp8Block128) return make_single_gpu_fused_fp8(context, problem, weights);
   return std::make_unique<SingleGpuFused>(context, problem, weights);
 }
 
@@ -165,6 +168,15 @@ double single_gpu_fused_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double I = static_cast<double>(s.intermediate_size), T = static_cast<double>(num_tokens);
   const double pairs = T * static_cast<double>(s.top_k);
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
+  if (problem.dtype == WeightDtype::kFp8Block128) {
+    // A byte per weight and an f32 scale per 128 x 128 block; x's packed e4m3 rows; h's codes and
+    // scales; y in bf16. No decode kernel.
+    const double Hb = std::ceil(H / 128), Ib = std::ceil(I / 128), H16 = std::ceil(H / 16) * 16;
+    const double I16 = std::ceil(I / 16) * 16;
+    const double weights = E * 2 * Ip * H16 + E * H * I16 + 4.0 * 3 * E * Hb * Ib;
+    const double activations = T * (H16 + 4 * Hb + 16) + pairs * (I16 + 4 * Ib) + 2.0 * pairs * Hs;
+    return weights + activations + 2.0 * (T * Hs + T * H) + 4.0 * T * E + 24.0 * pairs;
+  }
   const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
   const double buffers = 2.0 * (T * Hs + T * H + pairs * (Is + Hs)) + 4.0 * T * E + 24.0 * pairs;
   // The decode kernel's f32 partial sums (moe_kernels::use_decode_kernel: up to 64 tokens).

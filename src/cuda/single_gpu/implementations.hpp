@@ -10,10 +10,15 @@
 
 namespace moebench::cuda {
 
+// Either dtype (problem.dtype): fp8 quantizes `weights` (core/fp8_weights.hpp) and runs the FP8 kernels.
 std::unique_ptr<MoeImplementation> make_single_gpu_epmoe(const CudaContext& context, const Problem& problem,
                                                          const EpWeights& weights);
 std::unique_ptr<MoeImplementation> make_single_gpu_fused(const CudaContext& context, const Problem& problem,
                                                          const EpWeights& weights);
+std::unique_ptr<MoeImplementation> make_single_gpu_epmoe_fp8(const CudaContext& context, const Problem& problem,
+                                                             const EpWeights& weights);
+std::unique_ptr<MoeImplementation> make_single_gpu_fused_fp8(const CudaContext& context, const Problem& problem,
+                                                             const EpWeights& weights);
 
 // Device bytes each path holds for `num_tokens` (weights included): what check_fits compares.
 double single_gpu_epmoe_bytes(const Problem& problem, std::int64_t num_tokens);

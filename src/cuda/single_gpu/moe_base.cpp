@@ -31,6 +31,8 @@ SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
 }
 
 bool SingleGpuMoeBase::use_decode_kernels() const {
+  // The decode kernels are bf16 only: FP8 runs the tiled kernels at every token count.
+  if (problem_.dtype == WeightDtype::kFp8Block128) return false;
   if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
   switch (decode_setting()) {
     case DecodeSetting::kOn: return true;
@@ -43,7 +45,9 @@ bool SingleGpuMoeBase::use_decode_kernels() const {
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
   const std::int64_t T = inputs.bench_case.num_tokens;
   geometry_.num_tokens = static_cast<int>(T);
-  geometry_.block_m = moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
+  geometry_.block_m = problem_.dtype == WeightDtype::kFp8Block128
+                          ? moe_kernels::kFp8BlockM
+                          : moe_kernels::choose_block_m(T, geometry_.top_k, geometry_.local_experts);
   if (!use_decode_kernels()) log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), T, geometry_.block_m);
   const std::int64_t H = geometry_.hidden, stride = geometry_.hidden_stride();
   upload_padded_rows(inputs, {0, T}, H, stride, x_);

@@ -115,11 +115,13 @@ __device__ __forceinline__ void store_rows_bf16_routed(const float (&acc)[128], 
   }
 }
 
-// y[row_begin + r][col] = acc as bf16, rows r < `rows`, columns < `col_limit`, 4 bytes a store.
-__device__ __forceinline__ void store_rows_bf16(const float (&acc)[128], __nv_bfloat16* y, int y_stride, int row_begin,
-                                                int rows, int col_begin, int col_limit, int thread) {
+// y[row_begin + r][col] = acc as bf16, rows r < `rows`, columns < `col_limit`, 4 bytes a store;
+// acc is a 64 x 256 tile (128 registers) or, from the FP8 engine, 64 x 128 (64).
+template <int kRegisters>
+__device__ __forceinline__ void store_rows_bf16(const float (&acc)[kRegisters], __nv_bfloat16* y, int y_stride,
+                                                int row_begin, int rows, int col_begin, int col_limit, int thread) {
 #pragma unroll
-  for (int reg = 0; reg < 128; reg += 2) {
+  for (int reg = 0; reg < kRegisters; reg += 2) {
     const wgmma::AccumulatorCoord at = wgmma::accumulator_coord(reg, thread);
     const int col = col_begin + at.col;
     if (at.row >= rows || col >= col_limit) continue;

@@ -8,6 +8,7 @@
 
 #include <type_traits>
 
+#include "moe_kernels/detail/fp8_pipeline.cuh"
 #include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
 #include "moe_kernels/ep_progress.hpp"
@@ -137,13 +138,18 @@ __device__ __forceinline__ void produce_scheduled_tile(typename E::Storage& s, P
                                                        const PhaseTiles& phase, const TileCoord& coord,
                                                        const StageRing& next_slot, int num_tiles, bool cached,
                                                        int thread, MakeLoad make_load) {
-  const TileLoad load = make_load(coord, thread);
+  const auto load = make_load(coord, thread);  // TileLoad, or Fp8TileLoad for an Fp8Engine
   if (phase.done_wait != nullptr && thread == 0)
     wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
   int next_tile = 0;
-  produce_tile<E>(s, state.stages, load, phase.k_steps, thread, [&] {
+  auto request_next = [&] {
     if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
-  });
+  };
+  if constexpr (E::kFp8) {
+    produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
+  } else {
+    produce_tile<E>(s, state.stages, load, phase.k_steps, thread, request_next);
+  }
   if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
 }
 
@@ -162,8 +168,9 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
                                                                      PendingRowBlocks& pending, int consumer,
                                                                      int thread, bool stamp, Epilogue epilogue,
                                                                      TailEpilogue tail_epilogue) {
-  float acc[128];
-  const bool active = coord.rows > consumer * kWarpgroupRows;
+  // The FP8 engine's consumers split the tile's columns and take every row (fp8_pipeline.cuh).
+  float acc[E::kAccumulators];
+  const bool active = E::kFp8 ? coord.rows > 0 : coord.rows > consumer * kWarpgroupRows;
   bool tail_done = false;
   if constexpr (kCarriesTails<E, TailEpilogue>) {
     // A tile with a tail has all its 128 rows, so both consumers are active. The tail's wgmma N
@@ -178,16 +185,21 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
     else if (coord.tail > 8) with_tail(std::integral_constant<int, 16>{});
     else if (coord.tail > 0) with_tail(std::integral_constant<int, 8>{});
   }
-  if (!tail_done) consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
+  if constexpr (E::kFp8) {
+    consume_tile_fp8<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
+  } else if (!tail_done) {
+    consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
+  }
   const unsigned long long mainloop_end_ns = stamp ? ptx::globaltimer_ns() : 0;
   if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
-  if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
+  if (active) epilogue(coord, acc, E::kFp8 ? consumer : consumer * kWarpgroupRows, thread);
   if (phase.done_signal != nullptr) pending.add(coord.row_block);
   return mainloop_end_ns;
 }
 
-// make_load(coord, producer_thread) -> TileLoad; epilogue(coord, acc, row_offset, consumer_thread),
-// row_offset being the consumer's first row within the tile; tail_epilogue(coord, tail, consumer,
+// make_load(coord, producer_thread) -> TileLoad (Fp8TileLoad); epilogue(coord, acc, row_offset,
+// consumer_thread), row_offset being the consumer's first row within the tile (for the FP8 engine,
+// whose consumers take every row, the consumer: its half of the tile's columns); tail_epilogue(coord, tail, consumer,
 // consumer_thread) for tiles with tail rows, before the epilogue, or NoTailEpilogue where the
 // phase has none. The consumers read each tile whole from shared memory: no global load sits
 // between two of their tiles.

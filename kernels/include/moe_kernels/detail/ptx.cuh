@@ -93,6 +93,13 @@ __device__ __forceinline__ void cp_async_16_zfill(void* dst, const void* src, bo
                : "memory");
 }
 
+// 4-byte cp.async (through L1: the FP8 tiles' scales, a word per row or weight block and stage);
+// `valid` false writes zero and reads nothing.
+__device__ __forceinline__ void cp_async_4_zfill(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 4 : 0)
+               : "memory");
+}
+
 // ---- fences ---------------------------------------------------------------------------------
 
 // Orders this thread's generic-proxy shared-memory writes before later async-proxy reads.

@@ -22,12 +22,39 @@
 
 namespace moe_kernels {
 
+// The engine's storage at the first 1024-byte boundary of dynamic shared memory (the 128B
+// swizzle's atom).
+template <typename Storage>
+__device__ __forceinline__ Storage& aligned_storage(std::uint8_t* dynamic_smem) {
+  const auto base = reinterpret_cast<std::uintptr_t>(dynamic_smem);
+  return *reinterpret_cast<Storage*>((base + 1023) & ~std::uintptr_t(1023));
+}
+
+// The stage and tile rings' barriers, empty. E names kStages, kConsumers and kFullArrivals.
+template <typename E>
+__device__ __forceinline__ void init_rings(typename E::Storage& s) {
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < E::kStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], E::kFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], E::kConsumers);
+    }
+    for (int i = 0; i < 2; ++i) {
+      ptx::mbarrier_init(&s.tile_full[i], 1);
+      ptx::mbarrier_init(&s.tile_empty[i], E::kConsumers * kProducerThreads);
+    }
+    ptx::fence_barrier_init();
+  }
+  __syncthreads();
+}
+
 // kConsumerCount consumer warpgroups (1 or 2); kTails: 0, or kMaxTailRows where tiles may carry
 // tails (two consumers only). Kernels without tails keep the smaller stages and the register
 // split they had before tails existed.
 template <int kConsumerCount, int kTails = 0>
 struct Engine {
+  static constexpr bool kFp8 = false;  // bf16 operands (fp8_pipeline.cuh has the FP8 engine)
   static constexpr int kConsumers = kConsumerCount;
+  static constexpr int kAccumulators = 128;  // 64 x 256 f32 per consumer
   static constexpr int kTailRows = kTails;
   static_assert(kConsumers == 1 || kConsumers == 2);
   static_assert(kTailRows == 0 || (kConsumers == 2 && kTailRows == kMaxTailRows));
@@ -63,24 +90,9 @@ struct Engine {
   static constexpr int kFullArrivals = kProducerThreads + 1;
 
   static __device__ __forceinline__ Storage& storage(std::uint8_t* dynamic_smem) {
-    const auto base = reinterpret_cast<std::uintptr_t>(dynamic_smem);
-    return *reinterpret_cast<Storage*>((base + 1023) & ~std::uintptr_t(1023));
+    return aligned_storage<Storage>(dynamic_smem);
   }
-
-  static __device__ __forceinline__ void init(Storage& s) {
-    if (threadIdx.x == 0) {
-      for (int i = 0; i < kStages; ++i) {
-        ptx::mbarrier_init(&s.full[i], kFullArrivals);
-        ptx::mbarrier_init(&s.empty[i], kConsumers);
-      }
-      for (int i = 0; i < 2; ++i) {
-        ptx::mbarrier_init(&s.tile_full[i], 1);
-        ptx::mbarrier_init(&s.tile_empty[i], kConsumers * kProducerThreads);
-      }
-      ptx::fence_barrier_init();
-    }
-    __syncthreads();
-  }
+  static __device__ __forceinline__ void init(Storage& s) { init_rings<Engine>(s); }
 };
 
 struct StageRing {

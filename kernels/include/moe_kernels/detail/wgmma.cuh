@@ -1,6 +1,6 @@
-// Warpgroup MMA (sm_90a): bf16 x bf16 -> f32, both operands K-major in shared memory with the
-// 128-byte swizzle that TMA writes. Tiles are rows of 64 bf16 (128 bytes); 8 rows form one
-// 1024-byte swizzle atom.
+// Warpgroup MMA (sm_90a): bf16 x bf16 -> f32 and e4m3 x e4m3 -> f32, both operands K-major in
+// shared memory with the 128-byte swizzle that TMA writes. Tiles are rows of 128 bytes (64 bf16 or
+// 128 e4m3); 8 rows form one 1024-byte swizzle atom.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,11 @@ __device__ __forceinline__ std::uint64_t make_desc_k_major_sw128(const void* til
 // Steps a descriptor `k_elems` bf16 along K inside the 128-byte row (k_elems * 2 bytes).
 __device__ __forceinline__ std::uint64_t advance_k(std::uint64_t desc, int k_elems) {
   return desc + static_cast<std::uint64_t>((k_elems * 2) >> 4);
+}
+
+// Steps a descriptor `bytes` along K inside the 128-byte row, whatever the element type.
+__device__ __forceinline__ std::uint64_t advance_bytes(std::uint64_t desc, int bytes) {
+  return desc + static_cast<std::uint64_t>(bytes >> 4);
 }
 
 __device__ __forceinline__ void fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
@@ -108,6 +113,31 @@ __device__ __forceinline__ void mma_m64nNk16(float (&d)[kN / 2], std::uint64_t d
           "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
         : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
   }
+}
+
+// D (64 x 128, f32, 64 registers per thread) = or += A (64 x 32) * B (32 x 128)^T in e4m3: the
+// block-scaled FP8 GEMMs' product of one 32-byte K slice (fp8_pipeline.cuh). FP8 wgmma takes no
+// transpose flags: both operands are K-major, as ours always are. Hopper accumulates FP8 products
+// with fewer bits than f32, so the callers promote each 128-K block into f32 registers of their own.
+__device__ __forceinline__ void mma_m64n128k32_e4m3(float (&d)[64], std::uint64_t desc_a, std::uint64_t desc_b,
+                                                    bool accumulate) {
+#define MOE_ACC8(i)                                                                                           \
+  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
+      "+f"(d[i + 7])
+  asm volatile(
+      "{\n"
+      ".reg .pred p;\n"
+      "setp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "%64, %65, p, 1, 1;\n"
+      "}\n"
+      : MOE_ACC8(0), MOE_ACC8(8), MOE_ACC8(16), MOE_ACC8(24), MOE_ACC8(32), MOE_ACC8(40), MOE_ACC8(48), MOE_ACC8(56)
+      : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+#undef MOE_ACC8
 }
 
 // Where accumulator register i of a 64 x N tile lives (any N): row within the 64, column within N.

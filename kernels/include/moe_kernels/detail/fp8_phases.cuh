@@ -1,0 +1,139 @@
+// The FP8 GEMM phases (docs/fp8.md) of the fused kernel, and the weight-scale lookups the grouped
+// FP8 GEMMs share with them: gate/up with A rows gathered from the packed e4m3 x by sorted_token
+// and the activation quantized in the epilogue; down with A (h's codes and scales) through TMA and
+// a bf16 y, as the bf16 phases (fused_phases.cuh) store it.
+#pragma once
+
+#include "moe_kernels/detail/fp8_epilogues.cuh"
+#include "moe_kernels/detail/fp8_pipeline.cuh"
+#include "moe_kernels/detail/fp8_quantize.cuh"
+#include "moe_kernels/detail/fused_phases.cuh"
+#include "moe_kernels/detail/gemm_phase.cuh"
+#include "moe_kernels/moe_types.hpp"
+
+namespace moe_kernels {
+
+// A gate/up tile's weight blocks: its gate rows and its up rows of intermediate block n_block
+// (B's quarters alternate between them: Fp8TileLoad).
+__device__ __forceinline__ void gate_up_block_scales(const Fp8WeightScales& scales, const MoeGeometry& g, int expert,
+                                                     int n_block, Fp8TileLoad& load) {
+  const std::int64_t block =
+      (static_cast<std::int64_t>(expert) * fp8_groups(g.intermediate) + n_block) * fp8_groups(g.hidden);
+  load.b_scales[0] = scales.gate + block;
+  load.b_scales[1] = scales.up + block;
+  load.b_alternating = true;
+}
+
+// A down tile's weight blocks: output columns n_block * 256 + [0, 128) and + [128, 256), the
+// second null where H ends in the first.
+__device__ __forceinline__ void down_block_scales(const Fp8WeightScales& scales, const MoeGeometry& g, int expert,
+                                                  int n_block, Fp8TileLoad& load) {
+#pragma unroll
+  for (int half = 0; half < 2; ++half) {
+    const int block = 2 * n_block + half;
+    const std::int64_t first =
+        (static_cast<std::int64_t>(expert) * fp8_groups(g.hidden) + block) * fp8_groups(g.intermediate);
+    load.b_scales[half] = block < fp8_groups(g.hidden) ? scales.down + first : nullptr;
+  }
+  load.b_alternating = false;
+}
+
+// The gate/up epilogue of both FP8 paths: consumer `consumer`'s half of the tile into h. Every
+// consumer thread calls it once per tile, `tiles_done` counting them (the amax slots' parity).
+template <typename E>
+__device__ __forceinline__ void fp8_gate_up_epilogue(typename E::Storage& s, int& tiles_done, const TileCoord& c,
+                                                     float (&acc)[64], int consumer, Activation activation,
+                                                     const Fp8Rows& h, const MoeGeometry& g, int thread) {
+  store_gate_up_fp8_activation(acc, activation, h, s.row_amax[tiles_done++ & 1], c.row_begin, c.rows, c.n_block,
+                               consumer, g.intermediate, thread);
+}
+
+// The down epilogue of both FP8 paths: consumer `consumer`'s 128 output columns of y in bf16.
+__device__ __forceinline__ void fp8_down_epilogue(const TileCoord& c, const float (&acc)[64], int consumer,
+                                                  __nv_bfloat16* y, const MoeGeometry& g, int thread) {
+  store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin, c.rows, c.n_block * kBlockNB + consumer * (kBlockNB / 2),
+                  g.hidden_stride(), thread);
+}
+
+// Every token's x quantized into packed rows, a warp per (token, group), spread over the grid.
+__device__ __forceinline__ void quantize_tokens_phase(const __nv_bfloat16* x, const MoeGeometry& g,
+                                                      const Fp8PackedRows& out) {
+  const int groups = fp8_groups(g.hidden), lane = threadIdx.x % 32;
+  const int warps = gridDim.x * (blockDim.x / 32);
+  const int items = g.num_tokens * groups;
+  for (int item = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; item < items; item += warps) {
+    const int token = item / groups, group = item % groups;
+    std::uint8_t* row = out.data + static_cast<std::int64_t>(token) * out.row_bytes;
+    fp8::quantize_group_warp(x + static_cast<std::int64_t>(token) * g.hidden_stride(), g.hidden, group, row,
+                             out.codes_bytes, reinterpret_cast<float*>(row + out.codes_bytes) + group, lane);
+  }
+}
+
+// The fused kernel's gate/up phase in FP8. Args: FusedMoeFp8Args.
+template <typename E, typename Args>
+__device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Storage& s, PipelineState& state,
+                                                  int role) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  PhaseTiles phase{r.gate_up_tile_prefix, r.expert_offsets,  g.local_experts, fp8_groups(g.hidden), E::kBlockM,
+                   SpillRule{},           g.gate_up_tiles(), r.tile_counters};
+  phase.done_signal = r.row_block_done;
+  phase.spans = phase_tile_spans(a, 0);
+  phase.a_gathered = true;
+  auto make_load = [&](const TileCoord& c, int thread) {
+    Fp8TileLoad load{};
+    load.a_mode = kLoadAGather;
+    load.a_base = a.x_fp8.data;
+    load.a_codes_bytes = a.x_fp8.codes_bytes;
+#pragma unroll
+    for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
+      const int row = thread / 8 + 16 * i;
+      const bool valid = row < c.rows;
+      const int token = valid ? __ldcg(&r.sorted_token[c.row_begin + row]) : 0;
+      load.a_rows[i] = valid ? a.x_fp8.data + static_cast<std::int64_t>(token) * a.x_fp8.row_bytes : nullptr;
+    }
+    load.b_map = &a.w13;
+    load.b_map2 = nullptr;
+    load.b_row = c.n_block * 2 * kGateUpBlock;
+    load.b_expert = c.expert;
+    gate_up_block_scales(a.scales, g, c.expert, c.n_block, load);
+    return load;
+  };
+  int tiles_done = 0;
+  auto epilogue = [&](const TileCoord& c, float(&acc)[64], int consumer, int thread) {
+    fp8_gate_up_epilogue<E>(s, tiles_done, c, acc, consumer, a.activation, a.h, g, thread);
+    ptx::fence_proxy_async_global();  // h is read by TMA in the next phase
+  };
+  run_gemm_phase<E>(s, state, phase, role, make_load, epilogue);
+}
+
+// The fused kernel's down phase in FP8, y in bf16.
+template <typename E, typename Args>
+__device__ __forceinline__ void down_phase_fp8(const Args& a, typename E::Storage& s, PipelineState& state, int role) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, fp8_groups(g.intermediate),
+                   E::kBlockM,         SpillRule{},      g.down_tiles(),  r.tile_counters + 1};
+  phase.done_wait = r.row_block_done;
+  phase.done_target = E::kConsumers * g.gate_up_tiles();
+  phase.spans = phase_tile_spans(a, 1);
+  auto make_load = [&](const TileCoord& c, int) {
+    Fp8TileLoad load{};
+    load.a_mode = kLoadATma;
+    load.a_map = &a.h_map;
+    load.a_scale_map = &a.h_scale_map;
+    load.a_row = c.row_begin;
+    load.b_map = &a.w2;
+    load.b_map2 = nullptr;
+    load.b_row = c.n_block * kBlockNB;
+    load.b_expert = c.expert;
+    down_block_scales(a.scales, g, c.expert, c.n_block, load);
+    return load;
+  };
+  auto store = [&](const TileCoord& c, const float(&acc)[64], int consumer, int thread) {
+    fp8_down_epilogue(c, acc, consumer, a.y, g, thread);
+  };
+  run_gemm_phase<E>(s, state, phase, role, make_load, store);
+}
+
+}  // namespace moe_kernels

@@ -1,0 +1,70 @@
+// The fused MoE layer in block-scaled FP8 (W8A8, docs/fp8.md): sm90_fused_moe.cu's persistent,
+// cooperative kernel with the FP8 tile engine (fp8_pipeline.cuh). Phases, separated by grid
+// barriers:
+//   1. route every token and count tokens per expert; meanwhile quantize x per token per 128
+//      channels into packed e4m3 rows (the layer's own work: it is timed);
+//   2. one CTA scans the counts; 3. scatter (token, slot) pairs into expert order;
+//   4. gate/up GEMM tiles, A rows gathered from the packed x, the activation quantized per row in
+//      the epilogue into h's codes and scales;
+//   5. down GEMM tiles over h through TMA, y in bf16, each tile started once its rows' gate/up
+//      tiles are done (as the bf16 kernel does);
+//   6. the weighted combine into the bf16 output.
+// Tiles of 64 rows, the consumers splitting the 256 columns (fp8_pipeline.cuh); no tails and no
+// decode variant yet.
+#include "moe_kernels/detail/cooperative_launch.cuh"
+#include "moe_kernels/detail/fp8_phases.cuh"
+#include "moe_kernels/detail/grid_barrier.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+// ptxas: see the notes on fused_moe_kernel (sm90_fused_moe.cu) for what local memory means here.
+__global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
+    fused_moe_fp8_kernel(const __grid_constant__ FusedMoeFp8Args a) {
+  using E = Fp8Engine;
+  extern __shared__ std::uint8_t smem_raw[];
+  E::Storage& s = E::storage(smem_raw);
+  GridBarrier grid{a.barrier, a.barrier + 1};
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+
+  stamp_stage(a, FusedStage::kRoute);
+  route_phase(a, s.a[0]);
+  quantize_tokens_phase(a.x, g, a.x_fp8);
+  grid.sync();
+  stamp_stage(a, FusedStage::kSort);
+  if (blockIdx.x == 0) scan_expert_counts(g, r, reinterpret_cast<int*>(s.a[0]));
+  grid.sync();
+  const int pairs = g.num_tokens * g.top_k;
+  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < pairs; p += gridDim.x * blockDim.x) scatter_pair(g, r, p);
+  E::init(s);
+  grid.sync();
+
+  PipelineState state;
+  run_roles<E>([&](int role) {
+    stamp_stage(a, FusedStage::kGateUp);
+    gate_up_phase_fp8<E>(a, s, state, role);
+    if (r.row_block_done == nullptr) grid.sync();
+    stamp_stage(a, FusedStage::kDown);
+    down_phase_fp8<E>(a, s, state, role);
+    grid.sync();
+    stamp_stage(a, FusedStage::kCombine);
+    if (role > 0) combine_phase<E::kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);
+  });
+  stamp_last_cta_out(&a.barrier[2], &a.stage_times->end_ns);
+}
+
+}  // namespace
+
+cudaError_t fused_moe_fp8_max_ctas(int device, int* num_ctas) {
+  return max_cooperative_ctas<Fp8Engine>(fused_moe_fp8_kernel, device, num_ctas);
+}
+
+cudaError_t launch_fused_moe_fp8(const FusedMoeFp8Args& args, int num_ctas, cudaStream_t stream) {
+  if (args.geometry.block_m != Fp8Engine::kBlockM) return cudaErrorInvalidValue;
+  return launch_cooperative<Fp8Engine>(fused_moe_fp8_kernel, args, num_ctas, stream);
+}
+
+}  // namespace moe_kernels

@@ -1,0 +1,82 @@
+// epmoe on one GPU in block-scaled FP8 (docs/fp8.md): seven kernels as the bf16 pipeline, the
+// permute quantizing each sorted row into e4m3 codes and scales (moe_permute_fp8.cu), the grouped
+// GEMMs on e4m3 operands (sm90_grouped_gemm_fp8.cu) with h quantized in the gate/up epilogue, y
+// and the output in bf16. Every token count runs the tiled GEMMs, serially launched.
+#include "core/fp8_weights.hpp"
+#include "cuda/device/device_fp8_weights.hpp"
+#include "cuda/single_gpu/fp8_workspace.hpp"
+#include "cuda/single_gpu/implementations.hpp"
+#include "cuda/single_gpu/moe_base.hpp"
+#include "moe_kernels/launch.hpp"
+#include "profile/phase.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::MoeGeometry;
+
+class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
+ public:
+  SingleGpuEpMoeFp8(const CudaContext& context, const Problem& problem, const EpWeights& w)
+      : SingleGpuMoeBase(context, problem) {
+    upload_grouped_gemm_fp8_weights(quantize_ep_weights(w), weights_, gate_up_maps_, down_maps_);
+  }
+
+  ImplKind kind() const override { return ImplKind::kEpMoe; }
+
+  void run_iteration() override {
+    const MoeGeometry& g = geometry_;
+    const auto r = routing_buffers();
+    cudaStream_t stream = context_.stream;
+    const int ctas = context_.sm_count();
+    {
+      const ScopedPhase phase("route");
+      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream));
+    }
+    {
+      const ScopedPhase phase("permute");
+      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_permute_quantize_rows(x_.data(), g, r, permuted_x_.rows(), stream));
+    }
+    {
+      const ScopedPhase phase("gate_up_gemm");
+      MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r,
+                                                             problem_.shape.activation, h_.rows(), ctas, stream));
+    }
+    {
+      const ScopedPhase phase("down_gemm");
+      MOE_CUDA_CHECK(
+          moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
+    }
+    const ScopedPhase phase("combine");
+    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream));
+  }
+
+ private:
+  void size_workspace() override {
+    const MoeGeometry& g = geometry_;
+    const int pairs = g.max_pairs();
+    permuted_x_.size(pairs, g.hidden, g.block_m);
+    h_.size(pairs, g.intermediate, g.block_m);
+    y_.resize(static_cast<std::size_t>(pairs) * g.hidden_stride());
+    gate_up_maps_.a = permuted_x_.codes_map();
+    gate_up_maps_.a_scales = permuted_x_.scales_map();
+    down_maps_.a = h_.codes_map();
+    down_maps_.a_scales = h_.scales_map();
+  }
+
+  DeviceFp8Weights weights_;
+  Fp8RowBuffer permuted_x_, h_;
+  DeviceBuffer<__nv_bfloat16> y_;
+  moe_kernels::GroupedGemmFp8Maps gate_up_maps_{}, down_maps_{};
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_single_gpu_epmoe_fp8(const CudaContext& context, const Problem& problem,
+                                                             const EpWeights& weights) {
+  return std::make_unique<SingleGpuEpMoeFp8>(context, problem, weights);
+}
+
+}  // namespace moebench::cuda

@@ -1,0 +1,30 @@
+// Sizes, strides and maps of the FP8 activation buffers.
+#include "cuda/single_gpu/fp8_workspace.hpp"
+
+#include <algorithm>
+
+#include "cuda/device/cuda_check.hpp"
+
+namespace moebench::cuda {
+
+void Fp8RowBuffer::size(int rows, int width, int box_rows) {
+  codes_stride_ = moe_kernels::fp8_codes_stride(width);
+  scale_stride_ = moe_kernels::round_up(std::max(rows, 1), 4);  // 16-byte TMA stride
+  const int groups = moe_kernels::fp8_groups(width);
+  codes_.resize(static_cast<std::size_t>(rows) * codes_stride_);
+  scales_.resize(static_cast<std::size_t>(groups) * scale_stride_);
+  const auto row_count = static_cast<std::uint64_t>(std::max(rows, 1));
+  MOE_CUDA_CHECK(moe_kernels::make_e4m3_map_2d(&codes_map_, codes_.data(), row_count,
+                                               static_cast<std::uint64_t>(std::max(width, 1)),
+                                               static_cast<std::uint64_t>(codes_stride_), box_rows));
+  MOE_CUDA_CHECK(moe_kernels::make_scale_map_2d(&scales_map_, scales_.data(), static_cast<std::uint64_t>(groups),
+                                                row_count, static_cast<std::uint64_t>(scale_stride_), box_rows));
+}
+
+void PackedFp8Rows::size(int rows, int width) {
+  codes_bytes_ = moe_kernels::fp8_codes_stride(width);
+  row_bytes_ = codes_bytes_ + moe_kernels::round_up(moe_kernels::fp8_groups(width) * 4, 16);
+  data_.resize(static_cast<std::size_t>(rows) * row_bytes_);
+}
+
+}  // namespace moebench::cuda

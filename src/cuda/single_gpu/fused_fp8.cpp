@@ -1,0 +1,108 @@
+// fused on one GPU in block-scaled FP8 (docs/fp8.md): one cooperative launch per iteration of
+// kernels/src/sm90_fused_moe_fp8.cu, which quantizes x, runs both GEMMs on e4m3 operands and
+// writes the bf16 output. Every token count runs the tiled kernel (there is no FP8 decode kernel).
+#include "core/fp8_weights.hpp"
+#include "core/log.hpp"
+#include "cuda/device/cuda_handles.hpp"
+#include "cuda/device/device_fp8_weights.hpp"
+#include "cuda/single_gpu/fp8_workspace.hpp"
+#include "cuda/single_gpu/implementations.hpp"
+#include "cuda/single_gpu/moe_base.hpp"
+#include "cuda/single_gpu/tile_timeline.hpp"
+#include "kernel_reports/kernel_stage_spans.hpp"
+#include "moe_kernels/heuristics.hpp"
+#include "moe_kernels/launch.hpp"
+#include "profile/phase.hpp"
+
+namespace moebench::cuda {
+namespace {
+
+using moe_kernels::MoeGeometry;
+
+class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
+ public:
+  SingleGpuFusedFp8(const CudaContext& context, const Problem& problem, const EpWeights& w)
+      : SingleGpuMoeBase(context, problem) {
+    upload_fused_fp8_weights(quantize_ep_weights(w), weights_, args_.w13, args_.w2);
+    args_.scales = weights_.scales();
+    barrier_.resize(3);
+    args_.stage_times = stage_times_.data();
+    args_.router = router_;
+    args_.activation = problem.shape.activation;
+  }
+  ~SingleGpuFusedFp8() override {
+    cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
+  }
+  SingleGpuFusedFp8(const SingleGpuFusedFp8&) = delete;
+  SingleGpuFusedFp8& operator=(const SingleGpuFusedFp8&) = delete;
+
+  ImplKind kind() const override { return ImplKind::kFused; }
+
+  KernelStages last_kernel_stages() const override {
+    moe_kernels::FusedStageTimes copy{};
+    const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
+    for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
+    copy.end_ns = times->end_ns;
+    return fused_kernel_stages(copy, context_.device, "fused_moe_fp8_kernel");
+  }
+
+  void run_iteration() override {
+    const ScopedPhase phase("fused_moe");
+    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
+    MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8(args_, num_ctas_, context_.stream));
+    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
+  }
+
+ private:
+  void size_workspace() override {
+    const MoeGeometry& g = geometry_;
+    const std::uint64_t pairs = g.max_pairs();
+    const std::int64_t rows_per_expert = static_cast<std::int64_t>(pairs) / std::max(1, g.local_experts);
+    x_fp8_.size(g.num_tokens, g.hidden);
+    h_.size(static_cast<int>(pairs), g.intermediate, g.block_m);
+    y_.resize(pairs * g.hidden_stride());
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_fp8_max_ctas(context_.device, &num_ctas_));
+    args_.x = x_.data();
+    args_.logits = logits_.data();
+    args_.x_fp8 = x_fp8_.rows();
+    args_.h = h_.rows();
+    args_.h_map = h_.codes_map();
+    args_.h_scale_map = h_.scales_map();
+    args_.y = y_.data();
+    args_.out = out_.data();
+    args_.barrier = barrier_.data();
+    args_.routing = routing_buffers();
+    const std::uint64_t max_row_blocks =
+        pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
+    if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
+      row_block_done_.resize(max_row_blocks);
+      args_.routing.row_block_done = row_block_done_.data();
+    }
+    if (tile_timeline_.enabled()) {
+      tile_timeline_.size(static_cast<int>(max_row_blocks) * std::max(g.gate_up_tiles(), g.down_tiles()));
+      args_.tile_spans = tile_timeline_.spans();
+      args_.tile_span_capacity = tile_timeline_.capacity();
+    }
+    args_.geometry = g;
+  }
+
+  DeviceFp8Weights weights_;
+  PackedFp8Rows x_fp8_;
+  Fp8RowBuffer h_;
+  DeviceBuffer<__nv_bfloat16> y_;
+  DeviceBuffer<unsigned int> barrier_;
+  DeviceBuffer<std::int32_t> row_block_done_;
+  TileTimeline tile_timeline_;
+  PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
+  moe_kernels::FusedMoeFp8Args args_{};
+  int num_ctas_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<MoeImplementation> make_single_gpu_fused_fp8(const CudaContext& context, const Problem& problem,
+                                                             const EpWeights& weights) {
+  return std::make_unique<SingleGpuFusedFp8>(context, problem, weights);
+}
+
+}  // namespace moebench::cuda
