@@ -1,20 +1,35 @@
 // Bandwidth and fill kernels for the peak measurements.
 #include "moe_kernels/peak_kernels.hpp"
 
+#include <cuda_fp8.h>
+
 #include "moe_kernels/detail/ptx.cuh"
 
 namespace moe_kernels {
 
 namespace {
 
+// Element i of seed's sequence, uniform in [-1, 1) (splitmix64's finaliser, its top 24 bits).
+__device__ __forceinline__ float random_unit(std::uint64_t seed, std::size_t i) {
+  std::uint64_t z = seed + i * 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<float>(z >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
 __global__ void fill_random_bf16_kernel(__nv_bfloat16* data, std::size_t count, std::uint64_t seed) {
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    std::uint64_t z = seed + i * 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    data[i] = __float2bfloat16(static_cast<float>(z >> 40) * (2.0f / 16777216.0f) - 1.0f);
+    data[i] = __float2bfloat16(random_unit(seed, i));
+  }
+}
+
+// Saturating conversion of finite values: a NaN code only ever comes from a NaN.
+__global__ void fill_random_e4m3_kernel(std::uint8_t* data, std::size_t count, std::uint64_t seed) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    data[i] = __nv_cvt_float_to_fp8(random_unit(seed, i), __NV_SATFINITE, __NV_E4M3);
   }
 }
 
@@ -89,6 +104,11 @@ int sm_count() {
 
 cudaError_t launch_fill_random_bf16(__nv_bfloat16* data, std::size_t count, std::uint64_t seed, cudaStream_t stream) {
   fill_random_bf16_kernel<<<1024, 256, 0, stream>>>(data, count, seed);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_fill_random_e4m3(std::uint8_t* data, std::size_t count, std::uint64_t seed, cudaStream_t stream) {
+  fill_random_e4m3_kernel<<<1024, 256, 0, stream>>>(data, count, seed);
   return cudaGetLastError();
 }
 

@@ -100,7 +100,8 @@ class CudaBackend final : public Backend {
     const double weight_bytes = 2.0 * 3.0 * static_cast<double>(mesh.experts_per_device()) *
                                 static_cast<double>(problem.shape.hidden_size) *
                                 static_cast<double>(mesh.intermediate_range(0).size());
-    DevicePeaks peaks = measure_device_peaks(context_, static_cast<std::uint64_t>(weight_bytes));
+    DevicePeaks peaks = measure_device_peaks(context_, static_cast<std::uint64_t>(weight_bytes),
+                                             problem.dtype == WeightDtype::kFp8Block128);
     // The links the exchanges use: between two GPUs of this node (with one GPU per node there is
     // no pair to time here, and so no communication bound).
     if (group_.local_count() > 1) measure_link(group_.context(0).device, group_.context(1).device, peaks);

@@ -1,14 +1,17 @@
 // Bandwidth: the best of a bulk-copy read sweep and a 16-byte-load read sweep over the same
 // several GiB (more when the weights are larger), with a device-to-device copy as a second figure.
-// Compute: the best cuBLAS bf16 GEMM among a few large shapes. Each figure is the best of several
-// timed calls after an untimed one, on random data.
+// Compute: the best cuBLAS bf16 GEMM among a few large shapes; for fp8 problems also a cuBLASLt
+// e4m3 GEMM of 8192^3, the fp8 rows' ceiling. Each figure is the best of several timed calls after
+// an untimed one, on random data.
 #include "cuda/device_peaks.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <fmt/format.h>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -119,20 +122,119 @@ void measure_compute(cudaStream_t s, DevicePeaks& peaks) {
   }
 }
 
+// cuBLASLt's handle and descriptors, each released by its own destroy call.
+template <typename Handle, cublasStatus_t (*kDestroy)(Handle)>
+struct LtDestroy {
+  void operator()(Handle handle) const { kDestroy(handle); }
+};
+template <typename Handle, cublasStatus_t (*kDestroy)(Handle)>
+using LtOwner = std::unique_ptr<std::remove_pointer_t<Handle>, LtDestroy<Handle, kDestroy>>;
+using LtHandle = LtOwner<cublasLtHandle_t, cublasLtDestroy>;
+using LtMatmulDesc = LtOwner<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>;
+using LtLayout = LtOwner<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>;
+using LtPreference = LtOwner<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>;
+
+// A column-major `rows` x `cols` matrix of `type`, packed (leading dimension `rows`).
+LtLayout lt_layout(cudaDataType_t type, int rows, int cols) {
+  cublasLtMatrixLayout_t raw = nullptr;
+  MOE_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&raw, type, rows, cols, rows));
+  return LtLayout(raw);
+}
+
+// D = A^T B in cuBLASLt: A and B e4m3, both K-major (the "TN" that cuBLASLt's FP8 kernels
+// require, as measure_compute's operands), D bf16 (C the same matrix, beta 0), f32 accumulation
+// and alpha; no scale pointers, so every scale is 1.
+struct LtFp8Gemm {
+  LtMatmulDesc desc;
+  LtLayout a, b, d;
+  cublasLtMatmulAlgo_t algo{};
+};
+
+constexpr std::size_t kLtWorkspaceBytes = std::size_t{32} << 20;
+
+// `fast_accumulation`: CUBLASLT_MATMUL_DESC_FAST_ACCUM, FP8's mode that trades accumulation
+// precision for speed (on Hopper it skips promoting the tensor cores' partial sums to full f32).
+// Empty where cuBLASLt has no algorithm for the GEMM on this device.
+std::optional<LtFp8Gemm> plan_fp8_gemm(cublasLtHandle_t lt, const GemmShape& g, bool fast_accumulation) {
+  cublasLtMatmulDesc_t raw_desc = nullptr;
+  MOE_CUBLAS_CHECK(cublasLtMatmulDescCreate(&raw_desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  LtFp8Gemm gemm{LtMatmulDesc(raw_desc), lt_layout(CUDA_R_8F_E4M3, g.k, g.m), lt_layout(CUDA_R_8F_E4M3, g.k, g.n),
+                 lt_layout(CUDA_R_16BF, g.m, g.n)};
+  const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
+  const std::int8_t fast = fast_accumulation ? 1 : 0;
+  MOE_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(gemm.desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof(transa)));
+  MOE_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(gemm.desc.get(), CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof(transb)));
+  MOE_CUBLAS_CHECK(
+      cublasLtMatmulDescSetAttribute(gemm.desc.get(), CUBLASLT_MATMUL_DESC_FAST_ACCUM, &fast, sizeof(fast)));
+  cublasLtMatmulPreference_t raw_preference = nullptr;
+  MOE_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&raw_preference));
+  const LtPreference preference(raw_preference);
+  const std::uint64_t workspace_bytes = kLtWorkspaceBytes;
+  MOE_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                        &workspace_bytes, sizeof(workspace_bytes)));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const cublasStatus_t status =
+      cublasLtMatmulAlgoGetHeuristic(lt, gemm.desc.get(), gemm.a.get(), gemm.b.get(), gemm.d.get(), gemm.d.get(),
+                                     preference.get(), 1, &result, &found);
+  // NOT_SUPPORTED: no algorithm for this combination here, as is found == 0; anything else is an error.
+  if (status == CUBLAS_STATUS_NOT_SUPPORTED || (status == CUBLAS_STATUS_SUCCESS && found == 0)) return std::nullopt;
+  MOE_CUBLAS_CHECK(status);
+  gemm.algo = result.algo;
+  return gemm;
+}
+
+// The fp8 rows' compute ceiling: the best of the two accumulation modes, so that it bounds a kernel
+// of either kind. Where there is none, fp8_tflops stays 0 (no fp8 roofline) and the method says why.
+void measure_fp8_compute(const CudaContext& context, DevicePeaks& peaks) {
+  const int arch = context.properties.major * 10 + context.properties.minor;
+  if (arch < 89) {
+    peaks.fp8_compute_method = fmt::format("not measured: sm_{} has no FP8 tensor cores", arch);
+    log_verbose("fp8 compute peak {}", peaks.fp8_compute_method);
+    return;
+  }
+  const cudaStream_t s = context.stream;
+  constexpr GemmShape g{8192, 8192, 8192};
+  DeviceBuffer<std::uint8_t> a(static_cast<std::size_t>(g.k) * g.m), b(static_cast<std::size_t>(g.k) * g.n);
+  DeviceBuffer<__nv_bfloat16> d(static_cast<std::size_t>(g.m) * g.n);
+  DeviceBuffer<std::uint8_t> workspace(kLtWorkspaceBytes);
+  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_e4m3(a.data(), a.size(), 1, s));
+  MOE_CUDA_CHECK(moe_kernels::launch_fill_random_e4m3(b.data(), b.size(), 2, s));
+  cublasLtHandle_t raw = nullptr;
+  MOE_CUBLAS_CHECK(cublasLtCreate(&raw));
+  const LtHandle lt(raw);
+  const float alpha = 1.0f, beta = 0.0f;
+  for (const bool fast_accumulation : {false, true}) {
+    const std::optional<LtFp8Gemm> gemm = plan_fp8_gemm(lt.get(), g, fast_accumulation);
+    if (!gemm) continue;
+    const double ms = best_ms(s, kRounds, [&] {
+      MOE_CUBLAS_CHECK(cublasLtMatmul(lt.get(), gemm->desc.get(), &alpha, a.data(), gemm->a.get(), b.data(),
+                                      gemm->b.get(), &beta, d.data(), gemm->d.get(), d.data(), gemm->d.get(),
+                                      &gemm->algo, workspace.data(), kLtWorkspaceBytes, s));
+    });
+    const double tflops = 2.0 * g.m * g.n * static_cast<double>(g.k) / (ms * 1e-3) / 1e12;
+    const char* accumulation = fast_accumulation ? "f32 accumulation (fast mode)" : "f32 accumulation";
+    log_verbose("cuBLASLt e4m3 GEMM {}x{}x{}, {}: {:.1f} TFLOP/s", g.m, g.n, g.k, accumulation, tflops);
+    if (tflops <= peaks.fp8_tflops) continue;
+    peaks.fp8_tflops = tflops;
+    peaks.fp8_compute_method = fmt::format("cuBLASLt e4m3 GEMM {}x{}x{}, {}, random data", g.m, g.n, g.k, accumulation);
+  }
+  if (peaks.fp8_tflops > 0) return;
+  peaks.fp8_compute_method = "not measured: cuBLASLt has no e4m3 GEMM algorithm on this device";
+  log_verbose("fp8 compute peak {}", peaks.fp8_compute_method);
+}
+
 }  // namespace
 
-DevicePeaks measure_device_peaks(const CudaContext& context, std::uint64_t weight_bytes) {
+DevicePeaks measure_device_peaks(const CudaContext& context, std::uint64_t weight_bytes, bool fp8) {
   MOE_CUDA_CHECK(cudaSetDevice(context.device));
   DevicePeaks peaks;
   peaks.upper_bounds = true;
   measure_bandwidth(context.stream, weight_bytes, peaks);
   measure_compute(context.stream, peaks);
-  // TODO(fp8, issue 22): measure_fp8_compute(context.stream, peaks): an FP8 (e4m3 x e4m3, f32
-  // accumulation, bf16 out) cuBLASLt GEMM of 8192 x 8192 x 8192, "TN" as measure_compute's, best
-  // of kRounds after an untimed call, on random e4m3 data (no NaN codes), filling
-  // peaks.fp8_tflops and peaks.fp8_compute_method (link CUDA::cublasLt in src/cuda/CMakeLists.txt).
-  // The header, the JSON's peaks.fp8_tflops and the fp8 rows' roofline (peaks_for_dtype) already
-  // read them; while fp8_tflops is 0, fp8 rows get no roofline.
+  if (fp8) measure_fp8_compute(context, peaks);
   return peaks;
 }
 

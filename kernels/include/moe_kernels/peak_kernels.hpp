@@ -13,6 +13,10 @@ namespace moe_kernels {
 // Fills `count` bf16 with hash-based values in [-1, 1): GEMM peaks are measured on random data.
 cudaError_t launch_fill_random_bf16(__nv_bfloat16* data, std::size_t count, std::uint64_t seed, cudaStream_t stream);
 
+// Fills `count` e4m3 codes (the OCP e4m3fn bytes of __nv_fp8_e4m3) with the same hash's values in
+// [-1, 1), rounded to nearest: never the NaN codes 0x7f and 0xff, for the FP8 GEMM peak.
+cudaError_t launch_fill_random_e4m3(std::uint8_t* data, std::size_t count, std::uint64_t seed, cudaStream_t stream);
+
 // Reads `bytes` (a multiple of 16) with 16-byte streaming loads, several in flight per thread,
 // every SM full of threads, and folds them into `sink`.
 cudaError_t launch_read_reduce(const void* data, std::size_t bytes, unsigned int* sink, cudaStream_t stream);
