@@ -104,8 +104,8 @@ RunOutcome run_benchmark(const BenchmarkPlan& plan, Backend& backend, ResultPrin
   progress.update("generating weights");
   auto start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<MoeImplementation>> impls;
-  // Kept for --verbose --dtype fp8's comparison with the bf16 layer (no more memory than the
-  // creation of the implementations needed, on the CPU; the CUDA backend runs no fp8 yet).
+  // Kept for --verbose --dtype fp8's comparison with the bf16 layer: host memory the creation of
+  // the implementations needed anyway.
   std::optional<EpWeights> bf16_weights;
   {
     EpWeights weights = generate_ep_weights(shape, plan.seed);

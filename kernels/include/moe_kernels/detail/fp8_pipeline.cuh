@@ -29,8 +29,9 @@ struct Fp8Engine {
   static constexpr bool kFp8 = true;
   static constexpr int kConsumers = 2;
   static constexpr int kTailRows = 0;
-  static constexpr int kBlockM = kWarpgroupRows;  // both consumers take every row
-  static constexpr int kAccumulators = 64;        // 64 x 128 f32 per consumer
+  static constexpr int kBlockM = kFp8BlockM;  // both consumers take every row
+  static_assert(kBlockM == kWarpgroupRows, "the consumers' accumulators are wgmma M = 64 rows");
+  static constexpr int kAccumulators = 64;  // 64 x 128 f32 per consumer
   static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
   static constexpr int kBoxBytesA = kBlockM * kFp8BlockK;
   static constexpr int kStageBytesA = kBoxBytesA;
@@ -88,8 +89,8 @@ struct Fp8TileLoad {
   const CUtensorMap* b_map2;
   int b_row;
   int b_expert;
-  // The scales of the tile's weight blocks by K block (null past the matrix): quarters 0-3 of B
-  // lie in blocks 0, 1, 0, 1 (`b_alternating`: gate/up) or 0, 0, 1, 1 (down).
+  // The scales of the tile's weight blocks by K block (the second null past the matrix): quarters
+  // 0-3 of B lie in blocks 0, 1, 0, 1 (`b_alternating`: gate/up) or 0, 0, 1, 1 (down).
   const float* b_scales[2];
   bool b_alternating;
 };
@@ -124,8 +125,8 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
 #pragma unroll
       for (int quarter = 0; quarter < 4; ++quarter) {
         const float* scales = load.b_scales[load.b_alternating ? quarter & 1 : quarter >> 1];
-        ptx::cp_async_4_zfill(&s.b_scale[ring.stage][quarter],
-                              scales != nullptr ? static_cast<const void*>(scales + k) : static_cast<const void*>(b),
+        // A missing block (past H) reads nothing and names block 0's scales, which always exist.
+        ptx::cp_async_4_zfill(&s.b_scale[ring.stage][quarter], scales != nullptr ? scales + k : load.b_scales[0],
                               scales != nullptr);
       }
     }
