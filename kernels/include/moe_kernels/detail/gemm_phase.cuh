@@ -84,14 +84,21 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
 }
 
 // Registers per thread once the producer warpgroup hands its share to two consumers (the launch
-// gives each thread 168; 128 x 40 + 256 x 232 and 128 x 56 + 256 x 224 are the same pool). With
-// tails the producer holds ten gathered row pointers a tile instead of eight: with 40 registers it
-// spilled them and reloaded them every K step. What either role still spills at these counts (a
-// few words a tile, never inside a K loop) is listed beside the kernels that use them.
+// gives each thread 168; 128 x 40 + 256 x 232, 128 x 56 + 256 x 224 and 128 x 88 + 256 x 208 are
+// the same pool). With tails the producer holds ten gathered row pointers a tile instead of eight:
+// with 40 registers it spilled them and reloaded them every K step. The FP8 engine's consumers
+// need fewer (64 accumulators and a 64-register partial: fp8_pipeline.cuh), and its gathering
+// producer more (each row's scale, the weight blocks' scales): with 40 it too reloaded its row
+// pointers from the stack every K step. What either role still spills at these counts (a few
+// words a tile, never inside a K loop) is listed beside the kernels that use them.
 template <typename E>
-constexpr int kProducerRegisters = E::kTailRows > 0 ? 56 : 40;
+constexpr int kProducerRegisters = E::kFp8            ? 88
+                                   : E::kTailRows > 0 ? 56
+                                                      : 40;
 template <typename E>
-constexpr int kConsumerRegisters = E::kTailRows > 0 ? 224 : 232;
+constexpr int kConsumerRegisters = E::kFp8            ? 208
+                                   : E::kTailRows > 0 ? 224
+                                                      : 232;
 
 // Runs body(role) in the warp-specialised roles, role 0 the producer warpgroup and 1 + consumer
 // index the others. With two consumers the producer first gives registers to them; setmaxnreg
