@@ -3,8 +3,9 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, l2flush and launchers run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, l2flush and launchers
+# run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -127,9 +128,13 @@ if named decode-phases; then
       grep -v "loads max" | head -40
   done
 fi
-# Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens.
-if named fp8; then
+# Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens (fp8-decode
+# runs only that part: with MOEBENCH_DECODE=on|off and BENCH_TAG, the FP8 decode kernel against
+# the tiled one).
+if named fp8 || named fp8-decode; then
   run_grid fp8-decode "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
+fi
+if named fp8; then
   run_grid fp8 "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "256 1024 4096 16384" --dtype fp8
 fi
 if named prefill; then

@@ -66,11 +66,7 @@ class GpuMoe : public ::testing::Test {
         route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
     // Up to 64 tokens both the tiled and the decode kernels (MOEBENCH_DECODE=off and on force each).
-    moe_kernels::MoeGeometry g;
-    g.num_tokens = static_cast<int>(c.T);
-    g.top_k = static_cast<int>(c.k);
-    g.num_experts = g.local_experts = static_cast<int>(c.E);
-    const bool decode = moe_kernels::use_decode_kernel(g, cuda::device_router(problem.shape));
+    const bool decode = decode_applies(c, problem);
     for (const char* setting : {"off", "on"}) {
       if (std::string_view(setting) == "on" && !decode) break;
       setenv("MOEBENCH_DECODE", setting, 1);
@@ -99,8 +95,18 @@ class GpuMoe : public ::testing::Test {
     }
   }
 
+  // Whether the decode kernels take this case when MOEBENCH_DECODE=on.
+  static bool decode_applies(const GpuCase& c, const Problem& problem) {
+    moe_kernels::MoeGeometry g;
+    g.num_tokens = static_cast<int>(c.T);
+    g.top_k = static_cast<int>(c.k);
+    g.num_experts = g.local_experts = static_cast<int>(c.E);
+    return moe_kernels::use_decode_kernel(g, cuda::device_router(problem.shape));
+  }
+
   // fp8 (docs/fp8.md): both paths against the float64 reference of the quantized layer, and
-  // against each other, twice each on poisoned outputs.
+  // against each other, twice each on poisoned outputs; up to 64 tokens fused also on its FP8
+  // decode kernel (MOEBENCH_DECODE=on; epmoe has none and runs its tiled GEMMs either way).
   void check_fp8(const GpuCase& c, std::uint64_t seed) {
     Problem problem = problem_for(c);
     problem.dtype = WeightDtype::kFp8Block128;
@@ -110,6 +116,17 @@ class GpuMoe : public ::testing::Test {
         route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), c.router);
     const std::vector<double> expected =
         reference_moe_fp8(inputs.hidden_states, routing, quantize_ep_weights(weights), c.activation);
+    const bool decode = decode_applies(c, problem);
+    for (const char* setting : {"off", "on"}) {
+      if (std::string_view(setting) == "on" && !decode) break;
+      setenv("MOEBENCH_DECODE", setting, 1);
+      check_fp8_paths(c, problem, weights, inputs, expected, setting);
+    }
+    unsetenv("MOEBENCH_DECODE");
+  }
+
+  void check_fp8_paths(const GpuCase& c, const Problem& problem, const EpWeights& weights, const CaseInputs& inputs,
+                       const std::vector<double>& expected, const char* decode) {
     std::vector<std::vector<float>> outputs;
     for (auto make : {cuda::make_single_gpu_fused, cuda::make_single_gpu_epmoe}) {
       auto impl = make(context_, problem, weights);
@@ -120,19 +137,21 @@ class GpuMoe : public ::testing::Test {
         std::vector<float> out = impl->output();
         ASSERT_EQ(out.size(), expected.size());
         const auto unwritten = std::count_if(out.begin(), out.end(), [](float v) { return std::isnan(v); });
-        EXPECT_EQ(unwritten, 0) << impl_name(impl->kind()) << " fp8 run " << run << " " << describe(c);
+        EXPECT_EQ(unwritten, 0) << impl_name(impl->kind()) << " fp8 run " << run << " decode " << decode << " "
+                                << describe(c);
         // An h value next to a rounding boundary of e4m3 may take the neighbouring code on the GPU
         // (its f32 sums run in another order than the reference's float64 ones): 2e-2 is the
         // issue's bound for that.
         EXPECT_LT(relative_error(out, expected), 2e-2)
-            << impl_name(impl->kind()) << " fp8 run " << run << " " << describe(c);
+            << impl_name(impl->kind()) << " fp8 run " << run << " decode " << decode << " " << describe(c);
         if (run == 1) outputs.push_back(std::move(out));
         ++checked_;
       }
     }
     ASSERT_EQ(outputs.size(), 2u);
     const std::vector<double> fused(outputs[0].begin(), outputs[0].end());
-    EXPECT_LT(relative_error(outputs[1], fused), 1e-2) << "epmoe against fused, fp8 " << describe(c);
+    EXPECT_LT(relative_error(outputs[1], fused), 1e-2)
+        << "epmoe against fused, fp8, decode " << decode << " " << describe(c);
   }
 
   cuda::CudaContext context_{};
@@ -286,6 +305,29 @@ TEST_F(GpuMoe, SmallShapesFp8) {
   check_fp8({65, 8, 2, 256, 320, Activation::kSilu, Scenario::kImbalanced, 4.0}, 204);  // expert 0: every token
   check_fp8({5, 64, 40, 128, 64}, 205);                                           // more slots than a warp has lanes
   check_fp8({200, 4, 2, 384, 256, Activation::kGelu, Scenario::kBalanced}, 206);  // 100 rows: two tiles each
+}
+
+// The FP8 decode kernel (fused, up to 64 tokens) on the token counts of the decode grid and rows
+// that fill no wgmma N (3, 5, 17, 63), every activation, H and I off the 128-channel groups.
+TEST_F(GpuMoe, DecodeShapesFp8) {
+  const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
+  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
+  std::uint64_t seed = 240;
+  int index = 0;
+  for (std::int64_t T : tokens) {
+    GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
+    Problem problem = problem_for(c);
+    problem.dtype = WeightDtype::kFp8Block128;
+    ASSERT_TRUE(decode_applies(c, problem)) << describe(c);
+    check_fp8(c, seed++);
+    ++index;
+  }
+  check_fp8({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
+  check_fp8({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert: N 64
+  check_fp8({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
+  check_fp8({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
+  check_fp8({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
+  check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
 }
 
 // fp8 at the widths of real layers, and many rows per expert.

@@ -66,4 +66,12 @@ struct DecodeCounters {
   MOE_HOST_DEVICE constexpr std::int64_t size() const { return down_block_steps(down_blocks); }
 };
 
+// The FP8 decode kernel's counters: the bf16 kernel's, then the x groups quantized in this launch
+// (back to zero by its end) and the stamp that marks x quantized.
+struct Fp8DecodeCounters : DecodeCounters {
+  MOE_HOST_DEVICE constexpr std::int64_t x_groups_done() const { return DecodeCounters::size(); }
+  MOE_HOST_DEVICE constexpr std::int64_t x_ready() const { return DecodeCounters::size() + 1; }
+  MOE_HOST_DEVICE constexpr std::int64_t size() const { return DecodeCounters::size() + 2; }
+};
+
 }  // namespace moe_kernels

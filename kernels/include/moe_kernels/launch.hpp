@@ -183,6 +183,33 @@ struct FusedMoeFp8Args {
 cudaError_t launch_fused_moe_fp8(const FusedMoeFp8Args& args, int num_ctas, cudaStream_t stream);
 cudaError_t fused_moe_fp8_max_ctas(int device, int* num_ctas);
 
+// ---- sm90_fused_moe_fp8_decode.cu: the fused kernel in FP8 for up to 64 tokens -------------------
+
+struct FusedMoeFp8DecodeArgs {
+  const __nv_bfloat16* x;        // (T, hidden_stride), padding zero: the kernel quantizes it
+  const float* logits;           // (T, E)
+  Fp8Rows x_fp8;                 // (T) rows of H: x in e4m3, written by each launch
+  CUtensorMap w13;               // as FusedMoeFp8Args::w13
+  CUtensorMap w2;                // as FusedMoeFp8Args::w2
+  Fp8WeightScales scales;        // as FusedMoeFp8Args::scales
+  Fp8Rows h;                     // (T*k) rows of I: the activation in e4m3
+  CUtensorMap h_map;             // e4m3 2D (I, T*k) over h.codes, box rows kDecodeMaxTokens
+  CUtensorMap h_scale_map;       // f32 2D (T*k, groups) over h.scales, box (kDecodeMaxTokens, 1)
+  float* gate_up_partial;        // (T*k, 2 * I padded to kGateUpBlock), zero between launches
+  float* out_partial;            // (T, H), zero between launches
+  int* counters;                 // Fp8DecodeCounters (decode_limits.hpp), zero at allocation
+  __nv_bfloat16* out;            // (T, H)
+  FusedStageTimes* stage_times;  // host-mapped: the latest launch's phases, as CTA 0 saw them
+  MoeGeometry geometry;
+  RouterParams router;
+  Activation activation;
+};
+
+// One cooperative launch of the FP8 decode kernel (fp8_decode_pipeline.cuh), for
+// use_decode_kernel geometries; its grid is one CTA per SM.
+cudaError_t launch_fused_moe_fp8_decode(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream);
+cudaError_t fused_moe_fp8_decode_max_ctas(int device, int* num_ctas);
+
 // ---- sm90_grouped_gemm_fp8.cu, moe_permute_fp8.cu: epmoe in FP8 ----------------------------------
 
 struct GroupedGemmFp8Maps {

@@ -1,6 +1,7 @@
-// fused on one GPU in block-scaled FP8 (docs/fp8.md): one cooperative launch per iteration of
-// kernels/src/sm90_fused_moe_fp8.cu, which quantizes x, runs both GEMMs on e4m3 operands and
-// writes the bf16 output. Every token count runs the tiled kernel (there is no FP8 decode kernel).
+// fused on one GPU in block-scaled FP8 (docs/fp8.md): one cooperative launch per iteration, of the
+// FP8 decode kernel up to 64 tokens (kernels/src/sm90_fused_moe_fp8_decode.cu) and of the tiled
+// kernel above (kernels/src/sm90_fused_moe_fp8.cu); each quantizes x, runs both GEMMs on e4m3
+// operands and writes the bf16 output.
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
@@ -10,6 +11,7 @@
 #include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
 #include "kernel_reports/kernel_stage_spans.hpp"
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -29,6 +31,12 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     args_.stage_times = stage_times_.data();
     args_.router = router_;
     args_.activation = problem.shape.activation;
+    decode_args_.w13 = args_.w13;
+    decode_args_.w2 = args_.w2;
+    decode_args_.scales = args_.scales;
+    decode_args_.stage_times = stage_times_.data();
+    decode_args_.router = router_;
+    decode_args_.activation = problem.shape.activation;
   }
   ~SingleGpuFusedFp8() override {
     cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
@@ -43,11 +51,15 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
     for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
     copy.end_ns = times->end_ns;
-    return fused_kernel_stages(copy, context_.device, "fused_moe_fp8_kernel");
+    return fused_kernel_stages(copy, context_.device, decode_ ? "fused_moe_fp8_decode_kernel" : "fused_moe_fp8_kernel");
   }
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
+    if (decode_) {
+      MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8_decode(decode_args_, decode_ctas_, context_.stream));
+      return;
+    }
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
     MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8(args_, num_ctas_, context_.stream));
     if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
@@ -55,6 +67,11 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
 
  private:
   void size_workspace() override {
+    decode_ = use_decode_kernels();
+    if (decode_) {
+      size_decode_workspace();
+      return;
+    }
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     const std::int64_t rows_per_expert = static_cast<std::int64_t>(pairs) / std::max(1, g.local_experts);
@@ -86,6 +103,34 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     args_.geometry = g;
   }
 
+  // The FP8 decode kernel's workspace: x and h in e4m3 (h read by TMA in boxes of 64 rows), the f32
+  // partial sums of gate/up and of the output, which the kernel leaves zero, and its counters
+  // (moe_kernels::Fp8DecodeCounters).
+  void size_decode_workspace() {
+    const MoeGeometry& g = geometry_;
+    log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps{})",
+                g.num_tokens, tile_timeline_.enabled() ? "; it records no tile timeline" : "");
+    const int pairs = g.max_pairs();
+    decode_x_.size(g.num_tokens, g.hidden, moe_kernels::kDecodeMaxTokens);
+    h_.size(pairs, g.intermediate, moe_kernels::kDecodeMaxTokens);
+    gate_up_partial_.resize(static_cast<std::size_t>(pairs) * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
+    out_partial_.resize(static_cast<std::size_t>(g.num_tokens) * g.hidden);
+    const moe_kernels::Fp8DecodeCounters counters{{g.local_experts, g.gate_up_tiles(), g.down_tiles()}};
+    decode_counters_.resize(static_cast<std::size_t>(counters.size()));
+    MOE_CUDA_CHECK(moe_kernels::fused_moe_fp8_decode_max_ctas(context_.device, &decode_ctas_));
+    decode_args_.x = x_.data();
+    decode_args_.logits = logits_.data();
+    decode_args_.x_fp8 = decode_x_.rows();
+    decode_args_.h = h_.rows();
+    decode_args_.h_map = h_.codes_map();
+    decode_args_.h_scale_map = h_.scales_map();
+    decode_args_.gate_up_partial = gate_up_partial_.data();
+    decode_args_.out_partial = out_partial_.data();
+    decode_args_.counters = decode_counters_.data();
+    decode_args_.out = out_.data();
+    decode_args_.geometry = g;
+  }
+
   DeviceFp8Weights weights_;
   PackedFp8Rows x_fp8_;
   Fp8RowBuffer h_;
@@ -96,6 +141,12 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
   moe_kernels::FusedMoeFp8Args args_{};
   int num_ctas_ = 0;
+  bool decode_ = false;  // this case runs the FP8 decode kernel
+  Fp8RowBuffer decode_x_;
+  DeviceBuffer<float> gate_up_partial_, out_partial_;
+  DeviceBuffer<int> decode_counters_;
+  moe_kernels::FusedMoeFp8DecodeArgs decode_args_{};
+  int decode_ctas_ = 0;
 };
 
 }  // namespace

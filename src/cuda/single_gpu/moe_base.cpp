@@ -31,15 +31,16 @@ SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
 }
 
 bool SingleGpuMoeBase::use_decode_kernels() const {
-  // The decode kernels are bf16 only: FP8 runs the tiled kernels at every token count.
-  if (problem_.dtype == WeightDtype::kFp8Block128) return false;
+  // In FP8 only fused has a decode kernel: epmoe runs its tiled grouped GEMMs at every token count.
+  const bool fp8 = problem_.dtype == WeightDtype::kFp8Block128;
+  if (fp8 && kind() != ImplKind::kFused) return false;
   if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
   switch (decode_setting()) {
     case DecodeSetting::kOn: return true;
     case DecodeSetting::kOff: return false;
     case DecodeSetting::kAuto: break;
   }
-  return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused);
+  return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused, fp8);
 }
 
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {

@@ -221,7 +221,9 @@ __device__ __forceinline__ void decode_mainloop(DecodeStorage& s, StageRing& rin
 // The consumer warpgroups, once each thread's share of some work is stored: thread 0 adds `steps`
 // to *counter. Returns, to every thread, whether that add completed `total`; then the counter is
 // back at zero and what the other CTAs stored before their adds is visible (read it with __ldcg).
-__device__ __forceinline__ bool count_and_check_last(DecodeStorage& s, int* counter, int steps, int total, int thread) {
+// Storage: DecodeStorage or Fp8DecodeStorage (its last_arrival word).
+template <typename Storage>
+__device__ __forceinline__ bool count_and_check_last(Storage& s, int* counter, int steps, int total, int thread) {
   ptx::named_sync(kDecodeConsumerBarrier, kDecodeConsumerThreads);
   if (thread == 0) {
     __threadfence();

@@ -30,19 +30,14 @@ __device__ __forceinline__ float quad_max(float value) {
   return fmaxf(value, __shfl_xor_sync(0xffffffffu, value, 2));
 }
 
-// One warp quantizes group `group` of a bf16 row of `width` channels: each lane 4 consecutive
-// channels, codes_bytes (a multiple of 16) past which no code is written; channels from `width`
-// on get code 0, so a row's padding reads as zeros. Lane 0 writes the scale.
-__device__ __forceinline__ void quantize_group_warp(const __nv_bfloat16* row, int width, int group, std::uint8_t* codes,
-                                                    int codes_bytes, float* scale, int lane) {
-  const int first = group * kFp8Group + 4 * lane;
-  float values[4];
+// One warp quantizes one group of 128 values, lane l holding channels 4l to 4l + 3 (`first`: the
+// column of its first in the row; zeros past the row's width): the warp's amax, codes at codes +
+// first (none from codes_bytes, a multiple of 16, on), and lane 0 writes the scale.
+__device__ __forceinline__ void quantize_values_warp(const float (&values)[4], int first, std::uint8_t* codes,
+                                                     int codes_bytes, float* scale, int lane) {
   float amax = 0.0f;
 #pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    values[j] = first + j < width ? __bfloat162float(row[first + j]) : 0.0f;
-    amax = fmaxf(amax, fabsf(values[j]));
-  }
+  for (int j = 0; j < 4; ++j) amax = fmaxf(amax, fabsf(values[j]));
 #pragma unroll
   for (int offset = 16; offset > 0; offset /= 2) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
   const float s = group_scale(amax);
@@ -53,6 +48,18 @@ __device__ __forceinline__ void quantize_group_warp(const __nv_bfloat16* row, in
     *reinterpret_cast<std::uint32_t*>(codes + first) = packed;
   }
   if (lane == 0) *scale = s;
+}
+
+// One warp quantizes group `group` of a bf16 row of `width` channels, each lane 4 consecutive
+// channels (quantize_values_warp); channels from `width` on get code 0, so a row's padding reads
+// as zeros.
+__device__ __forceinline__ void quantize_group_warp(const __nv_bfloat16* row, int width, int group, std::uint8_t* codes,
+                                                    int codes_bytes, float* scale, int lane) {
+  const int first = group * kFp8Group + 4 * lane;
+  float values[4];
+#pragma unroll
+  for (int j = 0; j < 4; ++j) values[j] = first + j < width ? __bfloat162float(row[first + j]) : 0.0f;
+  quantize_values_warp(values, first, codes, codes_bytes, scale, lane);
 }
 
 }  // namespace moe_kernels::fp8

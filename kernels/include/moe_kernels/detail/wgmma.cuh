@@ -140,6 +140,45 @@ __device__ __forceinline__ void mma_m64n128k32_e4m3(float (&d)[64], std::uint64_
 #undef MOE_ACC8
 }
 
+// D (64 x kN, f32, kN / 2 registers per thread) = or += A (64 x 32) * B (32 x kN)^T in e4m3 for kN
+// 8, 16, 32 or 64: the FP8 decode kernel's weight rows as A and an expert's tokens as B
+// (fp8_decode_pipeline.cuh); its callers promote each 128-K block as mma_m64n128k32_e4m3's do.
+template <int kN>
+__device__ __forceinline__ void mma_m64nNk32_e4m3(float (&d)[kN / 2], std::uint64_t desc_a, std::uint64_t desc_b,
+                                                  bool accumulate) {
+  static_assert(kN == 8 || kN == 16 || kN == 32 || kN == 64);
+#define MOE_ACC4(i) "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3])
+  if constexpr (kN == 8) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n8k32.f32.e4m3.e4m3 {%0, %1, %2, %3}, %4, %5, p, 1, 1;\n}\n"
+        : MOE_ACC4(0)
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else if constexpr (kN == 16) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %10, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n16k32.f32.e4m3.e4m3 {%0, %1, %2, %3, %4, %5, %6, %7}, %8, %9, p, 1, 1;\n}\n"
+        : MOE_ACC4(0), MOE_ACC4(4)
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else if constexpr (kN == 32) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n32k32.f32.e4m3.e4m3 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, %16, %17, p, 1, 1;\n}\n"
+        : MOE_ACC4(0), MOE_ACC4(4), MOE_ACC4(8), MOE_ACC4(12)
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  } else {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1;\n}\n"
+        : MOE_ACC4(0), MOE_ACC4(4), MOE_ACC4(8), MOE_ACC4(12), MOE_ACC4(16), MOE_ACC4(20), MOE_ACC4(24), MOE_ACC4(28)
+        : "l"(desc_a), "l"(desc_b), "r"(static_cast<int>(accumulate)));
+  }
+#undef MOE_ACC4
+}
+
 // Where accumulator register i of a 64 x N tile lives (any N): row within the 64, column within N.
 // Groups of 4 registers cover 8 columns: (r, 2c), (r, 2c+1), (r+8, 2c), (r+8, 2c+1).
 struct AccumulatorCoord {

@@ -1,0 +1,167 @@
+// The fused MoE layer in block-scaled FP8 (docs/fp8.md) for up to 64 tokens: sm90_fused_moe_decode.cu's
+// persistent, cooperative kernel with no grid barrier, on e4m3 operands:
+//   1. every CTA routes every token into its own shared memory (decode_routing.cuh);
+//   2. the consumers of every CTA quantize their share of x per token per 128 channels, and the
+//      CTA that completes x stamps it ready; the producers meanwhile start the weights' stages;
+//   3. each CTA streams its equal run of the gate/up GEMM's K steps, then of the down GEMM's
+//      (fp8_decode_pipeline.cuh), the token rows of a gate/up step gathered once x is ready;
+//   4. counters hand each finished gate/up tile's activation (quantized per row into h), each
+//      ready expert and each finished block of output columns to the CTA that completed it.
+// CTA 0 stamps the phases it sees for --profile (fused_stages.hpp), as the bf16 decode kernel does;
+// its route stage includes its share of x's quantization.
+#include "moe_kernels/detail/cooperative_launch.cuh"
+#include "moe_kernels/detail/fp8_decode_pipeline.cuh"
+#include "moe_kernels/detail/kernel_stamps.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+__device__ __forceinline__ void stamp_stage(const FusedMoeFp8DecodeArgs& a, FusedStage stage) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
+}
+
+struct Fp8DecodeShape {
+  int gate_up_tiles;  // per expert: 128 intermediate columns (256 rows of w13) each
+  int gate_up_steps;  // K steps of a gate/up tile: H / 128
+  int down_blocks;    // 256 output columns each
+  int down_steps;     // K steps of a down tile: I / 128
+};
+
+__device__ __forceinline__ Fp8DecodeShape fp8_decode_shape(const MoeGeometry& g) {
+  return {g.gate_up_tiles(), fp8_groups(g.hidden), g.down_tiles(), fp8_groups(g.intermediate)};
+}
+
+__device__ __forceinline__ void run_producer(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                             const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
+                                             int ready_stamp) {
+  const int lane = threadIdx.x % 32;
+  const MoeGeometry& g = a.geometry;
+  const DecodeRoutes& routes = s.routes;
+  const int active = routes.num_active;
+  StageRing ring;
+  const XReady x_ready{a.counters + counters.x_ready(), ready_stamp};
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+    const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      produce_fp8_unit(
+          s, ring, StageWeights{&a.w13, nullptr, unit.tile * kBlockNB, expert},
+          gate_up_quarter_scales(a.scales, g, expert, unit.tile), 0, unit.k_begin, unit.k_end, lane, x_ready,
+          [&](int stage, int k) { gather_token_rows<kN>(s, stage, a.x_fp8, routes, row_begin, tokens, k, lane); });
+    });
+  });
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    const int expert = routes.active_expert[unit.active];
+    const HRows rows{&a.h_map, &a.h_scale_map, routes.active_offset[unit.active]};
+    produce_fp8_unit(s, ring, StageWeights{&a.w2, nullptr, unit.tile * kBlockNB, expert},
+                     down_quarter_scales(a.scales, g, expert, unit.tile), kDecodeStageBytesB + kFp8DecodeScaleBytes,
+                     unit.k_begin, unit.k_end, lane,
+                     ExpertReady{a.counters + counters.expert_ready(expert), ready_stamp},
+                     [&](int stage, int k) { load_h_rows(s, stage, rows, k, lane); });
+  });
+}
+
+__device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                             const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
+                                             int ready_stamp) {
+  const int thread = threadIdx.x;  // within the consumer warpgroups
+  const int consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
+  const MoeGeometry& g = a.geometry;
+  const DecodeRoutes& routes = s.routes;
+  const int active = routes.num_active;
+  const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
+  quantize_x_share(a.x, g, a.x_fp8, a.counters + counters.x_groups_done(), a.counters + counters.x_ready(), ready_stamp,
+                   thread);
+  StageRing ring;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+    const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      Fp8DecodeAccumulators<kN> acc;
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
+      add_gate_up_partial_fp8<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, consumer,
+                                  in_warpgroup);
+    });
+    int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
+    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) return;
+    finish_gate_up_tile_fp8(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
+                            g.intermediate, thread);
+    int* tiles_done = a.counters + counters.expert_tiles_done(expert);
+    if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
+      ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+  });
+  stamp_stage(a, FusedStage::kDown);
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    const int row_begin = routes.active_offset[unit.active];
+    const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      Fp8DecodeAccumulators<kN> acc;
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      add_down_partial_fp8<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer,
+                               in_warpgroup);
+    });
+    int* block_steps = a.counters + counters.down_block_steps(unit.tile);
+    if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
+      finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+  });
+  stamp_stage(a, FusedStage::kCombine);
+}
+
+// ptxas: a 16-byte frame, no spills (kFp8DecodeProducerRegisters).
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    fused_moe_fp8_decode_kernel(const __grid_constant__ FusedMoeFp8DecodeArgs a) {
+  extern __shared__ std::uint8_t smem_raw[];
+  Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
+  const Fp8DecodeShape shape = fp8_decode_shape(a.geometry);
+  const Fp8DecodeCounters counters{{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks}};
+  // Every CTA reads the launch count before any CTA can leave (the last one out advances it), so
+  // all agree on the stamp that marks x and each expert ready in this launch.
+  const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
+  stamp_stage(a, FusedStage::kRoute);
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < kDecodeStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], kFp8DecodeFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+    }
+    ptx::fence_barrier_init();
+  }
+  route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
+  stamp_stage(a, FusedStage::kGateUp);
+  // setmaxnreg needs each role to be one branch of a single if/else; the producer warpgroup's
+  // other three warps only wait at the end.
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kFp8DecodeProducerRegisters>();
+    if (threadIdx.x < kDecodeConsumerThreads + 32) run_producer(a, s, shape, counters, ready_stamp);
+  } else {
+    ptx::claim_registers<kFp8DecodeConsumerRegisters>();
+    run_consumer(a, s, shape, counters, ready_stamp);
+  }
+  ptx::cta_sync_all();
+  if (threadIdx.x == 0 &&
+      atomicAdd(reinterpret_cast<unsigned*>(a.counters + counters.ctas_out()), 1u) == gridDim.x - 1) {
+    a.counters[counters.ctas_out()] = 0;
+    a.counters[counters.calls()] = ready_stamp;
+    stamp_now(&a.stage_times->end_ns);
+  }
+}
+
+}  // namespace
+
+cudaError_t fused_moe_fp8_decode_max_ctas(int device, int* num_ctas) {
+  return max_cooperative_ctas<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel, device, num_ctas);
+}
+
+cudaError_t launch_fused_moe_fp8_decode(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream) {
+  return launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel, args, num_ctas, stream);
+}
+
+}  // namespace moe_kernels
