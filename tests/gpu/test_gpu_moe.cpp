@@ -105,8 +105,8 @@ class GpuMoe : public ::testing::Test {
   }
 
   // fp8 (docs/fp8.md): both paths against the float64 reference of the quantized layer, and
-  // against each other, twice each on poisoned outputs; up to 64 tokens fused also on its FP8
-  // decode kernel (MOEBENCH_DECODE=on; epmoe has none and runs its tiled GEMMs either way).
+  // against each other, twice each on poisoned outputs; up to 64 tokens also on the FP8 decode
+  // kernels (MOEBENCH_DECODE=on).
   void check_fp8(const GpuCase& c, std::uint64_t seed) {
     Problem problem = problem_for(c);
     problem.dtype = WeightDtype::kFp8Block128;
@@ -307,7 +307,7 @@ TEST_F(GpuMoe, SmallShapesFp8) {
   check_fp8({200, 4, 2, 384, 256, Activation::kGelu, Scenario::kBalanced}, 206);  // 100 rows: two tiles each
 }
 
-// The FP8 decode kernel (fused, up to 64 tokens) on the token counts of the decode grid and rows
+// The FP8 decode kernels (up to 64 tokens) on the token counts of the decode grid and rows
 // that fill no wgmma N (3, 5, 17, 63), every activation, H and I off the 128-channel groups.
 TEST_F(GpuMoe, DecodeShapesFp8) {
   const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};

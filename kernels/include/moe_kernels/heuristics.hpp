@@ -80,16 +80,16 @@ inline bool use_decode_kernel(const MoeGeometry& g, const RouterParams& router) 
 // T = 64), their tiles no longer mostly padding.
 constexpr int kFusedDecodeMaxTokens = 16;
 constexpr int kGroupedDecodeMaxTokens = 8;
-// FP8: only fused has a decode kernel (sm90_fused_moe_fp8_decode.cu). The FP8 tiled kernel waits
-// for each stage's wgmma group and pads every expert's rows to 64, so up to 64 tokens the decode
-// kernel is taken until a device run says otherwise (bench/notes.md, issue 22).
-constexpr int kFusedFp8DecodeMaxTokens = 64;
+// FP8 (sm90_fused_moe_fp8_decode.cu, sm90_grouped_gemm_fp8_decode.cu): the tiled FP8 kernels wait
+// for each stage's wgmma group and pad every expert's rows to 64, so up to 64 tokens both paths
+// take their decode kernels until a device run says otherwise (bench/notes.md, issue 22).
+constexpr int kFp8DecodeMaxTokens = 64;
 
 // Whether the decode kernels are the faster choice for this case (`fused`: the fused layer;
 // otherwise epmoe's grouped GEMMs; `fp8`: block-scaled FP8). Only for geometries
 // use_decode_kernel accepts.
 inline bool decode_kernel_is_faster(const MoeGeometry& g, bool fused, bool fp8 = false) {
-  if (fp8) return fused && g.num_tokens <= kFusedFp8DecodeMaxTokens;
+  if (fp8) return g.num_tokens <= kFp8DecodeMaxTokens;
   return g.num_tokens <= (fused ? kFusedDecodeMaxTokens : kGroupedDecodeMaxTokens);
 }
 

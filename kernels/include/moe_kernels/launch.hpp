@@ -232,6 +232,18 @@ cudaError_t launch_grouped_down_fp8(const GroupedGemmFp8Maps& maps, const Fp8Wei
                                     const RoutingBuffers& r, __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
                                     StreamOrder order = StreamOrder::kSerial);
 
+// The same two GEMMs for use_decode_kernel geometries (sm90_grouped_gemm_fp8_decode.cu): every
+// CTA streams an equal run of the GEMM's K steps; maps.a and maps.a_scales with boxes of
+// kDecodeMaxTokens rows; workspace as GroupedDecodeWorkspace says.
+cudaError_t launch_grouped_gate_up_fp8_decode(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                              const MoeGeometry& g, const RoutingBuffers& r, Activation act,
+                                              const Fp8Rows& h, const GroupedDecodeWorkspace& workspace, int num_ctas,
+                                              cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
+cudaError_t launch_grouped_down_fp8_decode(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                           const MoeGeometry& g, const RoutingBuffers& r, __nv_bfloat16* y,
+                                           const GroupedDecodeWorkspace& workspace, int num_ctas, cudaStream_t stream,
+                                           StreamOrder order = StreamOrder::kSerial);
+
 // ---- sm90_fused_moe_ep.cu: the fused kernel under expert and tensor parallelism ----------------
 
 struct FusedMoeEpArgs {

@@ -122,12 +122,13 @@ double single_gpu_epmoe_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8;
   if (problem.dtype == WeightDtype::kFp8Block128) {
     // A byte per weight and an f32 scale per 128 x 128 block; the permuted x's and h's codes and
-    // scales; y in bf16. No decode GEMMs.
+    // scales; y in bf16; the decode GEMMs' f32 partial sums up to 64 tokens.
     const double Hb = std::ceil(H / 128), Ib = std::ceil(I / 128), H16 = std::ceil(H / 16) * 16;
-    const double I16 = std::ceil(I / 16) * 16;
+    const double I16 = std::ceil(I / 16) * 16, Ip = std::ceil(I / 128) * 128;
     const double weights = E * 2 * I * H16 + E * H * I16 + 4.0 * 3 * E * Hb * Ib;
     const double activations = pairs * (H16 + 4 * Hb + I16 + 4 * Ib) + 2.0 * pairs * Hs;
-    return weights + activations + 2.0 * (T * Hs + T * H) + 4.0 * T * E + 24.0 * pairs;
+    const double decode = T <= moe_kernels::kDecodeMaxTokens ? 4.0 * pairs * (2 * Ip + H) : 0.0;
+    return weights + activations + decode + 2.0 * (T * Hs + T * H) + 4.0 * T * E + 24.0 * pairs;
   }
   const double weights = 2.0 * (E * 2 * I * Hs + E * H * Is);
   const double buffers = 2.0 * (T * Hs + T * H + pairs * (2 * Hs + Is)) + 4.0 * T * E + 24.0 * pairs;

@@ -1,12 +1,16 @@
 // epmoe on one GPU in block-scaled FP8 (docs/fp8.md): seven kernels as the bf16 pipeline, the
 // permute quantizing each sorted row into e4m3 codes and scales (moe_permute_fp8.cu), the grouped
 // GEMMs on e4m3 operands (sm90_grouped_gemm_fp8.cu) with h quantized in the gate/up epilogue, y
-// and the output in bf16. Every token count runs the tiled GEMMs, serially launched.
+// and the output in bf16. Up to 64 tokens the GEMMs are the FP8 decode kernels
+// (sm90_grouped_gemm_fp8_decode.cu) and every launch overlaps its predecessor's tail (PDL); above,
+// the tiled GEMMs, serially launched.
 #include "core/fp8_weights.hpp"
+#include "core/log.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
 #include "cuda/single_gpu/fp8_workspace.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
 
@@ -31,34 +35,52 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const int ctas = context_.sm_count();
     {
       const ScopedPhase phase("route");
-      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, order_));
     }
     {
       const ScopedPhase phase("permute");
-      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream));
-      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream));
-      MOE_CUDA_CHECK(moe_kernels::launch_permute_quantize_rows(x_.data(), g, r, permuted_x_.rows(), stream));
+      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, order_));
+      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, order_));
+      MOE_CUDA_CHECK(moe_kernels::launch_permute_quantize_rows(x_.data(), g, r, permuted_x_.rows(), stream, order_));
     }
     {
       const ScopedPhase phase("gate_up_gemm");
-      MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r,
-                                                             problem_.shape.activation, h_.rows(), ctas, stream));
+      const Activation act = problem_.shape.activation;
+      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_gate_up_fp8_decode(gate_up_maps_, weights_.scales(), g, r,
+                                                                              act, h_.rows(), gate_up_workspace(), ctas,
+                                                                              stream, order_)
+                             : moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r, act,
+                                                                       h_.rows(), ctas, stream));
     }
     {
       const ScopedPhase phase("down_gemm");
       MOE_CUDA_CHECK(
-          moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
+          decode_ ? moe_kernels::launch_grouped_down_fp8_decode(down_maps_, weights_.scales(), g, r, y_.data(),
+                                                                down_workspace(), ctas, stream, order_)
+                  : moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
     }
     const ScopedPhase phase("combine");
-    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream));
+    MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream, order_));
   }
 
  private:
   void size_workspace() override {
     const MoeGeometry& g = geometry_;
     const int pairs = g.max_pairs();
+    decode_ = use_decode_kernels();
+    // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
+    order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
+    if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs", g.num_tokens);
+    // kDecodeMaxTokens = kFp8BlockM: the decode GEMMs' boxes hold an expert's rows, the tiles' a tile.
+    static_assert(moe_kernels::kDecodeMaxTokens == moe_kernels::kFp8BlockM);
     permuted_x_.size(pairs, g.hidden, g.block_m);
     h_.size(pairs, g.intermediate, g.block_m);
+    if (decode_) {
+      gate_up_partial_.resize(static_cast<std::size_t>(pairs) * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
+      down_partial_.resize(static_cast<std::size_t>(pairs) * g.hidden);
+      gate_up_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.gate_up_tiles());
+      down_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.down_tiles());
+    }
     y_.resize(static_cast<std::size_t>(pairs) * g.hidden_stride());
     gate_up_maps_.a = permuted_x_.codes_map();
     gate_up_maps_.a_scales = permuted_x_.scales_map();
@@ -66,10 +88,21 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     down_maps_.a_scales = h_.scales_map();
   }
 
+  // The decode GEMMs' f32 partial sums and tile counters: zero at allocation, and the kernels
+  // leave them so.
+  moe_kernels::GroupedDecodeWorkspace gate_up_workspace() const {
+    return {gate_up_partial_.data(), gate_up_steps_.data()};
+  }
+  moe_kernels::GroupedDecodeWorkspace down_workspace() const { return {down_partial_.data(), down_steps_.data()}; }
+
   DeviceFp8Weights weights_;
   Fp8RowBuffer permuted_x_, h_;
   DeviceBuffer<__nv_bfloat16> y_;
   moe_kernels::GroupedGemmFp8Maps gate_up_maps_{}, down_maps_{};
+  bool decode_ = false;  // this case runs the FP8 decode GEMMs
+  moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
+  DeviceBuffer<float> gate_up_partial_, down_partial_;
+  DeviceBuffer<int> gate_up_steps_, down_steps_;
 };
 
 }  // namespace

@@ -31,9 +31,7 @@ SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
 }
 
 bool SingleGpuMoeBase::use_decode_kernels() const {
-  // In FP8 only fused has a decode kernel: epmoe runs its tiled grouped GEMMs at every token count.
   const bool fp8 = problem_.dtype == WeightDtype::kFp8Block128;
-  if (fp8 && kind() != ImplKind::kFused) return false;
   if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
   switch (decode_setting()) {
     case DecodeSetting::kOn: return true;

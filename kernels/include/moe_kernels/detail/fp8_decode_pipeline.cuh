@@ -1,14 +1,16 @@
-// The FP8 decode kernel's pipeline (sm90_fused_moe_fp8_decode.cu): decode_pipeline.cuh's design
-// (weights as the wgmma M, an expert's tokens as N, stream-K over every CTA, counters instead of
-// barriers) on e4m3 operands with the block scales of docs/fp8.md:
+// The FP8 decode kernels' pipeline (fused: sm90_fused_moe_fp8_decode.cu; epmoe:
+// sm90_grouped_gemm_fp8_decode.cu): decode_pipeline.cuh's design (weights as the wgmma M, an
+// expert's tokens as N, stream-K over every CTA, counters instead of barriers) on e4m3 operands
+// with the block scales of docs/fp8.md:
 // - A stage is 128 K (128 bytes of e4m3 a row: one scale block): 256 weight rows, up to 64 token
 //   rows, the token rows' group scales and the four 64-row weight quarters' block scales. Each
-//   consumer multiplies its two quarters into a partial of its own and promotes it into f32
-//   registers with (weight block scale x token scale), once per stage.
-// - The tokens' x is quantized once per launch, spread over every CTA's consumers while the
+//   consumer multiplies its two quarters into a partial and promotes it into f32 registers with
+//   (weight block scale x token scale), once per stage.
+// - fused quantizes the tokens' x once per launch, spread over every CTA's consumers while the
 //   producers already stream weights; a gate/up step gathers its token rows once the last CTA has
-//   stamped x ready. The down GEMM reads h's codes and scales by TMA once its expert is ready.
-// - Partial sums in f32 (red.add) as in the bf16 kernel; the CTA that completes a gate/up tile
+//   stamped x ready. Token rows that are already quantized and sorted (h; epmoe's permuted x)
+//   come by TMA with their scales.
+// - Partial sums in f32 (red.add) as in the bf16 kernels; the CTA that completes a gate/up tile
 //   applies the activation and quantizes h per token over the tile's 128 columns (one group).
 #pragma once
 
@@ -166,6 +168,22 @@ struct HRows {
   int row;
 };
 
+// A stage's 256 weight rows at K column `column`: one box of `map` (second_half null), or four
+// boxes of 64 rows alternating between `map` and `second_half` from `row` (epmoe's gate and up
+// blocks, placed as fused's interleaved rows are).
+__device__ __forceinline__ void load_stage_weights(std::uint8_t* w, const StageWeights& weights, std::uint64_t* full,
+                                                   int column) {
+  if (weights.second_half == nullptr) {
+    ptx::tma_load_3d(w, weights.map, full, column, weights.row, weights.expert);
+    return;
+  }
+  constexpr int kQuarterBytes = kDecodeStageBytesW / 4;
+#pragma unroll
+  for (int quarter = 0; quarter < 4; ++quarter)
+    ptx::tma_load_3d(w + quarter * kQuarterBytes, quarter % 2 == 0 ? weights.map : weights.second_half, full, column,
+                     weights.row + (quarter / 2) * kWarpgroupRows, weights.expert);
+}
+
 // The steps [k_begin, k_end) of one unit: each stage's weights (and their quarters' scales) as soon
 // as the stage is free, its token rows once ready() says they are written; until then the weights
 // of the next stages keep streaming. rows_tx: the bytes of the token rows' TMA (0 for a gather).
@@ -186,7 +204,7 @@ __device__ __forceinline__ void produce_fp8_unit(Fp8DecodeStorage& s, StageRing&
         const int k = k_begin + weights_issued;
         if (lane == 0) {
           ptx::mbarrier_arrive_expect_tx(full, kDecodeStageBytesW + rows_tx);
-          ptx::tma_load_3d(s.w[weights_at.stage], weights.map, full, k * kFp8BlockK, weights.row, weights.expert);
+          load_stage_weights(s.w[weights_at.stage], weights, full, k * kFp8BlockK);
         }
         if (lane < 4) {
           // A select, not scales.quarter[lane]: an indexed array would live in local memory.
@@ -313,6 +331,19 @@ __device__ __forceinline__ void add_gate_up_partial_fp8(const Fp8DecodeAccumulat
   for_each_fp8_accumulator<kN>(tokens, thread, [&](int j, int reg, int token, int row) {
     const int column = tile * kBlockNB + j * kGateUpBlock + consumer * kWarpgroupRows + row;
     atomicAdd(partial + static_cast<std::int64_t>(row_begin + token) * partial_stride + column, acc[j][reg]);
+  });
+}
+
+// Adds a unit's partial sums into an f32 workspace of rows (sorted rows) by output columns: its
+// quarters are columns block * 256 + [0, 256), those from column_limit on are dropped (epmoe's y).
+template <int kN>
+__device__ __forceinline__ void add_rows_partial_fp8(const Fp8DecodeAccumulators<kN>& acc, float* partial,
+                                                     int partial_stride, int row_begin, int tokens, int block,
+                                                     int column_limit, int consumer, int thread) {
+  for_each_fp8_accumulator<kN>(tokens, thread, [&](int j, int reg, int token, int row) {
+    const int column = block * kBlockNB + (2 * consumer + j) * kWarpgroupRows + row;
+    if (column < column_limit)
+      atomicAdd(partial + static_cast<std::int64_t>(row_begin + token) * partial_stride + column, acc[j][reg]);
   });
 }
 

@@ -1,0 +1,148 @@
+// epmoe's grouped GEMMs in block-scaled FP8 for up to 64 tokens: sm90_grouped_gemm_decode.cu's two
+// kernels on the FP8 decode pipeline (fp8_decode_pipeline.cuh). Each CTA takes an equal run of
+// the GEMM's K steps over the experts with rows; the token rows and their scales come by TMA from
+// the permuted x (quantized by the permute kernel) or from h; partial sums go to an f32
+// workspace, and the CTA that completes an (expert, output tile) writes it: h quantized per row
+// after the activation, or the expert's y rows in bf16. Launched with programmatic stream
+// serialisation, a kernel streams the weights of its first stages while the previous kernel
+// finishes, and waits for it only before loading token rows.
+#include "moe_kernels/detail/fp8_decode_pipeline.cuh"
+#include "moe_kernels/detail/stream_launch.cuh"
+#include "moe_kernels/launch.hpp"
+
+namespace moe_kernels {
+
+namespace {
+
+struct GroupedFp8DecodeArgs {
+  GroupedGemmFp8Maps maps;  // a, a_scales: box kDecodeMaxTokens rows
+  Fp8WeightScales scales;
+  MoeGeometry geometry;
+  const std::int32_t* expert_offsets;  // (local_experts + 1), from the scan kernel
+  GroupedDecodeWorkspace workspace;
+  Fp8Rows h;         // gate/up's output
+  __nv_bfloat16* y;  // down's output
+  Activation activation;
+};
+
+// Lane by lane before a step loads token rows: the kernel before this one (the permute or the
+// gate/up GEMM) has completed.
+struct PriorGridsDone {
+  __device__ __forceinline__ bool operator()() const {
+    ptx::wait_prior_grids();
+    return true;
+  }
+};
+
+template <bool kGateUp>
+__device__ __forceinline__ void run_grouped_producer(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                     const StepRun& run, int tiles, int k_steps) {
+  const int lane = threadIdx.x % 32;
+  StageRing ring;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    const int expert = s.routes.active_expert[unit.active];
+    const HRows rows{&a.maps.a, &a.maps.a_scales, s.routes.active_offset[unit.active]};
+    // gate/up: 64 gate rows, 64 up rows, the next 64 of each (fused's interleave, four boxes).
+    const StageWeights weights = kGateUp ? StageWeights{&a.maps.b, &a.maps.b_up, unit.tile * kGateUpBlock, expert}
+                                         : StageWeights{&a.maps.b, nullptr, unit.tile * kBlockNB, expert};
+    const QuarterScales scales = kGateUp ? gate_up_quarter_scales(a.scales, a.geometry, expert, unit.tile)
+                                         : down_quarter_scales(a.scales, a.geometry, expert, unit.tile);
+    produce_fp8_unit(s, ring, weights, scales, kDecodeStageBytesB + kFp8DecodeScaleBytes, unit.k_begin, unit.k_end,
+                     lane, PriorGridsDone{}, [&](int stage, int k) { load_h_rows(s, stage, rows, k, lane); });
+  });
+}
+
+template <bool kGateUp>
+__device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                     const StepRun& run, int tiles, int k_steps) {
+  const MoeGeometry& g = a.geometry;
+  const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
+  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
+  const int partial_stride = kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
+  StageRing ring;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+    const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
+    with_token_width(tokens, [&](auto n) {
+      constexpr int kN = decltype(n)::value;
+      Fp8DecodeAccumulators<kN> acc;
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      if constexpr (kGateUp) {
+        add_gate_up_partial_fp8<kN>(acc, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, consumer,
+                                    in_warpgroup);
+      } else {
+        add_rows_partial_fp8<kN>(acc, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, g.hidden,
+                                 consumer, in_warpgroup);
+      }
+    });
+    int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
+    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, k_steps, thread)) return;
+    if constexpr (kGateUp) {
+      finish_gate_up_tile_fp8(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.h,
+                              g.intermediate, thread);
+    } else {
+      finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.y,
+                        g.hidden_stride(), thread);
+    }
+  });
+}
+
+// ptxas: see kFp8DecodeProducerRegisters.
+template <bool kGateUp>
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    grouped_fp8_decode_kernel(const __grid_constant__ GroupedFp8DecodeArgs a) {
+  extern __shared__ std::uint8_t smem_raw[];
+  Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
+  const MoeGeometry& g = a.geometry;
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < kDecodeStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], kFp8DecodeFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+    }
+    ptx::fence_barrier_init();
+  }
+  // The offsets come from the scan kernel, two or three launches back: complete once this grid
+  // runs, since each kernel between waited for its own predecessor before letting this one start.
+  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
+  ptx::launch_dependent_grids();
+  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
+  const int k_steps = fp8_groups(kGateUp ? g.hidden : g.intermediate);
+  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kFp8DecodeProducerRegisters>();
+    if (threadIdx.x < kDecodeConsumerThreads + 32) run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps);
+  } else {
+    ptx::claim_registers<kFp8DecodeConsumerRegisters>();
+    run_grouped_consumer<kGateUp>(a, s, run, tiles, k_steps);
+  }
+}
+
+template <bool kGateUp>
+cudaError_t launch_grouped_fp8_decode(const GroupedFp8DecodeArgs& args, int num_ctas, cudaStream_t stream,
+                                      StreamOrder order) {
+  const cudaError_t status = cudaFuncSetAttribute(grouped_fp8_decode_kernel<kGateUp>,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kFp8DecodeSmemBytes);
+  if (status != cudaSuccess) return status;
+  return launch_in_order(order, grouped_fp8_decode_kernel<kGateUp>, dim3(num_ctas), dim3(kDecodeThreads),
+                         kFp8DecodeSmemBytes, stream, args);
+}
+
+}  // namespace
+
+cudaError_t launch_grouped_gate_up_fp8_decode(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                              const MoeGeometry& g, const RoutingBuffers& r, Activation act,
+                                              const Fp8Rows& h, const GroupedDecodeWorkspace& workspace, int num_ctas,
+                                              cudaStream_t stream, StreamOrder order) {
+  return launch_grouped_fp8_decode<true>({maps, scales, g, r.expert_offsets, workspace, h, nullptr, act}, num_ctas,
+                                         stream, order);
+}
+
+cudaError_t launch_grouped_down_fp8_decode(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                           const MoeGeometry& g, const RoutingBuffers& r, __nv_bfloat16* y,
+                                           const GroupedDecodeWorkspace& workspace, int num_ctas, cudaStream_t stream,
+                                           StreamOrder order) {
+  return launch_grouped_fp8_decode<false>(
+      {maps, scales, g, r.expert_offsets, workspace, Fp8Rows{}, y, Activation::kSilu}, num_ctas, stream, order);
+}
+
+}  // namespace moe_kernels
