@@ -362,25 +362,42 @@ __device__ __forceinline__ void add_down_partial_fp8(const Fp8DecodeAccumulators
 
 // The CTA that completed gate/up tile `tile` of an expert: h = act(gate, up) for its 128
 // intermediate columns, quantized per row (the tile is one scale group), and the partial sums back
-// to zero. A warp per row, 4 columns a lane (consumer thread t of 256 takes row t / 32 + 8 n).
+// to zero. A warp per row, 4 columns a lane (consumer thread t of 256 takes rows t / 32 + 8 n),
+// kFinishBatch rows' loads in flight before any store (decode_pipeline.cuh's finishers).
 template <typename Act>
 __device__ __forceinline__ void finish_gate_up_tile_fp8(Act act, float* partial, int partial_stride, int row_begin,
                                                         int tokens, int tile, const Fp8Rows& h, int intermediate,
                                                         int thread) {
-  const int lane = thread % 32, first = tile * kGateUpBlock + 4 * lane;
-  for (int token = thread / 32; token < tokens; token += kDecodeConsumerThreads / 32) {
-    const int row = row_begin + token;
-    float* sums = partial + static_cast<std::int64_t>(row) * partial_stride + tile * kBlockNB + 4 * lane;
-    const float4 gate = __ldcg(reinterpret_cast<const float4*>(sums));
-    const float4 up = __ldcg(reinterpret_cast<const float4*>(sums + kGateUpBlock));
-    *reinterpret_cast<float4*>(sums) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    *reinterpret_cast<float4*>(sums + kGateUpBlock) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    const float gates[4] = {gate.x, gate.y, gate.z, gate.w}, ups[4] = {up.x, up.y, up.z, up.w};
-    float values[4];
+  constexpr int kWarps = kDecodeConsumerThreads / 32;
+  const int lane = thread % 32, first_column = tile * kGateUpBlock + 4 * lane;
+  for (int first = thread / 32; first < tokens; first += kFinishBatch * kWarps) {
+    float4 gate[kFinishBatch], up[kFinishBatch];
 #pragma unroll
-    for (int c = 0; c < 4; ++c) values[c] = first + c < intermediate ? act(gates[c], ups[c]) : 0.0f;
-    fp8::quantize_values_warp(values, first, h.codes + static_cast<std::int64_t>(row) * h.codes_stride, h.codes_stride,
-                              h.scales + static_cast<std::int64_t>(tile) * h.scale_stride + row, lane);
+    for (int b = 0; b < kFinishBatch; ++b) {
+      const int token = first + b * kWarps;
+      if (token >= tokens) continue;
+      const float* sums =
+          partial + static_cast<std::int64_t>(row_begin + token) * partial_stride + tile * kBlockNB + 4 * lane;
+      gate[b] = __ldcg(reinterpret_cast<const float4*>(sums));
+      up[b] = __ldcg(reinterpret_cast<const float4*>(sums + kGateUpBlock));
+    }
+#pragma unroll
+    for (int b = 0; b < kFinishBatch; ++b) {
+      const int token = first + b * kWarps;
+      if (token >= tokens) continue;  // the same for every lane of the warp: its shuffles are whole
+      const int row = row_begin + token;
+      float* sums = partial + static_cast<std::int64_t>(row) * partial_stride + tile * kBlockNB + 4 * lane;
+      *reinterpret_cast<float4*>(sums) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      *reinterpret_cast<float4*>(sums + kGateUpBlock) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      const float gates[4] = {gate[b].x, gate[b].y, gate[b].z, gate[b].w};
+      const float ups[4] = {up[b].x, up[b].y, up[b].z, up[b].w};
+      float values[4];
+#pragma unroll
+      for (int c = 0; c < 4; ++c) values[c] = first_column + c < intermediate ? act(gates[c], ups[c]) : 0.0f;
+      fp8::quantize_values_warp(values, first_column, h.codes + static_cast<std::int64_t>(row) * h.codes_stride,
+                                h.codes_stride, h.scales + static_cast<std::int64_t>(tile) * h.scale_stride + row,
+                                lane);
+    }
   }
   ptx::fence_proxy_async_global();  // the down steps read h by TMA
 }
