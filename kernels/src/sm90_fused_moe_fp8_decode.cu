@@ -11,16 +11,12 @@
 // its route stage includes its share of x's quantization.
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fp8_decode_pipeline.cuh"
-#include "moe_kernels/detail/kernel_stamps.cuh"
+#include "moe_kernels/detail/fused_decode_frame.cuh"
 #include "moe_kernels/launch.hpp"
 
 namespace moe_kernels {
 
 namespace {
-
-__device__ __forceinline__ void stamp_stage(const FusedMoeFp8DecodeArgs& a, FusedStage stage) {
-  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
-}
 
 struct Fp8DecodeShape {
   int gate_up_tiles;  // per expert: 128 intermediate columns (256 rows of w13) each
@@ -123,35 +119,9 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
   const Fp8DecodeShape shape = fp8_decode_shape(a.geometry);
   const Fp8DecodeCounters counters{{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks}};
-  // Every CTA reads the launch count before any CTA can leave (the last one out advances it), so
-  // all agree on the stamp that marks x and each expert ready in this launch.
-  const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
-  stamp_stage(a, FusedStage::kRoute);
-  if (threadIdx.x == 0) {
-    for (int i = 0; i < kDecodeStages; ++i) {
-      ptx::mbarrier_init(&s.full[i], kFp8DecodeFullArrivals);
-      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
-    }
-    ptx::fence_barrier_init();
-  }
-  route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
-  stamp_stage(a, FusedStage::kGateUp);
-  // setmaxnreg needs each role to be one branch of a single if/else; the producer warpgroup's
-  // other three warps only wait at the end.
-  if (threadIdx.x >= kDecodeConsumerThreads) {
-    ptx::release_registers<kFp8DecodeProducerRegisters>();
-    if (threadIdx.x < kDecodeConsumerThreads + 32) run_producer(a, s, shape, counters, ready_stamp);
-  } else {
-    ptx::claim_registers<kFp8DecodeConsumerRegisters>();
-    run_consumer(a, s, shape, counters, ready_stamp);
-  }
-  ptx::cta_sync_all();
-  if (threadIdx.x == 0 &&
-      atomicAdd(reinterpret_cast<unsigned*>(a.counters + counters.ctas_out()), 1u) == gridDim.x - 1) {
-    a.counters[counters.ctas_out()] = 0;
-    a.counters[counters.calls()] = ready_stamp;
-    stamp_now(&a.stage_times->end_ns);
-  }
+  run_fused_decode<kFp8DecodeProducerRegisters, kFp8DecodeConsumerRegisters, kFp8DecodeFullArrivals>(
+      a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
+      [&](int ready_stamp) { run_consumer(a, s, shape, counters, ready_stamp); });
 }
 
 }  // namespace

@@ -57,12 +57,6 @@ __device__ void route_phase(const Args& a, std::uint8_t* smem) {
   }
 }
 
-// CTA 0 stamps the start of each phase (fused_stages.hpp).
-template <typename Args>
-__device__ __forceinline__ void stamp_stage(const Args& a, FusedStage stage) {
-  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
-}
-
 template <typename E, typename Args>
 __device__ __forceinline__ void gate_up_phase(const Args& a, typename E::Storage& s, PipelineState& state, int role) {
   constexpr bool kTails = E::kTailRows > 0;  // tiles carry tails (MoeGeometry::spill): the one-GPU kernel

@@ -4,11 +4,18 @@
 #pragma once
 
 #include "moe_kernels/detail/ptx.cuh"
+#include "moe_kernels/fused_stages.hpp"
 
 namespace moe_kernels {
 
 __device__ __forceinline__ void stamp_now(unsigned long long* at) {
   ptx::store_volatile(at, static_cast<unsigned long long>(ptx::globaltimer_ns()));
+}
+
+// CTA 0 stamps the start of a fused kernel's phase (Args: the kernel's, with stage_times).
+template <typename Args>
+__device__ __forceinline__ void stamp_stage(const Args& a, FusedStage stage) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) stamp_now(&a.stage_times->start_ns[static_cast<int>(stage)]);
 }
 
 // Every thread calls this at the very end: the last CTA out stamps *end_ns. `ctas_out` counts
