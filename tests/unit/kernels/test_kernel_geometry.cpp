@@ -2,10 +2,13 @@
 // tile-height heuristic.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
+#include <set>
 #include <tuple>
 #include <vector>
 
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/moe_types.hpp"
@@ -203,6 +206,38 @@ TEST(KernelGeometry, DecodeSplitCoversEveryStepOnce) {
     EXPECT_EQ(static_cast<long long>(seen.size()), total);
     for (const auto& [step, count] : seen) EXPECT_EQ(count, 1);
     EXPECT_LE(longest - shortest, 1);
+  }
+}
+
+// The FP8 decode kernel's counters extend the bf16 kernel's: every slot distinct and inside the
+// buffer the host allocates (size()), the x slots past the bf16 ones.
+TEST(KernelGeometry, Fp8DecodeCountersAreDistinctSlots) {
+  const Fp8DecodeCounters counters{{8, 6, 8}};
+  std::set<std::int64_t> slots{counters.calls(), counters.ctas_out(), counters.x_groups_done(), counters.x_ready()};
+  for (int e = 0; e < 8; ++e) {
+    slots.insert(counters.expert_ready(e));
+    slots.insert(counters.expert_tiles_done(e));
+    for (int tile = 0; tile < 6; ++tile) slots.insert(counters.gate_up_tile_steps(e, tile));
+  }
+  for (int block = 0; block < 8; ++block) slots.insert(counters.down_block_steps(block));
+  EXPECT_EQ(static_cast<std::int64_t>(slots.size()), counters.size());
+  EXPECT_EQ(*slots.rbegin(), counters.size() - 1);
+  const DecodeCounters bf16_counters{8, 6, 8};
+  EXPECT_EQ(counters.x_groups_done(), bf16_counters.size());
+}
+
+// Which kernels a case runs by default: in bf16 the decode kernels where they measured faster
+// (fused to 16 tokens, epmoe to 8); in FP8 both paths' decode kernels up to 64.
+TEST(KernelGeometry, DecodeDefaultsByPathAndDtype) {
+  MoeGeometry g;
+  g.top_k = 8;
+  g.num_experts = g.local_experts = 128;
+  for (int T : {1, 8, 16, 17, 64}) {
+    g.num_tokens = T;
+    EXPECT_EQ(decode_kernel_is_faster(g, true), T <= kFusedDecodeMaxTokens) << T;
+    EXPECT_EQ(decode_kernel_is_faster(g, false), T <= kGroupedDecodeMaxTokens) << T;
+    EXPECT_TRUE(decode_kernel_is_faster(g, true, true)) << T;
+    EXPECT_TRUE(decode_kernel_is_faster(g, false, true)) << T;
   }
 }
 
