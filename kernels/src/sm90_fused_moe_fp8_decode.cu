@@ -81,7 +81,7 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       Fp8DecodeAccumulators<kN> acc;
-      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, 0, consumer, in_warpgroup);
       add_gate_up_partial_fp8<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, consumer,
                                   in_warpgroup);
     });
@@ -101,7 +101,8 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       Fp8DecodeAccumulators<kN> acc;
-      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, scale_box_shift(row_begin), consumer,
+                              in_warpgroup);
       add_down_partial_fp8<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer,
                                in_warpgroup);
     });

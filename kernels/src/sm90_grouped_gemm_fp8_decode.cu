@@ -66,7 +66,8 @@ __device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs&
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       Fp8DecodeAccumulators<kN> acc;
-      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, scale_box_shift(row_begin), consumer,
+                              in_warpgroup);
       if constexpr (kGateUp) {
         add_gate_up_partial_fp8<kN>(acc, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, consumer,
                                     in_warpgroup);

@@ -93,6 +93,16 @@ constexpr int kFp8BlockK = 128;  // e4m3 reduction columns per pipeline stage: 1
 constexpr int kFp8BlockM = 64;   // token rows per FP8 tile (fp8_pipeline.cuh: the consumers split its columns)
 
 MOE_HOST_DEVICE constexpr int fp8_groups(int n) { return ceil_div(n, kFp8Group); }
+// A TMA box must start at a 16-byte aligned global address (else the copy faults with an illegal
+// instruction), and an expert's first row is any row: so a box of f32 scales starts at its first
+// row rounded down to a multiple of 4 and is kScaleBoxSlack rows taller than the rows it serves,
+// which the reader finds scale_box_shift(row) words in.
+constexpr int kScaleBoxSlack = 4;
+MOE_HOST_DEVICE constexpr int scale_box_first_row(int row) { return row & ~(kScaleBoxSlack - 1); }
+MOE_HOST_DEVICE constexpr int scale_box_shift(int row) { return row & (kScaleBoxSlack - 1); }
+// A shared-memory slot for such a box: kScaleBoxSlack more words, rounded up to 128 bytes (the
+// alignment a TMA destination keeps).
+MOE_HOST_DEVICE constexpr int scale_box_slot_words(int rows) { return round_up(rows + kScaleBoxSlack, 32); }
 // Bytes of a row of n codes as stored: the TMA stride granule.
 MOE_HOST_DEVICE constexpr int fp8_codes_stride(int n) { return round_up(n, 16); }
 

@@ -10,7 +10,7 @@
 namespace moebench::cuda {
 
 // Rows of `width` channels in e4m3 and their transposed scales (moe_kernels::Fp8Rows), read by TMA
-// in boxes of box_rows rows.
+// in boxes of box_rows rows (the scales' boxes kScaleBoxSlack rows taller: moe_types.hpp).
 class Fp8RowBuffer {
  public:
   void size(int rows, int width, int box_rows);

@@ -31,10 +31,12 @@ namespace moe_kernels {
 static_assert(kDecodeStageBytesW == kBlockNB * kFp8BlockK && kDecodeStageBytesB == kDecodeMaxTokens * kFp8BlockK);
 
 struct alignas(1024) Fp8DecodeStorage {
-  std::uint8_t w[kDecodeStages][kDecodeStageBytesW];                // 256 weight rows x 128 K, 128B-swizzled
-  std::uint8_t b[kDecodeStages][kDecodeStageBytesB];                // up to 64 token rows x 128 K: x or h
-  alignas(128) float token_scale[kDecodeStages][kDecodeMaxTokens];  // TMA box (h) or gathered words (x)
-  float weight_scale[kDecodeStages][4];                             // per 64-row quarter of w
+  std::uint8_t w[kDecodeStages][kDecodeStageBytesW];  // 256 weight rows x 128 K, 128B-swizzled
+  std::uint8_t b[kDecodeStages][kDecodeStageBytesB];  // up to 64 token rows x 128 K: x or h
+  // A TMA box (h, epmoe's x: the unit's rows from scale_box_first_row, row r at r +
+  // scale_box_shift(its first row)) or gathered words (fused's x: row r at r); 128-byte aligned.
+  alignas(128) float token_scale[kDecodeStages][scale_box_slot_words(kDecodeMaxTokens)];
+  float weight_scale[kDecodeStages][4];  // per 64-row quarter of w
   std::uint64_t full[kDecodeStages];
   std::uint64_t empty[kDecodeStages];
   DecodeRoutes routes;
@@ -49,7 +51,7 @@ struct Fp8DecodeLaunchShape {
 // scale's cp.async), then the 32 lanes again when its token rows are (through their gather's
 // cp.async, or plainly after lane 0's TMA).
 constexpr int kFp8DecodeFullArrivals = 65;
-constexpr int kFp8DecodeScaleBytes = kDecodeMaxTokens * 4;
+constexpr int kFp8DecodeScaleBytes = (kDecodeMaxTokens + kScaleBoxSlack) * 4;  // a TMA box of scales
 // The register split (setmaxnreg): the producer's loop keeps four scale pointers and its gather's
 // addresses, which spilled at the bf16 kernel's 56; the consumers peak near 190 (64 tokens: acc,
 // one partial, the tokens' scales). 88 + 2 x 208 = 504 of a sub-partition's 512 a lane; ptxas then
@@ -241,7 +243,7 @@ __device__ __forceinline__ void load_h_rows(Fp8DecodeStorage& s, int stage, cons
   std::uint64_t* full = &s.full[stage];
   if (lane == 0) {
     ptx::tma_load_2d(s.b[stage], h.codes, full, k * kFp8BlockK, h.row);
-    ptx::tma_load_2d(s.token_scale[stage], h.scales, full, h.row, k);
+    ptx::tma_load_2d(s.token_scale[stage], h.scales, full, scale_box_first_row(h.row), k);
   }
   ptx::mbarrier_arrive(full);
 }
@@ -254,15 +256,14 @@ template <int kN>
 using Fp8DecodeAccumulators = float[2][kN / 2];
 
 // A unit's K steps into consumer `consumer`'s acc, each stage's product promoted with its scales.
-// The two quarters go one after the other through one partial: a partial each (kN = 64: 64
-// registers more) spilled the consumers, since ptxas fits the whole kernel in 168 registers a
-// thread whatever setmaxnreg grants at run time. `gathered`: the token rows came by cp.async
-// (generic proxy), so each stage needs a proxy fence before wgmma reads it. `thread`: within the
-// warpgroup.
+// The two quarters go one after the other through one partial: with a partial each, 64 tokens
+// needed more registers than the consumers have. `gathered`: the token rows came by cp.async
+// (generic proxy), so each stage needs a proxy fence before wgmma reads it. Token t's scale is at
+// token_scale[stage][scale_shift + t] (Fp8DecodeStorage). `thread`: within the warpgroup.
 template <int kN>
 __device__ __forceinline__ void fp8_decode_mainloop(Fp8DecodeStorage& s, StageRing& ring, int steps,
-                                                    Fp8DecodeAccumulators<kN>& acc, bool gathered, int consumer,
-                                                    int thread) {
+                                                    Fp8DecodeAccumulators<kN>& acc, bool gathered, int scale_shift,
+                                                    int consumer, int thread) {
   // Zeros first and a multiply-add per register: a select of the first step's product kept a
   // second copy of the partial live beside acc.
 #pragma unroll
@@ -270,7 +271,8 @@ __device__ __forceinline__ void fp8_decode_mainloop(Fp8DecodeStorage& s, StageRi
 #pragma unroll
     for (int reg = 0; reg < kN / 2; ++reg) acc[j][reg] = 0.0f;
   float partial[kN / 2];
-  const int lane_col = (thread % 4) * 2;  // wgmma::accumulator_coord's column within each group of 8
+  // wgmma::accumulator_coord's column within each group of 8, and where its scale lies
+  const int lane_col = scale_shift + (thread % 4) * 2;
   for (int k = 0; k < steps; ++k, ring.advance<kDecodeStages>()) {
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
     if (gathered) ptx::fence_proxy_async_shared();

@@ -35,8 +35,9 @@ struct Fp8Engine {
   static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
   static constexpr int kBoxBytesA = kBlockM * kFp8BlockK;
   static constexpr int kStageBytesA = kBoxBytesA;
-  static constexpr int kStageBytesB = kBlockNB * kFp8BlockK;  // 32 KiB
-  static constexpr int kScaleBytesA = kBlockM * 4;
+  static constexpr int kStageBytesB = kBlockNB * kFp8BlockK;       // 32 KiB
+  static constexpr int kScaleBoxRowsA = kBlockM + kScaleBoxSlack;  // moe_types.hpp: 16-byte aligned boxes
+  static constexpr int kScaleBytesA = kScaleBoxRowsA * 4;
   static constexpr int kStages = 5;  // 200 KiB
   static constexpr int kGatherRowsPerThread = kBlockM * 8 / kProducerThreads;
   static constexpr int kTailGatherRowsPerThread = 0;
@@ -44,8 +45,10 @@ struct Fp8Engine {
   struct alignas(1024) Storage {
     std::uint8_t a[kStages][kStageBytesA];
     std::uint8_t b[kStages][kStageBytesB];
-    alignas(128) float a_scale[kStages][kBlockM];  // TMA box or gathered words: 128-byte aligned
-    float b_scale[kStages][4];                     // B's four 64-row quarters
+    // A TMA box (the tile's rows from scale_box_first_row, so row r at r + scale_box_shift(the
+    // tile's first row)) or gathered words (row r at r); 128-byte aligned slots.
+    alignas(128) float a_scale[kStages][scale_box_slot_words(kBlockM)];
+    float b_scale[kStages][4];  // B's four 64-row quarters
     // The gate/up epilogue's per-row amax of each consumer's half, by tile parity.
     float row_amax[2][kConsumers][kBlockM];
     std::uint64_t full[kStages];
@@ -120,7 +123,7 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
       }
       if (tma_a) {
         ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
-        ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, load.a_row, k);
+        ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, scale_box_first_row(load.a_row), k);
       }
 #pragma unroll
       for (int quarter = 0; quarter < 4; ++quarter) {
@@ -168,10 +171,12 @@ __device__ __forceinline__ void promote(float (&acc)[64], const float (&partial)
 }
 
 // Consumer warpgroup `consumer`: all 64 rows of one FP8 tile times B's quarters 2 * consumer and
-// 2 * consumer + 1, over `k_steps` stages, into acc (64 x 128, f32, the scales applied).
+// 2 * consumer + 1, over `k_steps` stages, into acc (64 x 128, f32, the scales applied). Row r's
+// scale is at a_scale[stage][scale_shift + r] (Storage::a_scale).
 template <typename E>
 __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRing& ring, int k_steps, float (&acc)[64],
-                                                 int consumer, bool active, bool a_gathered, int thread) {
+                                                 int consumer, bool active, bool a_gathered, int scale_shift,
+                                                 int thread) {
   if (!active) {  // as consume_tile: thread 0 alone passes the stages on
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
       if (thread == 0) {
@@ -181,7 +186,7 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     }
     return;
   }
-  const int first_row = wgmma::accumulator_coord(0, thread).row;
+  const int first_row = scale_shift + wgmma::accumulator_coord(0, thread).row;
   float partial[64];
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);

@@ -193,7 +193,8 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
     else if (coord.tail > 0) with_tail(std::integral_constant<int, 8>{});
   }
   if constexpr (E::kFp8) {
-    consume_tile_fp8<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
+    const int scale_shift = phase.a_gathered ? 0 : scale_box_shift(coord.row_begin);
+    consume_tile_fp8<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, scale_shift, thread);
   } else if (!tail_done) {
     consume_tile<E>(s, state.stages, phase.k_steps, acc, consumer, active, phase.a_gathered, thread);
   }
