@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/single_gpu/grouped_decode_buffers.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
 #include "moe_kernels/heuristics.hpp"
@@ -51,14 +52,14 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
       const ScopedPhase phase("gate_up_gemm");
       const Activation act = problem_.shape.activation;
       MOE_CUDA_CHECK(
-          decode_ ? moe_kernels::launch_grouped_gate_up_decode(gate_up_maps_, g, r, act, h_.data(), gate_up_workspace(),
-                                                               ctas, stream, order_)
+          decode_ ? moe_kernels::launch_grouped_gate_up_decode(gate_up_maps_, g, r, act, h_.data(),
+                                                               decode_buffers_.gate_up(), ctas, stream, order_)
                   : moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, act, h_.data(), ctas, stream, order_));
     }
     {
       const ScopedPhase phase("down_gemm");
-      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_down_decode(down_maps_, g, r, y_.data(), down_workspace(),
-                                                                       ctas, stream, order_)
+      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_down_decode(down_maps_, g, r, y_.data(),
+                                                                       decode_buffers_.down(), ctas, stream, order_)
                              : moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream, order_));
     }
     const ScopedPhase phase("combine");
@@ -82,28 +83,15 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
                                                    g.hidden_stride(), box_rows));
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&down_maps_.a, h_.data(), pairs, g.intermediate,
                                                    g.intermediate_stride(), box_rows));
-    if (decode_) {
-      gate_up_partial_.resize(pairs * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
-      down_partial_.resize(pairs * g.hidden);
-      gate_up_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.gate_up_tiles());
-      down_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.down_tiles());
-    }
+    if (decode_) decode_buffers_.size(g);
   }
-
-  // The decode GEMMs' f32 partial sums and tile counters: zero at allocation, and the kernels
-  // leave them so.
-  moe_kernels::GroupedDecodeWorkspace gate_up_workspace() const {
-    return {gate_up_partial_.data(), gate_up_steps_.data()};
-  }
-  moe_kernels::GroupedDecodeWorkspace down_workspace() const { return {down_partial_.data(), down_steps_.data()}; }
 
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> permuted_x_, h_, y_;
   moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
   bool decode_ = false;  // this case runs the decode GEMMs
   moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
-  DeviceBuffer<float> gate_up_partial_, down_partial_;
-  DeviceBuffer<int> gate_up_steps_, down_steps_;
+  GroupedDecodeBuffers decode_buffers_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
 #include "cuda/single_gpu/fp8_workspace.hpp"
+#include "cuda/single_gpu/grouped_decode_buffers.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
 #include "moe_kernels/decode_limits.hpp"
@@ -47,8 +48,8 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
       const ScopedPhase phase("gate_up_gemm");
       const Activation act = problem_.shape.activation;
       MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_gate_up_fp8_decode(gate_up_maps_, weights_.scales(), g, r,
-                                                                              act, h_.rows(), gate_up_workspace(), ctas,
-                                                                              stream, order_)
+                                                                              act, h_.rows(), decode_buffers_.gate_up(),
+                                                                              ctas, stream, order_)
                              : moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r, act,
                                                                        h_.rows(), ctas, stream));
     }
@@ -56,7 +57,7 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
       const ScopedPhase phase("down_gemm");
       MOE_CUDA_CHECK(
           decode_ ? moe_kernels::launch_grouped_down_fp8_decode(down_maps_, weights_.scales(), g, r, y_.data(),
-                                                                down_workspace(), ctas, stream, order_)
+                                                                decode_buffers_.down(), ctas, stream, order_)
                   : moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
     }
     const ScopedPhase phase("combine");
@@ -75,12 +76,7 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     static_assert(moe_kernels::kDecodeMaxTokens == moe_kernels::kFp8BlockM);
     permuted_x_.size(pairs, g.hidden, g.block_m);
     h_.size(pairs, g.intermediate, g.block_m);
-    if (decode_) {
-      gate_up_partial_.resize(static_cast<std::size_t>(pairs) * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
-      down_partial_.resize(static_cast<std::size_t>(pairs) * g.hidden);
-      gate_up_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.gate_up_tiles());
-      down_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.down_tiles());
-    }
+    if (decode_) decode_buffers_.size(g);
     y_.resize(static_cast<std::size_t>(pairs) * g.hidden_stride());
     gate_up_maps_.a = permuted_x_.codes_map();
     gate_up_maps_.a_scales = permuted_x_.scales_map();
@@ -88,21 +84,13 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     down_maps_.a_scales = h_.scales_map();
   }
 
-  // The decode GEMMs' f32 partial sums and tile counters: zero at allocation, and the kernels
-  // leave them so.
-  moe_kernels::GroupedDecodeWorkspace gate_up_workspace() const {
-    return {gate_up_partial_.data(), gate_up_steps_.data()};
-  }
-  moe_kernels::GroupedDecodeWorkspace down_workspace() const { return {down_partial_.data(), down_steps_.data()}; }
-
   DeviceFp8Weights weights_;
   Fp8RowBuffer permuted_x_, h_;
   DeviceBuffer<__nv_bfloat16> y_;
   moe_kernels::GroupedGemmFp8Maps gate_up_maps_{}, down_maps_{};
   bool decode_ = false;  // this case runs the FP8 decode GEMMs
   moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
-  DeviceBuffer<float> gate_up_partial_, down_partial_;
-  DeviceBuffer<int> gate_up_steps_, down_steps_;
+  GroupedDecodeBuffers decode_buffers_;
 };
 
 }  // namespace

@@ -162,8 +162,8 @@ __device__ __forceinline__ void gather_token_rows(Fp8DecodeStorage& s, int stage
   ptx::cp_async_arrive_noinc(&s.full[stage]);
 }
 
-// A down step's token rows: 64 rows of h and their scales at K block k by TMA (lane 0), from row
-// `row`; every lane arrives once.
+// Token rows already quantized and sorted (h; epmoe's permuted x): 64 rows of codes from `row` and
+// their scales at K block k by TMA (lane 0, load_h_rows); every lane arrives once.
 struct HRows {
   const CUtensorMap* codes;
   const CUtensorMap* scales;
