@@ -5,9 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <utility>
-
-#include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/device/device_group.hpp"
 #include "cuda/device_peaks.hpp"
@@ -69,14 +66,6 @@ class CudaBackend final : public Backend {
     if (plan.problem.dtype == WeightDtype::kFp8Block128 && !single)
       return "fp8 on more than one GPU is not built yet on the CUDA backend (one GPU runs it, and --device cpu "
              "runs every mesh, emulated in f32)";
-    // TODO(fp8, issue 22): drop this once the FP8 GPU tests have passed on a GPU (docs/fp8.md).
-    if (plan.problem.dtype == WeightDtype::kFp8Block128) {
-      static bool warned = false;
-      if (!std::exchange(warned, true))
-        log_warning(
-            "the CUDA FP8 kernels have not yet passed their GPU tests (docs/fp8.md): check fp8 results "
-            "with --check, or against --device cpu");
-    }
     for (ImplKind kind : plan.implementations) {
       if (kind == ImplKind::kFused)
         need += single ? single_gpu_fused_bytes(plan.problem, plan.max_tokens())

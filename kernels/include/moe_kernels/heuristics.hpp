@@ -71,25 +71,24 @@ inline bool use_decode_kernel(const MoeGeometry& g, const RouterParams& router) 
 }
 
 // Up to how many tokens each path runs its decode kernels when MOEBENCH_DECODE leaves the choice
-// to the program. Measured on an H100 80GB HBM3 against the tiled kernels in one call (cold L2,
-// five model shapes; bench/notes.md, eleventh session): the decode kernels are faster at T <= 4
-// on every shape and both paths but one tie (epmoe, DeepSeek-V3 T=4): fused Qwen3-30B-A3B T=1
-// 0.056 against 0.072 ms, Mixtral-8x7B 0.260 against 0.296. At T = 8 and 16 the two are within
-// 3% either way (the decode kernels ahead on the small Qwen experts, behind on DeepSeek-V3's
-// large ones, epmoe's more often behind); from T = 32 the tiled kernels win (by up to 11% at
-// T = 64), their tiles no longer mostly padding.
+// to the program, in bf16 and in FP8 alike. Measured on an H100 80GB HBM3 against the tiled
+// kernels in one call each (cold L2; bench/notes.md):
+// - bf16 (five model shapes, eleventh session): the decode kernels are faster at T <= 4 on every
+//   shape and both paths but one tie (epmoe, DeepSeek-V3 T=4): fused Qwen3-30B-A3B T=1 0.056
+//   against 0.072 ms, Mixtral-8x7B 0.260 against 0.296. At T = 8 and 16 the two are within 3%
+//   either way (the decode kernels ahead on the small Qwen experts, behind on DeepSeek-V3's large
+//   ones, epmoe's more often behind); from T = 32 the tiled kernels win (by up to 11% at T = 64),
+//   their tiles no longer mostly padding.
+// - FP8 (four shapes, fourteenth session): the same crossover. fused's decode kernel is faster to
+//   T = 8 everywhere (Qwen3-30B-A3B T=1 0.044 against 0.068 ms) and at T = 16 on Qwen3 (0.170
+//   against 0.188; Mixtral level); at T = 64 the tiled kernel wins on every shape (by 5-12%).
+//   epmoe's is level or behind from T = 16 (Mixtral T=16 0.517 against 0.502).
 constexpr int kFusedDecodeMaxTokens = 16;
 constexpr int kGroupedDecodeMaxTokens = 8;
-// FP8 (sm90_fused_moe_fp8_decode.cu, sm90_grouped_gemm_fp8_decode.cu): the tiled FP8 kernels wait
-// for each stage's wgmma group and pad every expert's rows to 64, so up to 64 tokens both paths
-// take their decode kernels until a device run says otherwise (bench/notes.md, issue 22).
-constexpr int kFp8DecodeMaxTokens = 64;
 
 // Whether the decode kernels are the faster choice for this case (`fused`: the fused layer;
-// otherwise epmoe's grouped GEMMs; `fp8`: block-scaled FP8). Only for geometries
-// use_decode_kernel accepts.
-inline bool decode_kernel_is_faster(const MoeGeometry& g, bool fused, bool fp8 = false) {
-  if (fp8) return g.num_tokens <= kFp8DecodeMaxTokens;
+// otherwise epmoe's grouped GEMMs). Only for geometries use_decode_kernel accepts.
+inline bool decode_kernel_is_faster(const MoeGeometry& g, bool fused) {
   return g.num_tokens <= (fused ? kFusedDecodeMaxTokens : kGroupedDecodeMaxTokens);
 }
 

@@ -1,9 +1,9 @@
 // epmoe on one GPU in block-scaled FP8 (docs/fp8.md): seven kernels as the bf16 pipeline, the
 // permute quantizing each sorted row into e4m3 codes and scales (moe_permute_fp8.cu), the grouped
 // GEMMs on e4m3 operands (sm90_grouped_gemm_fp8.cu) with h quantized in the gate/up epilogue, y
-// and the output in bf16. Up to 64 tokens the GEMMs are the FP8 decode kernels
-// (sm90_grouped_gemm_fp8_decode.cu) and every launch overlaps its predecessor's tail (PDL); above,
-// the tiled GEMMs, serially launched.
+// and the output in bf16. For small batches (up to 8 tokens by default, heuristics.hpp) the GEMMs
+// are the FP8 decode kernels (sm90_grouped_gemm_fp8_decode.cu) and every launch overlaps its
+// predecessor's tail (PDL); above, the tiled GEMMs, serially launched.
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/device_fp8_weights.hpp"

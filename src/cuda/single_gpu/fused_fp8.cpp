@@ -1,7 +1,7 @@
 // fused on one GPU in block-scaled FP8 (docs/fp8.md): one cooperative launch per iteration, of the
-// FP8 decode kernel up to 64 tokens (kernels/src/sm90_fused_moe_fp8_decode.cu) and of the tiled
-// kernel above (kernels/src/sm90_fused_moe_fp8.cu); each quantizes x, runs both GEMMs on e4m3
-// operands and writes the bf16 output.
+// FP8 decode kernel for small batches (kernels/src/sm90_fused_moe_fp8_decode.cu; up to 16 tokens
+// by default, heuristics.hpp) and of the tiled kernel above (kernels/src/sm90_fused_moe_fp8.cu);
+// each quantizes x, runs both GEMMs on e4m3 operands and writes the bf16 output.
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"

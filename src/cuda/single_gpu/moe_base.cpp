@@ -31,14 +31,13 @@ SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
 }
 
 bool SingleGpuMoeBase::use_decode_kernels() const {
-  const bool fp8 = problem_.dtype == WeightDtype::kFp8Block128;
   if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
   switch (decode_setting()) {
     case DecodeSetting::kOn: return true;
     case DecodeSetting::kOff: return false;
     case DecodeSetting::kAuto: break;
   }
-  return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused, fp8);
+  return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused);
 }
 
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
