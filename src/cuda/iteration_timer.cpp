@@ -20,17 +20,18 @@ std::size_t l2_flush_bytes(const cudaDeviceProp& properties) {
 
 namespace {
 
-// One buffer per GPU, rewritten before each cold-L2 iteration; nothing where L2 stays warm. That
-// leaves L2 full of dirty lines, which the timed layer writes back to HBM as it streams its
-// weights. MOEBENCH_L2_FLUSH=read reads the buffer instead (L2 left full of clean lines, as a
-// decode step finds it after the previous layers' weight reads); which one --cold-l2 should use
-// waits for its measurement (`bench/device_run.sh l2flush`, bench/notes.md, tenth session).
+// One buffer per GPU, read before each cold-L2 iteration; nothing where L2 stays warm. The read
+// leaves L2 full of clean lines, as a decode step finds it after the previous layers' weight
+// reads. MOEBENCH_L2_FLUSH=write rewrites the buffer instead (the flush before 2026-12-07): L2 is
+// then left full of dirty lines that the timed layer writes back to HBM as it streams its
+// weights, a cost no real decode step pays (measured: 8-10 us a layer on an H100, bench/notes.md,
+// fourteenth session).
 class L2Flush {
  public:
   L2Flush(const DeviceGroup& group, bool cold_l2) : group_(group) {
     if (!cold_l2) return;
     const char* mode = std::getenv("MOEBENCH_L2_FLUSH");
-    write_ = mode == nullptr || std::string(mode) != "read";
+    write_ = mode != nullptr && std::string(mode) == "write";
     buffers_.resize(static_cast<std::size_t>(group.local_count()));
     if (!write_) sinks_.resize(static_cast<std::size_t>(group.local_count()));  // the read's one-word output
     group.for_each([&](int d) {
