@@ -3,9 +3,9 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|l2flush|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, l2flush and launchers
-# run only when named)
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill,
+# l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
 set -uo pipefail
@@ -96,7 +96,8 @@ if named decode; then
   run_grid decode "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8 16 32 64" --cold-l2
 fi
 # What the cold-L2 flush itself costs the layer: the same cases after a read flush (the default),
-# after a write flush (MOEBENCH_L2_FLUSH=write: L2 left full of dirty lines) and with L2 warm.
+# after a write flush (MOEBENCH_L2_FLUSH=write: L2 left full of dirty lines) and with L2 warm;
+# L2FLUSH_ARGS adds flags (--dtype fp8), BENCH_TAG names its files.
 if named l2flush; then
   for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
     for mode in read write warm; do
@@ -104,10 +105,11 @@ if named l2flush; then
       flags=(--cold-l2)
       [ "$mode" = warm ] && flags=()
       # shellcheck disable=SC2086
+      # shellcheck disable=SC2086
       MOEBENCH_L2_FLUSH=$mode timeout 300 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
         --num-tokens ${GRID_TOKENS:-1 8 64} --scenarios random --warmup-iters 3 --benchmark-iters 20 "${flags[@]}" \
-        --output-format csv --output-file "$work/l2flush_${name}_$mode" 2>"$work/l2flush_${name}_$mode.err" |
-        grep -E "fused|epmoe" | awk '{print $2, $3, $4, $NF}'
+        ${L2FLUSH_ARGS:-} --output-format csv --output-file "$work/l2flush_${name}_$mode${BENCH_TAG:+_$BENCH_TAG}" \
+        2>"$work/l2flush_${name}_$mode${BENCH_TAG:+_$BENCH_TAG}.err" | grep -E "fused|epmoe" | awk '{print $2, $3, $4, $NF}'
     done
   done
 fi
@@ -128,17 +130,50 @@ if named decode-phases; then
       grep -v "loads max" | head -40
   done
 fi
-# Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens (fp8-decode
-# runs only that part: with MOEBENCH_DECODE=on|off and BENCH_TAG, the FP8 decode kernel against
-# the tiled one).
+# Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens, then 256 to
+# 16384 tokens. fp8-decode runs only the first part (with MOEBENCH_DECODE=on|off and BENCH_TAG,
+# the FP8 decode kernel against the tiled one), fp8-prefill only the second.
 if named fp8 || named fp8-decode; then
   run_grid fp8-decode "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
 fi
-if named fp8; then
+if named fp8 || named fp8-prefill; then
   run_grid fp8 "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "256 1024 4096 16384" --dtype fp8
 fi
 if named prefill; then
   run_grid prefill "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3" "1024 2048 4096 8192 16384"
+fi
+
+# Issue 25's oracle on real shapes (only when named; carry .carry/oracle-wheels, from
+# `tools/oracle_wheels.sh download 3.12` less numpy's wheel): each preset at T = 1, 64 and 1024 saved
+# on the GPU with --save-tensors, then recomputed by transformers' own MoE block of its family on
+# the GPU. ORACLE_MODELS and ORACLE_TOKENS narrow it; ORACLE_ARGS adds flags (--dtype fp8).
+declare -A oracle_presets=(
+  [qwen1.5-moe-a2.7b]=Qwen/Qwen1.5-MoE-A2.7B
+  [qwen3-30b-a3b]=Qwen/Qwen3-30B-A3B
+  [mixtral-8x7b]=mistralai/Mixtral-8x7B-v0.1
+  [gpt-oss-20b]=openai/gpt-oss-20b
+  [deepseek-v2-lite]=deepseek-ai/DeepSeek-V2-Lite
+  [deepseek-v3]=deepseek-ai/DeepSeek-V3
+)
+if named oracle; then
+  python=/opt/torch/.venv/bin/python
+  site=/tmp/moebench-oracle-site
+  "$root/tools/oracle_wheels.sh" install "$python" "$root/.carry/oracle-wheels" "$site" 2>&1 | tail -2
+  for name in ${ORACLE_MODELS:-qwen1.5-moe-a2.7b qwen3-30b-a3b mixtral-8x7b gpt-oss-20b deepseek-v2-lite deepseek-v3}; do
+    saved="/tmp/moebench-oracle/$name${BENCH_TAG:+_$BENCH_TAG}"
+    rm -rf "$saved"
+    echo "== oracle $name"
+    # shellcheck disable=SC2086
+    timeout 300 "$bench" --device cuda --model-path "${oracle_presets[$name]}" --num-tokens ${ORACLE_TOKENS:-1 64 1024} \
+      --scenarios random --warmup-iters 1 --benchmark-iters 3 --check ${ORACLE_ARGS:-} --save-tensors "$saved" \
+      --save-tensors-max-bytes 34359738368 --output-format csv --output-file "$work/oracle_$name${BENCH_TAG:+_$BENCH_TAG}" \
+      >"$work/oracle_$name${BENCH_TAG:+_$BENCH_TAG}.log" 2>&1
+    echo "bench exit $?"
+    PYTHONPATH=$site timeout 300 "$python" "$root/tools/check_with_transformers.py" "$saved" --device cuda 2>&1 |
+      tee -a "$work/oracle_summary.txt"
+    echo "oracle exit ${PIPESTATUS[0]}"
+    rm -rf "$saved"  # DeepSeek-V3's weights are 22 GB
+  done
 fi
 
 # Runs a profiling script (NAME ARGS...) on each of issue 4's three misses; its output also goes
