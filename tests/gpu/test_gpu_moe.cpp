@@ -330,6 +330,59 @@ TEST_F(GpuMoe, DecodeShapesFp8) {
   check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
 }
 
+// The bf16 grid's shape classes in fp8: T x E x k with H, I (on and off the 128-channel groups),
+// activation and scenario varied along it; T = 1024 stands in for 4096 to keep the float64
+// reference of the quantized layer quick.
+TEST_F(GpuMoe, GridFp8) {
+  const std::int64_t tokens[] = {1, 3, 64, 257, 1024};
+  const std::int64_t experts[] = {8, 60, 128};
+  const std::int64_t top_ks[] = {1, 2, 4, 8};
+  const std::int64_t hiddens[] = {128, 200, 384, 1000};
+  const std::int64_t intermediates[] = {64, 136, 256, 384};
+  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
+  const Scenario scenarios[] = {Scenario::kRandom, Scenario::kBalanced, Scenario::kImbalanced};
+  int index = 0;
+  for (std::int64_t T : tokens)
+    for (std::int64_t E : experts)
+      for (std::int64_t k : top_ks) {
+        GpuCase c{T,
+                  E,
+                  k,
+                  hiddens[index % 4],
+                  intermediates[(index / 4) % 4],
+                  activations[index % 3],
+                  scenarios[(index / 3) % 3]};
+        if (T == 1024) {
+          c.H = 128;
+          c.I = 136;
+        }
+        c.imbalance_factor = std::min(2.5, static_cast<double>(E) / static_cast<double>(k));
+        check_fp8(c, 300 + index++);
+      }
+  EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the FP8 decode kernels
+}
+
+// The model routers (grouped top-k, sigmoid scoring, no renormalisation, a scaling factor) in fp8.
+TEST_F(GpuMoe, ModelRoutersFp8) {
+  GpuCase deepseek_v3{257, 64, 6, 256, 128};
+  deepseek_v3.router.scoring = ScoringFunc::kSigmoid;
+  deepseek_v3.router.num_groups = 8;
+  deepseek_v3.router.topk_groups = 4;
+  deepseek_v3.router.group_score_top = 2;
+  deepseek_v3.router.routed_scaling_factor = 2.5;
+  check_fp8(deepseek_v3, 217);
+  deepseek_v3.T = 16;  // and through the decode kernels
+  ASSERT_TRUE(decode_applies(deepseek_v3, problem_for(deepseek_v3)));
+  check_fp8(deepseek_v3, 218);
+  GpuCase deepseek_v2{130, 32, 4, 192, 96};
+  deepseek_v2.router.renormalize = false;
+  deepseek_v2.router.num_groups = 4;
+  deepseek_v2.router.topk_groups = 2;
+  check_fp8(deepseek_v2, 219);
+  deepseek_v2.scenario = Scenario::kImbalanced;
+  check_fp8(deepseek_v2, 220);
+}
+
 // fp8 at the widths of real layers, and many rows per expert.
 TEST_F(GpuMoe, Fp8Shapes) {
   check_fp8({64, 128, 8, 2048, 768}, 211);                          // Qwen3-30B-A3B
