@@ -236,6 +236,13 @@ BenchmarkPlan build_plan(const CliOptions& o, const EnvironmentLookup& environme
   plan.timing.warmup_iters = static_cast<int>(o.warmup_iters);
   plan.timing.cuda_graph = o.cuda_graph;
   plan.timing.cold_l2 = o.cold_l2;
+  if (const std::optional<std::string> flush = environment("MOEBENCH_L2_FLUSH")) {
+    const std::optional<L2Flush> parsed = parse_l2_flush(*flush);
+    if (!parsed)
+      throw UsageError(
+          fmt::format("MOEBENCH_L2_FLUSH={} is not a flush of --cold-l2: read (the default) or write", *flush));
+    plan.timing.l2_flush = *parsed;
+  }
   plan.timing.benchmark_iters = static_cast<int>(o.benchmark_iters);
 
   plan.implementations = without_repeats(o.implementations);

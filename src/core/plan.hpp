@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,11 +18,21 @@ enum class DeviceChoice { kAuto, kCpu, kCuda };
 inline constexpr std::array<std::pair<DeviceChoice, std::string_view>, 3> kDeviceChoiceNames{
     {{DeviceChoice::kAuto, "auto"}, {DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}}};
 
+// How --cold-l2 empties L2 (docs/metrics.md): a read of a buffer twice its size, leaving clean
+// lines as a decode step finds them (the default), or a write of it (MOEBENCH_L2_FLUSH=write, the
+// flush before 2026-12-07), leaving dirty lines that the timed layer writes back.
+enum class L2Flush { kRead, kWrite };
+inline constexpr std::array<std::pair<L2Flush, std::string_view>, 2> kL2FlushNames{
+    {{L2Flush::kRead, "read"}, {L2Flush::kWrite, "write"}}};
+std::string_view l2_flush_name(L2Flush flush);
+std::optional<L2Flush> parse_l2_flush(std::string_view name);
+
 struct TimingConfig {
   int warmup_iters = 1;
   int benchmark_iters = 10;
-  bool cuda_graph = false;  // time replays of a captured iteration (CUDA backend)
-  bool cold_l2 = false;     // flush L2 before each timed iteration (CUDA backend)
+  bool cuda_graph = false;            // time replays of a captured iteration (CUDA backend)
+  bool cold_l2 = false;               // flush L2 before each timed iteration (CUDA backend)
+  L2Flush l2_flush = L2Flush::kRead;  // how, where cold_l2
 };
 
 struct OutputConfig {

@@ -2,7 +2,6 @@
 #include "cuda/iteration_timer.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <exception>
 #include <fmt/format.h>
 #include <string>
@@ -22,16 +21,15 @@ namespace {
 
 // One buffer per GPU, read before each cold-L2 iteration; nothing where L2 stays warm. The read
 // leaves L2 full of clean lines, as a decode step finds it after the previous layers' weight
-// reads. MOEBENCH_L2_FLUSH=write rewrites the buffer instead (the flush before 2026-12-07): L2 is
-// then left full of dirty lines that the timed layer writes back to HBM as it streams its
-// weights, a cost no real decode step pays (measured: 8-10 us a layer on an H100, bench/notes.md,
-// fourteenth session).
-class L2Flush {
+// reads. TimingConfig::l2_flush kWrite (MOEBENCH_L2_FLUSH=write, the flush before 2026-12-07)
+// rewrites the buffer instead: L2 is then left full of dirty lines that the timed layer writes
+// back to HBM as it streams its weights, a cost no real decode step pays (measured: 8-10 us a
+// layer on an H100, bench/notes.md, fourteenth session).
+class L2Flusher {
  public:
-  L2Flush(const DeviceGroup& group, bool cold_l2) : group_(group) {
-    if (!cold_l2) return;
-    const char* mode = std::getenv("MOEBENCH_L2_FLUSH");
-    write_ = mode != nullptr && std::string(mode) == "write";
+  L2Flusher(const DeviceGroup& group, const TimingConfig& timing) : group_(group) {
+    if (!timing.cold_l2) return;
+    write_ = timing.l2_flush == L2Flush::kWrite;
     buffers_.resize(static_cast<std::size_t>(group.local_count()));
     if (!write_) sinks_.resize(static_cast<std::size_t>(group.local_count()));  // the read's one-word output
     group.for_each([&](int d) {
@@ -103,7 +101,7 @@ std::vector<double> time_iterations(DeviceGroup& group, MoeImplementation& impl,
   if (timing.cuda_graph && impl.graph_capturable()) graphs = capture_iteration(group, impl);
   if (timing.cuda_graph && !impl.graph_capturable())
     log_verbose("{}: an iteration synchronises with the host, timing eager launches", impl_name(impl.kind()));
-  L2Flush flush(group, timing.cold_l2);
+  L2Flusher flush(group, timing);
   std::vector<Event> start, end;
   group.for_each([&](int) {
     start.emplace_back();

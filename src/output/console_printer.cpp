@@ -26,7 +26,8 @@ class ConsolePrinter final : public ResultPrinter {
     if (info.peaks.valid()) fmt::print(stream_, "# peaks: {}\n", describe_peaks(info.peaks));
     fmt::print(stream_, "# timing: {} warm-up + {} timed iteration(s){}{}, seed {}\n", plan.timing.warmup_iters,
                plan.timing.benchmark_iters, plan.timing.cuda_graph ? ", CUDA graph" : "",
-               plan.timing.cold_l2 ? ", cold L2" : "", plan.seed);
+               plan.timing.cold_l2 ? fmt::format(", cold L2 ({} flush)", l2_flush_name(plan.timing.l2_flush)) : "",
+               plan.seed);
     std::string titles = "#";
     for (const ViewPlace& place : places_) titles += fmt::format(" {}", place_title(place, &ResultColumn::console));
     fmt::print(stream_, "#\n{}\n", titles);

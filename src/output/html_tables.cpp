@@ -29,7 +29,8 @@ std::string device_facts(const DeviceInfo& d) {
 
 std::string timing_text(const TimingConfig& t) {
   return fmt::format("{} warm-up + {} timed iteration(s){}{}", t.warmup_iters, t.benchmark_iters,
-                     t.cuda_graph ? ", CUDA graph replays" : "", t.cold_l2 ? ", L2 flushed before each" : "");
+                     t.cuda_graph ? ", CUDA graph replays" : "",
+                     t.cold_l2 ? fmt::format(", L2 flushed (by a {}) before each", l2_flush_name(t.l2_flush)) : "");
 }
 
 std::string cell(const std::string& text, bool numeric = true) {

@@ -12,8 +12,8 @@ namespace moebench {
 inline constexpr const char* kResultsSchemaName = "moebench-results";
 // Version 2 added each row's beyond_peak; version 1 files read as rows beyond no peak. Version 3
 // added the fp8 peak, version 4 the link bandwidth and each row's communication bound (older files:
-// none measured).
-inline constexpr int kResultsSchemaVersion = 4;
+// none measured), version 5 how --cold-l2 flushed (older files: a write).
+inline constexpr int kResultsSchemaVersion = 5;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 inline constexpr const char* kResultsProgram = "bench_fused_vs_epmoe";
 

@@ -247,6 +247,10 @@ RunRecord results_from_json(const Json& document, const std::string& source) {
   const Fields t = f.object("timing");
   run.timing = TimingConfig{t.small_integer("warmup_iters", 0), t.small_integer("benchmark_iters", 1),
                             t.boolean("cuda_graph"), t.boolean("cold_l2")};
+  // Version 5 on: how --cold-l2 flushed (null without it). Before, it wrote unless
+  // MOEBENCH_L2_FLUSH=read said otherwise, which the file does not record: read as a write.
+  run.timing.l2_flush = t.is_null("l2_flush") ? (run.timing.cold_l2 ? L2Flush::kWrite : L2Flush::kRead)
+                                              : parse_name<L2Flush>(t, "l2_flush", parse_l2_flush);
   const Fields b = f.object("benchmark");
   run.scenarios = parse_names<Scenario>(b, "scenarios", parse_scenario);
   run.token_counts = b.integers("num_tokens", 1);

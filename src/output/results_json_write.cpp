@@ -124,7 +124,9 @@ Json results_to_json(const RunRecord& run) {
               {"timing", Json{{"warmup_iters", run.timing.warmup_iters},
                               {"benchmark_iters", run.timing.benchmark_iters},
                               {"cuda_graph", run.timing.cuda_graph},
-                              {"cold_l2", run.timing.cold_l2}}},
+                              {"cold_l2", run.timing.cold_l2},
+                              {"l2_flush", run.timing.cold_l2 ? Json(std::string(l2_flush_name(run.timing.l2_flush)))
+                                                              : Json(nullptr)}}},
               {"benchmark", Json{{"scenarios", names(run.scenarios, scenario_name)},
                                  {"num_tokens", run.token_counts},
                                  {"implementations", names(run.implementations, impl_name)},

@@ -45,7 +45,8 @@ std::vector<std::string> configuration_differences(const RunRecord& a, const Run
       a.device.memory_bytes != b.device.memory_bytes)
     out.emplace_back("device");
   if (a.timing.warmup_iters != b.timing.warmup_iters || a.timing.benchmark_iters != b.timing.benchmark_iters ||
-      a.timing.cuda_graph != b.timing.cuda_graph || a.timing.cold_l2 != b.timing.cold_l2)
+      a.timing.cuda_graph != b.timing.cuda_graph || a.timing.cold_l2 != b.timing.cold_l2 ||
+      (a.timing.cold_l2 && a.timing.l2_flush != b.timing.l2_flush))
     out.emplace_back("timing");
   if (a.seed != b.seed) out.emplace_back("seed");
   if (a.version != b.version) out.emplace_back("program version");

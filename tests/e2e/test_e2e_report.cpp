@@ -138,7 +138,7 @@ TEST_F(E2EReport, BadInputGetsOneLineAndExitTwo) {
   };
   const std::vector<Case> cases{
       {{"compare", a, write_json("v7.json", other_version)},
-       path("v7.json") + ": schema_version 7 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 4"},
+       path("v7.json") + ": schema_version 7 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 5"},
       {{"compare", a, write_json("other.json", json{{"results", json::array()}})},
        path("other.json") + ": not a moebench results file (no \"schema\": \"moebench-results\"; write one with "
                             "--output-format json)"},

@@ -44,7 +44,9 @@ def broken_copies(run):
         change(document)
         return description, document
     return [
-        edit("schema_version 5", lambda d: d.update(schema_version=5)),
+        edit("schema_version 6", lambda d: d.update(schema_version=6)),
+        edit("timing without l2_flush", lambda d: d["timing"].pop("l2_flush")),
+        edit("an unknown l2_flush", lambda d: d["timing"].update(l2_flush="memset")),
         edit("peaks without fp8_tflops", lambda d: d["peaks"].pop("fp8_tflops")),
         edit("peaks without link_gbps", lambda d: d["peaks"].pop("link_gbps")),
         edit("a row without comm_bytes", lambda d: d["cases"][0]["rows"][0].pop("comm_bytes")),

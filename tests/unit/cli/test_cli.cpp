@@ -46,6 +46,22 @@ std::string usage_error(const std::vector<std::string>& args) {
 
 #define EXPECT_USAGE_ERROR(args, text) EXPECT_NE(usage_error(args).find(text), std::string::npos) << usage_error(args)
 
+// --cold-l2 flushes by a read unless MOEBENCH_L2_FLUSH=write; any other value is refused by name.
+TEST(Cli, L2FlushComesFromTheEnvironment) {
+  const ParsedCommandLine parsed = parse_args(quick_start({"--cold-l2"}));
+  EXPECT_EQ(build_plan(parsed.options, environment_from({})).timing.l2_flush, L2Flush::kRead);
+  EXPECT_EQ(build_plan(parsed.options, environment_from({{"MOEBENCH_L2_FLUSH", "read"}})).timing.l2_flush,
+            L2Flush::kRead);
+  EXPECT_EQ(build_plan(parsed.options, environment_from({{"MOEBENCH_L2_FLUSH", "write"}})).timing.l2_flush,
+            L2Flush::kWrite);
+  try {
+    build_plan(parsed.options, environment_from({{"MOEBENCH_L2_FLUSH", "memset"}}));
+    ADD_FAILURE() << "accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "MOEBENCH_L2_FLUSH=memset is not a flush of --cold-l2: read (the default) or write");
+  }
+}
+
 TEST(Cli, SeedDefaults) {
   const BenchmarkPlan plan = plan_for(kQuickStart);
   EXPECT_EQ(plan.token_counts, (std::vector<std::int64_t>{512, 1024, 2048}));

@@ -63,6 +63,18 @@ TEST(Compare, MatchesByScenarioTokensAndImplementationAndListsTheRest) {
   EXPECT_EQ(c.differences, std::vector<std::string>{"layout"});
 }
 
+// Two cold-L2 runs of different flushes are timed differently (8-10 us a layer on an H100): the
+// comparison says so; without --cold-l2 the flush setting means nothing.
+TEST(Compare, AnotherL2FlushIsATimingDifference) {
+  RunRecord a = one_case(10.0, 0.1), b = one_case(10.0, 0.1);
+  b.timing.l2_flush = L2Flush::kWrite;
+  EXPECT_TRUE(compare_runs(a, b, std::nullopt).differences.empty());
+  a.timing.cold_l2 = b.timing.cold_l2 = true;
+  EXPECT_EQ(compare_runs(a, b, std::nullopt).differences, std::vector<std::string>{"timing"});
+  b.timing.l2_flush = L2Flush::kRead;
+  EXPECT_TRUE(compare_runs(a, b, std::nullopt).differences.empty());
+}
+
 TEST(Compare, TableLayout) {
   const RunRecord a = one_case(10.0, 0.1), b = one_case(11.5, 0.1);
   const std::string text = format_comparison(compare_runs(a, b, 10.0), "a.json", a, "b.json", b);

@@ -28,7 +28,7 @@ std::string refusal(const Json& document) {
 TEST(ResultsJson, IdentifiesItself) {
   const Json j = results_to_json(sample());
   EXPECT_EQ(j["schema"], "moebench-results");
-  EXPECT_EQ(j["schema_version"], 4);
+  EXPECT_EQ(j["schema_version"], 5);
   EXPECT_EQ(j["program"], "bench_fused_vs_epmoe");
   EXPECT_EQ(j["cases_planned"], 4);
   EXPECT_EQ(j["cases"].size(), 4u);
@@ -125,6 +125,26 @@ TEST(ResultsJson, CommBoundRoundTripsAndVersionThreeReadsAsNone) {
   EXPECT_FALSE(old.cases[1].rows[0].comm.has_value());
 }
 
+// How --cold-l2 flushed: null without it, its name with it; a version 4 file (no such key) with
+// cold_l2 reads as a write, the flush of its day; an unknown name is refused.
+TEST(ResultsJson, L2FlushRoundTripsAndVersionFourReadsAsAWrite) {
+  RunRecord run = sample();
+  Json j = results_to_json(run);
+  EXPECT_TRUE(j["timing"]["l2_flush"].is_null());
+  run.timing.cold_l2 = true;
+  j = results_to_json(run);
+  EXPECT_EQ(j["timing"]["l2_flush"], "read");
+  EXPECT_EQ(results_from_json(j, "x.json").timing.l2_flush, L2Flush::kRead);
+  run.timing.l2_flush = L2Flush::kWrite;
+  j = results_to_json(run);
+  EXPECT_EQ(results_to_json(results_from_json(j, "x.json")), j);
+  j["timing"]["l2_flush"] = "memset";
+  EXPECT_EQ(refusal(j), "x.json: timing.l2_flush is an unknown name 'memset'");
+  j["schema_version"] = 4;
+  j["timing"].erase("l2_flush");
+  EXPECT_EQ(results_from_json(j, "x.json").timing.l2_flush, L2Flush::kWrite);
+}
+
 // A row beyond a peak says which; a version 1 file (no such key) reads as beyond none.
 TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
   RunRecord run = sample();
@@ -144,12 +164,12 @@ TEST(ResultsJson, BeyondPeakRoundTripsAndVersionOneReadsAsNone) {
 
 TEST(ResultsJson, RefusesOtherProgramsAndVersions) {
   Json j = results_to_json(sample());
-  j["schema_version"] = 5;
+  j["schema_version"] = 6;
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version 5 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 4");
-  j["schema_version"] = "4";
+            "x.json: schema_version 6 cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 5");
+  j["schema_version"] = "5";
   EXPECT_EQ(refusal(j),
-            "x.json: schema_version \"4\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 4");
+            "x.json: schema_version \"5\" cannot be read: this bench_fused_vs_epmoe reads schema_version 1 to 5");
   j["schema"] = "other-results";
   EXPECT_EQ(refusal(j), "x.json: schema \"other-results\" is not moebench-results");
   EXPECT_NE(refusal(Json{{"name", "x"}}).find("x.json: not a moebench results file"), std::string::npos);
