@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -171,13 +172,13 @@ TEST_F(GpuMoe, SmallShapes) {
   check({150, 2, 2, 64, 72, Activation::kSilu, Scenario::kBalanced}, 9);  // 150 rows: 128 and a tail of 22
 }
 
-// The grid of the issue: T x E x k, with H, I, activation and scenario varied along it.
-TEST_F(GpuMoe, Grid) {
-  const std::int64_t tokens[] = {1, 3, 64, 257, 4096};
+// The grid of the issue: T x E x k, with H, I, activation and scenario varied along it; the last
+// (largest) T with H = 128 and I = 136, to keep the float64 reference quick. f(case, index).
+template <typename F>
+void for_each_grid_case(const std::array<std::int64_t, 5>& tokens, const std::array<std::int64_t, 4>& hiddens,
+                        const std::array<std::int64_t, 4>& intermediates, F f) {
   const std::int64_t experts[] = {8, 60, 128};
   const std::int64_t top_ks[] = {1, 2, 4, 8};
-  const std::int64_t hiddens[] = {128, 200, 320, 1000};
-  const std::int64_t intermediates[] = {64, 136, 200, 384};
   const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
   const Scenario scenarios[] = {Scenario::kRandom, Scenario::kBalanced, Scenario::kImbalanced};
   int index = 0;
@@ -191,28 +192,43 @@ TEST_F(GpuMoe, Grid) {
                   intermediates[(index / 4) % 4],
                   activations[index % 3],
                   scenarios[(index / 3) % 3]};
-        if (T == 4096) {  // keep the float64 reference quick
+        if (T == tokens.back()) {
           c.H = 128;
           c.I = 136;
         }
         c.imbalance_factor = std::min(2.5, static_cast<double>(E) / static_cast<double>(k));
-        check(c, 100 + index++);
+        f(c, index++);
       }
+}
+
+TEST_F(GpuMoe, Grid) {
+  for_each_grid_case({1, 3, 64, 257, 4096}, {128, 200, 320, 1000}, {64, 136, 200, 384},
+                     [&](const GpuCase& c, int index) { check(c, 100 + index); });
   EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the decode path
 }
 
+// The model routers: DeepSeek-V3's grouped sigmoid top-k with a scaling factor, DeepSeek-V2's
+// grouped softmax top-k without renormalisation.
+GpuCase deepseek_v3_case() {
+  GpuCase c{257, 64, 6, 256, 128};
+  c.router.scoring = ScoringFunc::kSigmoid;
+  c.router.num_groups = 8;
+  c.router.topk_groups = 4;
+  c.router.group_score_top = 2;
+  c.router.routed_scaling_factor = 2.5;
+  return c;
+}
+GpuCase deepseek_v2_case() {
+  GpuCase c{130, 32, 4, 192, 96};
+  c.router.renormalize = false;
+  c.router.num_groups = 4;
+  c.router.topk_groups = 2;
+  return c;
+}
+
 TEST_F(GpuMoe, ModelRouters) {
-  GpuCase deepseek_v3{257, 64, 6, 256, 128};
-  deepseek_v3.router.scoring = ScoringFunc::kSigmoid;
-  deepseek_v3.router.num_groups = 8;
-  deepseek_v3.router.topk_groups = 4;
-  deepseek_v3.router.group_score_top = 2;
-  deepseek_v3.router.routed_scaling_factor = 2.5;
-  check(deepseek_v3, 7);
-  GpuCase deepseek_v2{130, 32, 4, 192, 96};
-  deepseek_v2.router.renormalize = false;
-  deepseek_v2.router.num_groups = 4;
-  deepseek_v2.router.topk_groups = 2;
+  check(deepseek_v3_case(), 7);
+  GpuCase deepseek_v2 = deepseek_v2_case();
   check(deepseek_v2, 8);
   deepseek_v2.scenario = Scenario::kImbalanced;
   check(deepseek_v2, 9);
@@ -330,54 +346,22 @@ TEST_F(GpuMoe, DecodeShapesFp8) {
   check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
 }
 
-// The bf16 grid's shape classes in fp8: T x E x k with H, I (on and off the 128-channel groups),
-// activation and scenario varied along it; T = 1024 stands in for 4096 to keep the float64
-// reference of the quantized layer quick.
+// The bf16 grid's shape classes in fp8, H and I on and off the 128-channel groups; T = 1024 in
+// place of 4096 keeps the float64 reference of the quantized layer quick.
 TEST_F(GpuMoe, GridFp8) {
-  const std::int64_t tokens[] = {1, 3, 64, 257, 1024};
-  const std::int64_t experts[] = {8, 60, 128};
-  const std::int64_t top_ks[] = {1, 2, 4, 8};
-  const std::int64_t hiddens[] = {128, 200, 384, 1000};
-  const std::int64_t intermediates[] = {64, 136, 256, 384};
-  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
-  const Scenario scenarios[] = {Scenario::kRandom, Scenario::kBalanced, Scenario::kImbalanced};
-  int index = 0;
-  for (std::int64_t T : tokens)
-    for (std::int64_t E : experts)
-      for (std::int64_t k : top_ks) {
-        GpuCase c{T,
-                  E,
-                  k,
-                  hiddens[index % 4],
-                  intermediates[(index / 4) % 4],
-                  activations[index % 3],
-                  scenarios[(index / 3) % 3]};
-        if (T == 1024) {
-          c.H = 128;
-          c.I = 136;
-        }
-        c.imbalance_factor = std::min(2.5, static_cast<double>(E) / static_cast<double>(k));
-        check_fp8(c, 300 + index++);
-      }
+  for_each_grid_case({1, 3, 64, 257, 1024}, {128, 200, 384, 1000}, {64, 136, 256, 384},
+                     [&](const GpuCase& c, int index) { check_fp8(c, 300 + index); });
   EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the FP8 decode kernels
 }
 
-// The model routers (grouped top-k, sigmoid scoring, no renormalisation, a scaling factor) in fp8.
+// The model routers in fp8, DeepSeek-V3's also through the decode kernels.
 TEST_F(GpuMoe, ModelRoutersFp8) {
-  GpuCase deepseek_v3{257, 64, 6, 256, 128};
-  deepseek_v3.router.scoring = ScoringFunc::kSigmoid;
-  deepseek_v3.router.num_groups = 8;
-  deepseek_v3.router.topk_groups = 4;
-  deepseek_v3.router.group_score_top = 2;
-  deepseek_v3.router.routed_scaling_factor = 2.5;
+  GpuCase deepseek_v3 = deepseek_v3_case();
   check_fp8(deepseek_v3, 217);
-  deepseek_v3.T = 16;  // and through the decode kernels
+  deepseek_v3.T = 16;
   ASSERT_TRUE(decode_applies(deepseek_v3, problem_for(deepseek_v3)));
   check_fp8(deepseek_v3, 218);
-  GpuCase deepseek_v2{130, 32, 4, 192, 96};
-  deepseek_v2.router.renormalize = false;
-  deepseek_v2.router.num_groups = 4;
-  deepseek_v2.router.topk_groups = 2;
+  GpuCase deepseek_v2 = deepseek_v2_case();
   check_fp8(deepseek_v2, 219);
   deepseek_v2.scenario = Scenario::kImbalanced;
   check_fp8(deepseek_v2, 220);
