@@ -114,7 +114,8 @@ void add_benchmark_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
   bench->add_flag("--check", o.check, "Compare the two implementations' outputs (check_rel_err column)");
   bench->add_flag("--cuda-graph,!--no-cuda-graph", o.cuda_graph,
                   "CUDA: time replays of one captured iteration (default on; --no-cuda-graph times launches)");
-  bench->add_flag("--cold-l2", o.cold_l2, "CUDA: flush L2 before each timed iteration");
+  bench->add_flag("--cold-l2", o.cold_l2,
+                  "CUDA: flush L2 before each timed iteration, by a read (MOEBENCH_L2_FLUSH=write: by a write)");
 }
 
 void add_profiling_and_output_flags(CLI::App& app, CliOptions& o, FlagChecks& checks) {
