@@ -34,6 +34,9 @@ struct TimingConfig {
   bool cold_l2 = false;               // flush L2 before each timed iteration (CUDA backend)
   L2Flush l2_flush = L2Flush::kRead;  // how, where cold_l2
 };
+// The settings as the Markdown and HTML headers state them: "3 warm-up + 20 timed iteration(s),
+// CUDA graph replays, L2 flushed (by a read) before each".
+std::string describe_timing(const TimingConfig& timing);
 
 struct OutputConfig {
   std::string base_path = "./benchmark_results";

@@ -27,12 +27,6 @@ std::string device_facts(const DeviceInfo& d) {
   return fmt::format("{}", fmt::join(facts, ", "));
 }
 
-std::string timing_text(const TimingConfig& t) {
-  return fmt::format("{} warm-up + {} timed iteration(s){}{}", t.warmup_iters, t.benchmark_iters,
-                     t.cuda_graph ? ", CUDA graph replays" : "",
-                     t.cold_l2 ? fmt::format(", L2 flushed (by a {}) before each", l2_flush_name(t.l2_flush)) : "");
-}
-
 std::string cell(const std::string& text, bool numeric = true) {
   return fmt::format("<td{}>{}</td>", numeric ? " class=\"num\"" : "", html_escape(text));
 }
@@ -66,7 +60,7 @@ std::string run_configuration_html(const RunRecord& run) {
                                                 run.device.device_count, run.device.details)));
   out += item("Device facts", html_escape(device_facts(run.device)));
   out += item("Peaks", html_escape(run.peaks.valid() ? describe_peaks(run.peaks) : std::string("not measured")));
-  out += item("Timing", html_escape(fmt::format("{}; seed {}", timing_text(run.timing), run.seed)));
+  out += item("Timing", html_escape(fmt::format("{}; seed {}", describe_timing(run.timing), run.seed)));
   std::vector<std::string_view> scenarios, impls;
   for (Scenario s : run.scenarios) scenarios.emplace_back(scenario_name(s));
   for (ImplKind k : run.implementations) impls.emplace_back(impl_name(k));

@@ -31,11 +31,7 @@ std::string markdown_header(const RunInfo& info) {
   text += fmt::format("- Router: {}\n", s.router.describe());
   if (plan.problem.dtype != WeightDtype::kBf16)
     text += fmt::format("- Dtype: {} ({})\n", dtype_name(plan.problem.dtype), dtype_description(plan.problem.dtype));
-  text += fmt::format(
-      "- Timing: {} warm-up + {} timed iteration(s){}{}; seed {}\n", plan.timing.warmup_iters,
-      plan.timing.benchmark_iters, plan.timing.cuda_graph ? ", CUDA graph replays" : "",
-      plan.timing.cold_l2 ? fmt::format(", L2 flushed (by a {}) before each", l2_flush_name(plan.timing.l2_flush)) : "",
-      plan.seed);
+  text += fmt::format("- Timing: {}; seed {}\n", describe_timing(plan.timing), plan.seed);
   if (info.peaks.valid()) text += fmt::format("- Peaks: {}\n", describe_peaks(info.peaks));
   text += fmt::format("- Command: `{}`\n", plan.command_line);
   return text;
