@@ -102,11 +102,12 @@ if named l2flush; then
   for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
     for mode in read write warm; do
       echo "== l2flush $name $mode"
+      # warm: no flush at all (MOEBENCH_L2_FLUSH takes only read or write, and only with --cold-l2).
       flags=(--cold-l2)
-      [ "$mode" = warm ] && flags=()
+      flush=$mode
+      [ "$mode" = warm ] && flags=() && flush=read
       # shellcheck disable=SC2086
-      # shellcheck disable=SC2086
-      MOEBENCH_L2_FLUSH=$mode timeout 300 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
+      MOEBENCH_L2_FLUSH=$flush timeout 300 "${BENCH_BINARY:-$bench}" --device cuda --model-path "${presets[$name]}" \
         --num-tokens ${GRID_TOKENS:-1 8 64} --scenarios random --warmup-iters 3 --benchmark-iters 20 "${flags[@]}" \
         ${L2FLUSH_ARGS:-} --output-format csv --output-file "$work/l2flush_${name}_$mode${BENCH_TAG:+_$BENCH_TAG}" \
         2>"$work/l2flush_${name}_$mode${BENCH_TAG:+_$BENCH_TAG}.err" | grep -E "fused|epmoe" | awk '{print $2, $3, $4, $NF}'
