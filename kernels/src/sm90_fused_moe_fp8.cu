@@ -9,8 +9,8 @@
 //   5. down GEMM tiles over h through TMA, y in bf16, each tile started once its rows' gate/up
 //      tiles are done (as the bf16 kernel does);
 //   6. the weighted combine into the bf16 output.
-// Tiles of 64 rows, the consumers splitting the 256 columns (fp8_pipeline.cuh); no tails and no
-// decode variant yet.
+// Tiles of 128 rows, 64 per consumer warpgroup (fp8_pipeline.cuh), without tails; small batches
+// take the FP8 decode kernel (sm90_fused_moe_fp8_decode.cu) instead.
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fp8_phases.cuh"
 #include "moe_kernels/detail/grid_barrier.cuh"

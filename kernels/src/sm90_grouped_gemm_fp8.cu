@@ -44,9 +44,8 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     gate_up_block_scales(scales, g, c.expert, c.n_block, load);
     return load;
   };
-  int tiles_done = 0;
-  auto epilogue = [&](const TileCoord& c, float(&acc)[64], int consumer, int thread) {
-    fp8_gate_up_epilogue<E>(s, tiles_done, c, acc, consumer, act, h, g, thread);
+  auto epilogue = [&](const TileCoord& c, float(&acc)[128], int row_offset, int thread) {
+    fp8_gate_up_epilogue(c, acc, row_offset, act, h, g, thread);
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
 }
@@ -68,8 +67,8 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     down_block_scales(scales, g, c.expert, c.n_block, load);
     return load;
   };
-  auto epilogue = [&](const TileCoord& c, const float(&acc)[64], int consumer, int thread) {
-    fp8_down_epilogue(c, acc, consumer, y, g, thread);
+  auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    fp8_down_epilogue(c, acc, row_offset, y, g, thread);
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
 }

@@ -367,13 +367,18 @@ TEST_F(GpuMoe, ModelRoutersFp8) {
   check_fp8(deepseek_v2, 220);
 }
 
-// fp8 at the widths of real layers, and many rows per expert.
+// fp8 at the widths of real layers, many rows per expert, and rows on and off the tile height.
 TEST_F(GpuMoe, Fp8Shapes) {
   check_fp8({64, 128, 8, 2048, 768}, 211);                          // Qwen3-30B-A3B
   check_fp8({33, 128, 4, 2880, 360, Activation::kSwigluOai}, 212);  // gpt-oss H: 22.5 groups
   check_fp8({300, 8, 2, 1024, 1408, Activation::kGelu}, 213);
   check_fp8({256, 8, 2, 256, 4160, Activation::kSilu}, 214);  // past 4096 columns: the grid barrier between GEMMs
   check_fp8({257, 64, 6, 256, 128, Activation::kSilu, Scenario::kBalanced}, 215);
+  // The tiles' 128 rows, 64 per consumer: 129 rows each (a second tile of one row), 256 each (two
+  // whole tiles), 96 each (the second consumer half full).
+  check_fp8({516, 4, 1, 256, 256, Activation::kGelu, Scenario::kBalanced}, 216);
+  check_fp8({512, 4, 2, 192, 200, Activation::kSwigluOai, Scenario::kBalanced}, 221);
+  check_fp8({384, 8, 2, 136, 384, Activation::kSilu, Scenario::kBalanced}, 222);
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ struct MoeGeometry {
 // 128 x 128 block of a weight matrix (DeepSeek-V3's recipe).
 constexpr int kFp8Group = 128;   // channels per activation scale, and the side of a weight block
 constexpr int kFp8BlockK = 128;  // e4m3 reduction columns per pipeline stage: 128 bytes, one group
-constexpr int kFp8BlockM = 64;   // token rows per FP8 tile (fp8_pipeline.cuh: the consumers split its columns)
+constexpr int kFp8BlockM = 128;  // token rows per FP8 tile (fp8_pipeline.cuh: 64 per consumer)
 
 MOE_HOST_DEVICE constexpr int fp8_groups(int n) { return ceil_div(n, kFp8Group); }
 // A TMA box must start at a 16-byte aligned global address (else the copy faults with an illegal

@@ -72,10 +72,10 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs", g.num_tokens);
-    // kDecodeMaxTokens = kFp8BlockM: the decode GEMMs' boxes hold an expert's rows, the tiles' a tile.
-    static_assert(moe_kernels::kDecodeMaxTokens == moe_kernels::kFp8BlockM);
-    permuted_x_.size(pairs, g.hidden, g.block_m);
-    h_.size(pairs, g.intermediate, g.block_m);
+    // The decode GEMMs' boxes hold an expert's rows (at most kDecodeMaxTokens), the tiles' a tile.
+    const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
+    permuted_x_.size(pairs, g.hidden, box_rows);
+    h_.size(pairs, g.intermediate, box_rows);
     if (decode_) decode_buffers_.size(g);
     y_.resize(static_cast<std::size_t>(pairs) * g.hidden_stride());
     gate_up_maps_.a = permuted_x_.codes_map();

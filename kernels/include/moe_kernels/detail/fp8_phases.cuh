@@ -4,6 +4,7 @@
 // a bf16 y, as the bf16 phases (fused_phases.cuh) store it.
 #pragma once
 
+#include "moe_kernels/detail/epilogues.cuh"
 #include "moe_kernels/detail/fp8_epilogues.cuh"
 #include "moe_kernels/detail/fp8_pipeline.cuh"
 #include "moe_kernels/detail/fp8_quantize.cuh"
@@ -38,21 +39,21 @@ __device__ __forceinline__ void down_block_scales(const Fp8WeightScales& scales,
   load.b_alternating = false;
 }
 
-// The gate/up epilogue of both FP8 paths: consumer `consumer`'s half of the tile into h. Every
-// consumer thread calls it once per tile, `tiles_done` counting them (the amax slots' parity).
-template <typename E>
-__device__ __forceinline__ void fp8_gate_up_epilogue(typename E::Storage& s, int& tiles_done, const TileCoord& c,
-                                                     float (&acc)[64], int consumer, Activation activation,
-                                                     const Fp8Rows& h, const MoeGeometry& g, int thread) {
-  store_gate_up_fp8_activation(acc, activation, h, s.row_amax[tiles_done++ & 1], c.row_begin, c.rows, c.n_block,
-                               consumer, g.intermediate, thread);
+// The gate/up epilogue of both FP8 paths: a consumer's rows (from row_offset within the tile) of
+// the tile into h.
+__device__ __forceinline__ void fp8_gate_up_epilogue(const TileCoord& c, float (&acc)[128], int row_offset,
+                                                     Activation activation, const Fp8Rows& h, const MoeGeometry& g,
+                                                     int thread) {
+  store_gate_up_fp8_activation(acc, activation, h, c.row_begin + row_offset, c.rows - row_offset, c.n_block,
+                               g.intermediate, thread);
 }
 
-// The down epilogue of both FP8 paths: consumer `consumer`'s 128 output columns of y in bf16.
-__device__ __forceinline__ void fp8_down_epilogue(const TileCoord& c, const float (&acc)[64], int consumer,
+// The down epilogue of both FP8 paths: a consumer's rows of the tile's 256 output columns of y in
+// bf16, 16 bytes a store (the tiles are 128 rows: epilogues.cuh).
+__device__ __forceinline__ void fp8_down_epilogue(const TileCoord& c, const float (&acc)[128], int row_offset,
                                                   __nv_bfloat16* y, const MoeGeometry& g, int thread) {
-  store_rows_bf16(acc, y, g.hidden_stride(), c.row_begin, c.rows, c.n_block * kBlockNB + consumer * (kBlockNB / 2),
-                  g.hidden_stride(), thread);
+  store_rows_bf16_wide(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset, c.n_block * kBlockNB,
+                       g.hidden_stride(), thread);
 }
 
 // Every token's x quantized into packed rows, a warp per (token, group), spread over the grid.
@@ -85,12 +86,11 @@ __device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Sto
     load.a_mode = kLoadAGather;
     load.a_base = a.x_fp8.data;
     load.a_codes_bytes = a.x_fp8.codes_bytes;
+    load.a_row_bytes = a.x_fp8.row_bytes;
 #pragma unroll
     for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
       const int row = thread / 8 + 16 * i;
-      const bool valid = row < c.rows;
-      const int token = valid ? __ldcg(&r.sorted_token[c.row_begin + row]) : 0;
-      load.a_rows[i] = valid ? a.x_fp8.data + static_cast<std::int64_t>(token) * a.x_fp8.row_bytes : nullptr;
+      s.gather_rows[row] = row < c.rows ? __ldcg(&r.sorted_token[c.row_begin + row]) : -1;
     }
     load.b_map = &a.w13;
     load.b_map2 = nullptr;
@@ -99,9 +99,8 @@ __device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Sto
     gate_up_block_scales(a.scales, g, c.expert, c.n_block, load);
     return load;
   };
-  int tiles_done = 0;
-  auto epilogue = [&](const TileCoord& c, float(&acc)[64], int consumer, int thread) {
-    fp8_gate_up_epilogue<E>(s, tiles_done, c, acc, consumer, a.activation, a.h, g, thread);
+  auto epilogue = [&](const TileCoord& c, float(&acc)[128], int row_offset, int thread) {
+    fp8_gate_up_epilogue(c, acc, row_offset, a.activation, a.h, g, thread);
     ptx::fence_proxy_async_global();  // h is read by TMA in the next phase
   };
   run_gemm_phase<E>(s, state, phase, role, make_load, epilogue);
@@ -130,8 +129,8 @@ __device__ __forceinline__ void down_phase_fp8(const Args& a, typename E::Storag
     down_block_scales(a.scales, g, c.expert, c.n_block, load);
     return load;
   };
-  auto store = [&](const TileCoord& c, const float(&acc)[64], int consumer, int thread) {
-    fp8_down_epilogue(c, acc, consumer, a.y, g, thread);
+  auto store = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+    fp8_down_epilogue(c, acc, row_offset, a.y, g, thread);
   };
   run_gemm_phase<E>(s, state, phase, role, make_load, store);
 }

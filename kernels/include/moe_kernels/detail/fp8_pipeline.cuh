@@ -1,18 +1,18 @@
-// The tile engine's FP8 variant (W8A8, block-scaled: docs/fp8.md). A stage holds the bf16 engine's
-// bytes for a 64-row tile: A 64 token rows x 128 bytes, B 256 weight rows x 128 bytes, both
-// 128B-swizzled; 128 bytes of e4m3 are 128 K columns, exactly one scale group. So each stage also
-// carries its scales: one per A row (the row's activation group) and one per 64 weight rows (the
-// weight block each quarter of B lies in).
+// The tile engine's FP8 variant (W8A8, block-scaled: docs/fp8.md). A stage holds a 128-row tile's
+// bytes: A 128 token rows x 128 bytes, B 256 weight rows x 128 bytes, both 128B-swizzled; 128
+// bytes of e4m3 are 128 K columns, exactly one scale group. So each stage also carries its scales:
+// one per A row (the row's activation group) and one per 64 weight rows (the weight block each
+// quarter of B lies in).
 //
 // A consumer cannot let the tensor cores sum across K blocks: every block's partial sum has its
 // own scale, and Hopper accumulates FP8 products with fewer bits than f32. So per stage it runs
-// m64n128k32 into a fresh f32 partial, waits for it, and adds partial x (row scale x block scale)
-// into the tile's f32 accumulators (DeepGEMM's promotion). Accumulators and partial of a 64 x 256
-// tile per consumer would take 192 registers, so the two consumers split the tile's columns
-// instead of its rows: consumer c multiplies all 64 rows by B's quarters 2c and 2c + 1 (64 + 64
-// registers). For gate/up those quarters are 64 gate and the same 64 up columns, so each consumer
-// applies the activation to its own half (fp8_epilogues.cuh). While one consumer promotes, the
-// other's wgmma runs.
+// m64n64k32 into a fresh f32 partial, waits for it, and adds partial x (row scale x block scale)
+// into the tile's f32 accumulators (DeepGEMM's promotion). Consumer c takes rows 64c + [0, 64) and
+// all 256 columns: 128 accumulators in the layout of an m64n256 tile, filled a quarter of B (one
+// weight block) at a time through one 32-register partial. While one consumer promotes, the
+// other's wgmma runs. 128 rows share each 32 KiB of B (the first version's 64-row tiles had the
+// consumers split the columns: 40 KiB from L2 per 2.1 M MACs, where these take 48 KiB per 4.2 M,
+// and the engine ran at ~40% of the e4m3 peak, L2-bound: bench/notes.md).
 #pragma once
 
 #include <cstdint>
@@ -29,16 +29,16 @@ struct Fp8Engine {
   static constexpr bool kFp8 = true;
   static constexpr int kConsumers = 2;
   static constexpr int kTailRows = 0;
-  static constexpr int kBlockM = kFp8BlockM;  // both consumers take every row
-  static_assert(kBlockM == kWarpgroupRows, "the consumers' accumulators are wgmma M = 64 rows");
-  static constexpr int kAccumulators = 64;  // 64 x 128 f32 per consumer
+  static constexpr int kBlockM = kFp8BlockM;
+  static_assert(kBlockM == kConsumers * kWarpgroupRows, "each consumer takes 64 rows (the wgmma M)");
+  static constexpr int kAccumulators = 128;  // 64 x 256 f32 per consumer
   static constexpr int kThreads = kProducerThreads * (1 + kConsumers);
-  static constexpr int kBoxBytesA = kBlockM * kFp8BlockK;
+  static constexpr int kBoxBytesA = kBlockM * kFp8BlockK;  // 16 KiB
   static constexpr int kStageBytesA = kBoxBytesA;
   static constexpr int kStageBytesB = kBlockNB * kFp8BlockK;       // 32 KiB
   static constexpr int kScaleBoxRowsA = kBlockM + kScaleBoxSlack;  // moe_types.hpp: 16-byte aligned boxes
   static constexpr int kScaleBytesA = kScaleBoxRowsA * 4;
-  static constexpr int kStages = 5;  // 200 KiB
+  static constexpr int kStages = 4;  // 192 KiB
   static constexpr int kGatherRowsPerThread = kBlockM * 8 / kProducerThreads;
   static constexpr int kTailGatherRowsPerThread = 0;
 
@@ -49,8 +49,9 @@ struct Fp8Engine {
     // tile's first row)) or gathered words (row r at r); 128-byte aligned slots.
     alignas(128) float a_scale[kStages][scale_box_slot_words(kBlockM)];
     float b_scale[kStages][4];  // B's four 64-row quarters
-    // The gate/up epilogue's per-row amax of each consumer's half, by tile parity.
-    float row_amax[2][kConsumers][kBlockM];
+    // Gathered A: the packed row of each tile row (Fp8TileLoad), -1 for padding rows. Each
+    // producer thread writes and reads only its own rows, so no barrier guards it.
+    std::int32_t gather_rows[kBlockM];
     std::uint64_t full[kStages];
     std::uint64_t empty[kStages];
     ScheduledTile tiles[2];
@@ -79,11 +80,14 @@ struct Fp8TileLoad {
   const CUtensorMap* a_map;
   const CUtensorMap* a_scale_map;
   int a_row;
-  // Gathered A: this thread's packed rows (row = thread / 8 + 16 * i; Fp8PackedRows), null for
-  // padding rows, and any valid address for the zero-filling copies to name.
-  const std::uint8_t* a_rows[Fp8Engine::kGatherRowsPerThread];
+  // Gathered A: the packed rows (Fp8PackedRows) in Storage::gather_rows, which the tile's
+  // make_load fills (each producer thread its rows thread / 8 + 16 i); packed row r at a_base + r *
+  // a_row_bytes, a_base also the valid address the zero-filling copies name. In shared memory
+  // rather than registers: eight row pointers or indices held over the K loop did not fit the
+  // producer's registers.
   const std::uint8_t* a_base;
   int a_codes_bytes;  // codes per packed row; its scales follow them
+  int a_row_bytes;
   // B from 3D maps (K bytes, rows, expert): one box of 256 rows from b_row, or, with b_map2 (the
   // up weights of a gate/up GEMM, boxes of 64 rows), gate rows b_row + [0, 64), up rows b_row +
   // [0, 64), gate rows b_row + [64, 128), up rows b_row + [64, 128): a consumer's quarters are
@@ -140,15 +144,17 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
 #pragma unroll
       for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
         const int row = thread / 8 + 16 * i;
-        const std::uint8_t* src = load.a_rows[i];
-        const bool valid = src != nullptr && column < load.a_codes_bytes;
+        // Volatile: read again each K step rather than kept in registers across the loop.
+        const int packed_row = *static_cast<volatile const std::int32_t*>(&s.gather_rows[row]);
+        const bool present = packed_row >= 0;
+        const std::uint8_t* src = load.a_base + static_cast<std::int64_t>(present ? packed_row : 0) * load.a_row_bytes;
+        const bool valid = present && column < load.a_codes_bytes;
         std::uint8_t* dst = s.a[ring.stage] + row * 128 + ((chunk ^ (row % 8)) * 16);
         ptx::cp_async_16_zfill(dst, valid ? src + column : load.a_base, valid);
         if (chunk == 0) {
-          const void* scale =
-              src != nullptr ? static_cast<const void*>(reinterpret_cast<const float*>(src + load.a_codes_bytes) + k)
-                             : load.a_base;
-          ptx::cp_async_4_zfill(&s.a_scale[ring.stage][row], scale, src != nullptr);
+          const float* scale = reinterpret_cast<const float*>(src + load.a_codes_bytes) + k;
+          ptx::cp_async_4_zfill(&s.a_scale[ring.stage][row], present ? static_cast<const void*>(scale) : load.a_base,
+                                present);
         }
       }
     }
@@ -157,26 +163,75 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
   if (k_steps == 0) near_end();
 }
 
-// acc (+)= partial x its scale. In the accumulator layout (wgmma::accumulator_coord) registers
-// 4g, 4g + 1 hold the thread's first row and 4g + 2, 4g + 3 its row 8 below; registers [0, 32)
-// the partial's columns [0, 64) (B's first quarter of the consumer), [32, 64) the second.
-// scale[quarter][row]: the product of the row's and the quarter's block scales.
-__device__ __forceinline__ void promote(float (&acc)[64], const float (&partial)[64], const float (&scale)[4],
-                                        bool first_block) {
+// Columns of B a consumer multiplies per wgmma group (a slice: one or two 64-row quarters of B,
+// each one weight block), and the slices of a stage. MOE_FP8_SLICE_N picks another at build time
+// for an A/B of the two on a GPU.
+#ifndef MOE_FP8_SLICE_N
+#define MOE_FP8_SLICE_N 128
+#endif
+constexpr int kFp8SliceN = MOE_FP8_SLICE_N;
+static_assert(kFp8SliceN == 64 || kFp8SliceN == 128);
+constexpr int kFp8Slices = kBlockNB / kFp8SliceN;
+
+__device__ __forceinline__ void mma_slice_e4m3(float (&d)[64], std::uint64_t a, std::uint64_t b, bool accumulate) {
+  wgmma::mma_m64n128k32_e4m3(d, a, b, accumulate);
+}
+__device__ __forceinline__ void mma_slice_e4m3(float (&d)[32], std::uint64_t a, std::uint64_t b, bool accumulate) {
+  wgmma::mma_m64nNk32_e4m3<64>(d, a, b, accumulate);
+}
+
+// acc[S * slice + i] += partial[i] x (row scale x block scale), S = kFp8SliceN / 2: an m64nS
+// partial's register i is register S * slice + i of the m64n256 tile (wgmma::accumulator_coord);
+// registers 4g, 4g + 1 hold the thread's first row, 4g + 2, 4g + 3 its row 8 below, and each 32
+// registers one quarter of B. scale[quarter within the slice][row]. One FFMA each: a select for
+// the first K block instead (acc = scaled) kept the products in registers of their own, and the
+// consumer spilled.
+template <int kSlice>
+__device__ __forceinline__ void promote_slice(float (&acc)[128], const float (&partial)[kFp8SliceN / 2],
+                                              const float (&scale)[kFp8SliceN / 64][2]) {
 #pragma unroll
-  for (int i = 0; i < 64; ++i) {
-    const float scaled = partial[i] * scale[(i >= 32 ? 2 : 0) + ((i & 2) ? 1 : 0)];
-    acc[i] = first_block ? scaled : acc[i] + scaled;
+  for (int i = 0; i < kFp8SliceN / 2; ++i) {
+    float& sum = acc[kFp8SliceN / 2 * kSlice + i];
+    sum = fmaf(partial[i], scale[i / 32][(i & 2) ? 1 : 0], sum);
   }
 }
 
-// Consumer warpgroup `consumer`: all 64 rows of one FP8 tile times B's quarters 2 * consumer and
-// 2 * consumer + 1, over `k_steps` stages, into acc (64 x 128, f32, the scales applied). Row r's
+// One slice of a stage: its B quarters times the consumer's 64 rows into the partial, awaited, then
+// promoted. The scales are read from the stage, which stays full until the last slice's wait.
+template <int kSlice>
+__device__ __forceinline__ void consume_slice_fp8(float (&acc)[128], float (&partial)[kFp8SliceN / 2],
+                                                  std::uint64_t desc_a, std::uint64_t desc_b, const float* a_scale,
+                                                  const float* b_scale) {
+  constexpr int kQuarters = kFp8SliceN / 64;
+  float scale[kQuarters][2];
+#pragma unroll
+  for (int q = 0; q < kQuarters; ++q) {
+    const float block_scale = b_scale[kSlice * kQuarters + q];
+    scale[q][0] = a_scale[0] * block_scale;
+    scale[q][1] = a_scale[8] * block_scale;
+    wgmma::fence_accumulators(scale[q]);
+  }
+  desc_b = wgmma::advance_bytes(desc_b, kSlice * kFp8SliceN * 128);
+  wgmma::fence_accumulators(partial);
+  wgmma::fence();
+#pragma unroll
+  for (int kk = 0; kk < kFp8BlockK / 32; ++kk) {
+    const std::uint64_t a = wgmma::advance_bytes(desc_a, kk * 32), b = wgmma::advance_bytes(desc_b, kk * 32);
+    mma_slice_e4m3(partial, a, b, kk > 0);
+  }
+  wgmma::commit_group();
+  wgmma::wait_group<0>();
+  wgmma::fence_accumulators(partial);
+  promote_slice<kSlice>(acc, partial, scale);
+}
+
+// Consumer warpgroup `consumer`: its 64 rows (64 * consumer + [0, 64)) of one FP8 tile times all
+// 256 columns of B, over `k_steps` stages, into acc (64 x 256, f32, the scales applied). Row r's
 // scale is at a_scale[stage][scale_shift + r] (Storage::a_scale).
 template <typename E>
-__device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRing& ring, int k_steps, float (&acc)[64],
-                                                 int consumer, bool active, bool a_gathered, int scale_shift,
-                                                 int thread) {
+__device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRing& ring, int k_steps,
+                                                 float (&acc)[128], int consumer, bool active, bool a_gathered,
+                                                 int scale_shift, int thread) {
   if (!active) {  // as consume_tile: thread 0 alone passes the stages on
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
       if (thread == 0) {
@@ -186,31 +241,27 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     }
     return;
   }
-  const int first_row = scale_shift + wgmma::accumulator_coord(0, thread).row;
-  float partial[64];
+  const int first_row = scale_shift + consumer * kWarpgroupRows + wgmma::accumulator_coord(0, thread).row;
+  float partial[kFp8SliceN / 2];
+#pragma unroll
+  for (int i = 0; i < 128; ++i) acc[i] = 0.0f;
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
     ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
     if (a_gathered) ptx::fence_proxy_async_shared();
-    const float a_first = s.a_scale[ring.stage][first_row], a_second = s.a_scale[ring.stage][first_row + 8];
-    const float b_first = s.b_scale[ring.stage][2 * consumer], b_second = s.b_scale[ring.stage][2 * consumer + 1];
-    float scale[4] = {a_first * b_first, a_second * b_first, a_first * b_second, a_second * b_second};
-    // In registers before the wgmma is issued: once thread 0 has seen it complete and released the
-    // stage, no thread of the warpgroup still reads the stage's scales.
-    wgmma::fence_accumulators(scale);
-    const std::uint64_t desc_a = wgmma::make_desc_k_major_sw128(s.a[ring.stage]);
-    const std::uint64_t desc_b = wgmma::make_desc_k_major_sw128(s.b[ring.stage] + consumer * (kBlockNB / 2) * 128);
-    wgmma::fence_accumulators(partial);
-    wgmma::fence();
-#pragma unroll
-    for (int kk = 0; kk < kFp8BlockK / 32; ++kk) {
-      wgmma::mma_m64n128k32_e4m3(partial, wgmma::advance_bytes(desc_a, kk * 32), wgmma::advance_bytes(desc_b, kk * 32),
-                                 kk > 0);
+    const std::uint64_t desc_a = wgmma::make_desc_k_major_sw128(s.a[ring.stage] + consumer * kWarpgroupRows * 128);
+    const std::uint64_t desc_b = wgmma::make_desc_k_major_sw128(s.b[ring.stage]);
+    const float* a_scale = &s.a_scale[ring.stage][first_row];
+    const float* b_scale = s.b_scale[ring.stage];
+    // Each slice's promotion overlaps the other consumer's MMA. Every thread has read the stage's
+    // scales before the last slice's wgmma completes (each reads them before it issues), and
+    // thread 0 releases the stage only after that.
+    consume_slice_fp8<0>(acc, partial, desc_a, desc_b, a_scale, b_scale);
+    consume_slice_fp8<1>(acc, partial, desc_a, desc_b, a_scale, b_scale);
+    if constexpr (kFp8Slices == 4) {
+      consume_slice_fp8<2>(acc, partial, desc_a, desc_b, a_scale, b_scale);
+      consume_slice_fp8<3>(acc, partial, desc_a, desc_b, a_scale, b_scale);
     }
-    wgmma::commit_group();
-    wgmma::wait_group<0>();
-    wgmma::fence_accumulators(partial);
     if (thread == 0) ptx::mbarrier_arrive(&s.empty[ring.stage]);
-    promote(acc, partial, scale, k == 0);
   }
 }
 

@@ -84,21 +84,16 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
 }
 
 // Registers per thread once the producer warpgroup hands its share to two consumers (the launch
-// gives each thread 168; 128 x 40 + 256 x 232, 128 x 56 + 256 x 224 and 128 x 88 + 256 x 208 are
-// the same pool). With tails the producer holds ten gathered row pointers a tile instead of eight:
-// with 40 registers it spilled them and reloaded them every K step. The FP8 engine's consumers
-// need fewer (64 accumulators and a 64-register partial: fp8_pipeline.cuh), and its gathering
-// producer more (each row's scale, the weight blocks' scales): with 40 it too reloaded its row
-// pointers from the stack every K step. What either role still spills at these counts (a few
-// words a tile, never inside a K loop) is listed beside the kernels that use them.
+// gives each thread 168; 128 x 40 + 256 x 232 and 128 x 56 + 256 x 224 are the same pool). With
+// tails the producer holds ten gathered row pointers a tile instead of eight: with 40 registers it
+// spilled them and reloaded them every K step. The FP8 engine's consumers hold 128 accumulators
+// and a 64-register partial (fp8_pipeline.cuh), and its gathering producer each row's index and
+// the weight blocks' scales. What either role still spills at these counts (a few words a tile,
+// never inside a K loop) is listed beside the kernels that use them.
 template <typename E>
-constexpr int kProducerRegisters = E::kFp8            ? 88
-                                   : E::kTailRows > 0 ? 56
-                                                      : 40;
+constexpr int kProducerRegisters = E::kFp8 || E::kTailRows > 0 ? 56 : 40;
 template <typename E>
-constexpr int kConsumerRegisters = E::kFp8            ? 208
-                                   : E::kTailRows > 0 ? 224
-                                                      : 232;
+constexpr int kConsumerRegisters = E::kFp8 || E::kTailRows > 0 ? 224 : 232;
 
 // Runs body(role) in the warp-specialised roles, role 0 the producer warpgroup and 1 + consumer
 // index the others. With two consumers the producer first gives registers to them; setmaxnreg
@@ -175,9 +170,8 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
                                                                      PendingRowBlocks& pending, int consumer,
                                                                      int thread, bool stamp, Epilogue epilogue,
                                                                      TailEpilogue tail_epilogue) {
-  // The FP8 engine's consumers split the tile's columns and take every row (fp8_pipeline.cuh).
   float acc[E::kAccumulators];
-  const bool active = E::kFp8 ? coord.rows > 0 : coord.rows > consumer * kWarpgroupRows;
+  const bool active = coord.rows > consumer * kWarpgroupRows;
   bool tail_done = false;
   if constexpr (kCarriesTails<E, TailEpilogue>) {
     // A tile with a tail has all its 128 rows, so both consumers are active. The tail's wgmma N
@@ -200,14 +194,13 @@ __device__ __forceinline__ unsigned long long consume_scheduled_tile(typename E:
   }
   const unsigned long long mainloop_end_ns = stamp ? ptx::globaltimer_ns() : 0;
   if (pending.count == PendingRowBlocks::kBatch) pending.flush(phase.done_signal, consumer, thread);
-  if (active) epilogue(coord, acc, E::kFp8 ? consumer : consumer * kWarpgroupRows, thread);
+  if (active) epilogue(coord, acc, consumer * kWarpgroupRows, thread);
   if (phase.done_signal != nullptr) pending.add(coord.row_block);
   return mainloop_end_ns;
 }
 
 // make_load(coord, producer_thread) -> TileLoad (Fp8TileLoad); epilogue(coord, acc, row_offset,
-// consumer_thread), row_offset being the consumer's first row within the tile (for the FP8 engine,
-// whose consumers take every row, the consumer: its half of the tile's columns); tail_epilogue(coord, tail, consumer,
+// consumer_thread), row_offset being the consumer's first row within the tile; tail_epilogue(coord, tail, consumer,
 // consumer_thread) for tiles with tail rows, before the epilogue, or NoTailEpilogue where the
 // phase has none. The consumers read each tile whole from shared memory: no global load sits
 // between two of their tiles.
