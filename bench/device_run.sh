@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill,
+# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
@@ -133,7 +133,13 @@ if named decode-phases; then
 fi
 # Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens, then 256 to
 # 16384 tokens. fp8-decode runs only the first part (with MOEBENCH_DECODE=on|off and BENCH_TAG,
-# the FP8 decode kernel against the tiled one), fp8-prefill only the second.
+# the FP8 decode kernel against the tiled one), fp8-prefill only the second. fp8-all runs the
+# whole grid in one run per model (each model's weights set up once: DeepSeek-V3's take ~110 s),
+# with L2 cold at every T, which a layer past 64 tokens, streaming GBs, hardly notices.
+if named fp8-all; then
+  run_grid fp8-all "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64 256 1024 4096 16384" --dtype fp8 \
+    --cold-l2
+fi
 if named fp8 || named fp8-decode; then
   run_grid fp8-decode "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
 fi
