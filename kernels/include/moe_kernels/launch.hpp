@@ -165,7 +165,7 @@ struct FusedMoeFp8Args {
   Fp8WeightScales scales;   // gate, up and down blocks (w13's tile n: gate block n, up block n)
   Fp8Rows h;                // (T*k) rows of I: the activation in e4m3
   CUtensorMap h_map;        // e4m3 2D (I, T*k) over h.codes, box rows kFp8BlockM
-  CUtensorMap h_scale_map;  // f32 2D (T*k, groups) over h.scales, box (kFp8BlockM, 1)
+  CUtensorMap h_scale_map;  // f32 2D (T*k, groups) over h.scales, box (kFp8BlockM + kScaleBoxSlack, 1)
   __nv_bfloat16* y;         // (T*k, hidden_stride) workspace
   __nv_bfloat16* out;       // (T, H)
   unsigned int* barrier;    // 3 words, zero at allocation: grid barrier, CTAs out
@@ -213,8 +213,10 @@ cudaError_t fused_moe_fp8_decode_max_ctas(int device, int* num_ctas);
 // ---- sm90_grouped_gemm_fp8.cu, moe_permute_fp8.cu: epmoe in FP8 ----------------------------------
 
 struct GroupedGemmFp8Maps {
-  CUtensorMap a;         // e4m3 2D (K, rows) over Fp8Rows codes: the permuted x, or h; box rows kFp8BlockM
-  CUtensorMap a_scales;  // f32 2D (rows, K groups) over its scales, box (kFp8BlockM, 1)
+  // e4m3 2D (K, rows) over Fp8Rows codes: the permuted x, or h; box rows kFp8BlockM (the tiled
+  // GEMMs) or kDecodeMaxTokens (the decode GEMMs)
+  CUtensorMap a;
+  CUtensorMap a_scales;  // f32 2D (rows, K groups) over its scales, box (those rows + kScaleBoxSlack, 1)
   CUtensorMap b;         // e4m3 3D (K, rows, expert): gate weights (box rows 64), or down weights (256)
   CUtensorMap b_up;      // up weights, box rows 64 (gate/up GEMM only)
 };
