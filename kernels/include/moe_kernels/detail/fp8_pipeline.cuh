@@ -6,10 +6,10 @@
 //
 // A consumer cannot let the tensor cores sum across K blocks: every block's partial sum has its
 // own scale, and Hopper accumulates FP8 products with fewer bits than f32. So per stage it runs
-// m64n64k32 into a fresh f32 partial, waits for it, and adds partial x (row scale x block scale)
+// m64n128k32 into a fresh f32 partial, waits for it, and adds partial x (row scale x block scale)
 // into the tile's f32 accumulators (DeepGEMM's promotion). Consumer c takes rows 64c + [0, 64) and
-// all 256 columns: 128 accumulators in the layout of an m64n256 tile, filled a quarter of B (one
-// weight block) at a time through one 32-register partial. While one consumer promotes, the
+// all 256 columns: 128 accumulators in the layout of an m64n256 tile, filled a half of B (two
+// weight blocks) at a time through one 64-register partial. While one consumer promotes, the
 // other's wgmma runs. 128 rows share each 32 KiB of B (the first version's 64-row tiles had the
 // consumers split the columns: 40 KiB from L2 per 2.1 M MACs, where these take 48 KiB per 4.2 M,
 // and the engine ran at ~40% of the e4m3 peak, L2-bound: bench/notes.md).
@@ -163,22 +163,12 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
   if (k_steps == 0) near_end();
 }
 
-// Columns of B a consumer multiplies per wgmma group (a slice: one or two 64-row quarters of B,
-// each one weight block), and the slices of a stage. MOE_FP8_SLICE_N picks another at build time
-// for an A/B of the two on a GPU.
-#ifndef MOE_FP8_SLICE_N
-#define MOE_FP8_SLICE_N 128
-#endif
-constexpr int kFp8SliceN = MOE_FP8_SLICE_N;
-static_assert(kFp8SliceN == 64 || kFp8SliceN == 128);
+// Columns of B a consumer multiplies per wgmma group (a slice: two 64-row quarters of B, each one
+// weight block), and the slices of a stage. Slices of one quarter (m64n64k32, four waits a stage)
+// measured within 5% either way on an H200 (bench/notes.md, fifteenth session).
+constexpr int kFp8SliceN = 128;
 constexpr int kFp8Slices = kBlockNB / kFp8SliceN;
-
-__device__ __forceinline__ void mma_slice_e4m3(float (&d)[64], std::uint64_t a, std::uint64_t b, bool accumulate) {
-  wgmma::mma_m64n128k32_e4m3(d, a, b, accumulate);
-}
-__device__ __forceinline__ void mma_slice_e4m3(float (&d)[32], std::uint64_t a, std::uint64_t b, bool accumulate) {
-  wgmma::mma_m64nNk32_e4m3<64>(d, a, b, accumulate);
-}
+static_assert(kFp8Slices == 2, "consume_tile_fp8 runs slices 0 and 1");
 
 // acc[S * slice + i] += partial[i] x (row scale x block scale), S = kFp8SliceN / 2: an m64nS
 // partial's register i is register S * slice + i of the m64n256 tile (wgmma::accumulator_coord);
@@ -216,8 +206,8 @@ __device__ __forceinline__ void consume_slice_fp8(float (&acc)[128], float (&par
   wgmma::fence();
 #pragma unroll
   for (int kk = 0; kk < kFp8BlockK / 32; ++kk) {
-    const std::uint64_t a = wgmma::advance_bytes(desc_a, kk * 32), b = wgmma::advance_bytes(desc_b, kk * 32);
-    mma_slice_e4m3(partial, a, b, kk > 0);
+    wgmma::mma_m64n128k32_e4m3(partial, wgmma::advance_bytes(desc_a, kk * 32), wgmma::advance_bytes(desc_b, kk * 32),
+                               kk > 0);
   }
   wgmma::commit_group();
   wgmma::wait_group<0>();
@@ -257,10 +247,6 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     // thread 0 releases the stage only after that.
     consume_slice_fp8<0>(acc, partial, desc_a, desc_b, a_scale, b_scale);
     consume_slice_fp8<1>(acc, partial, desc_a, desc_b, a_scale, b_scale);
-    if constexpr (kFp8Slices == 4) {
-      consume_slice_fp8<2>(acc, partial, desc_a, desc_b, a_scale, b_scale);
-      consume_slice_fp8<3>(acc, partial, desc_a, desc_b, a_scale, b_scale);
-    }
     if (thread == 0) ptx::mbarrier_arrive(&s.empty[ring.stage]);
   }
 }
