@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
@@ -66,6 +66,14 @@ if wants bench; then
     written+=("$file.csv")
   done
   python3 "$root/bench/summarize.py" "${written[@]}" | tee -a "$out/summary.txt"
+fi
+
+# The floor under a decode layer (bench/stream_floor.cu, built here with the machine's nvcc): one
+# launch streaming a decode cell's weight bytes after the read flush, by TMA boxes and by bulk copies.
+if named floor; then
+  echo "== stream floor"
+  "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" -O3 -std=c++20 -gencode=arch=compute_90a,code=sm_90a -I"$root/kernels/include" "$root/bench/stream_floor.cu" \
+    "$root/kernels/src/tensor_maps.cpp" -o "$work/stream_floor" && timeout 120 "$work/stream_floor" | tee "$work/stream_floor.txt"
 fi
 
 # The decode grid (issue 20: T = 1 to 64, cold L2) and the prefill grid (issue 21: T = 1024 to
