@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, floor, decode, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384.
@@ -137,6 +137,22 @@ if named decode-phases; then
     echo "exit $?"
     grep -E "stages of| ms  (route|sort|gate_up|down|combine)|top by total|fused_moe|T=" "$work/decode_phases_$name$tag.log" |
       grep -v "loads max" | head -40
+  done
+fi
+# The decode kernel's own timeline (MOEBENCH_TILE_TIMELINE: a span per unit, a CTA's K steps in
+# one output tile) after the read flush, eager launches: when each CTA starts and ends each GEMM,
+# what it streams meanwhile and what each unit costs after its mainloop (tile_timeline.py --decode).
+if named decode-timeline; then
+  for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
+    tag=${BENCH_TAG:+_$BENCH_TAG}
+    echo "== decode-timeline $name$tag"
+    # shellcheck disable=SC2086
+    MOEBENCH_TILE_TIMELINE="$work/decode_timeline_$name$tag" timeout 200 "${BENCH_BINARY:-$bench}" --device cuda \
+      --model-path "${presets[$name]}" --num-tokens ${GRID_TOKENS:-1 8} --scenarios random --implementations fused \
+      --warmup-iters 2 --benchmark-iters 5 --cold-l2 --no-cuda-graph --output-format csv \
+      --output-file "$work/decode_timeline_$name$tag" >"$work/decode_timeline_$name$tag.log" 2>&1
+    echo "exit $?"
+    python3 "$root/bench/tile_timeline.py" --decode "$work/decode_timeline_$name${tag}"_T*.csv
   done
 fi
 # Issue 22: block-scaled FP8 on the shapes of its targets, cold L2 up to 64 tokens, then 256 to

@@ -4,7 +4,14 @@
 For each GEMM phase: how long it ran, how busy its CTAs were and how long they sat idle at its
 end, how long its tiles took by height (with a tail past 128 rows, 65-128, at most 64) and how much
 of that came after their mainloop (the epilogue, which no MMA overlaps), and how many tiles ran at
-once through the phase (at each tenth of it). Usage: tile_timeline.py TIMELINE.csv...
+once through the phase (at each tenth of it).
+
+With --decode (the decode kernel's timeline: one span per unit, a CTA's K steps within one output
+tile), per GEMM instead: when the CTAs started and finished it (min, median, max over the CTAs),
+the weight bytes they streamed per microsecond (a K step moves --step-kib KiB of weights), the
+gaps between a CTA's units, and how long units took after their mainloop (the partial sums, the
+counters and, for the unit that completes a tile, the finisher).
+Usage: tile_timeline.py [--decode [--step-kib N]] TIMELINE.csv...
 """
 import csv
 import statistics
@@ -19,8 +26,9 @@ def read(path):
     with open(path) as f:
         tiles = list(csv.DictReader(f))
     for t in tiles:
-        for key in ("tile", "cta", "expert", "rows", "n_block"):
-            t[key] = int(t[key])
+        for key in ("tile", "cta", "expert", "rows", "n_block", "k_steps"):
+            if key in t:
+                t[key] = int(t[key])
         for key in ("start_us", "mainloop_end_us", "end_us"):
             t[key] = float(t[key])
     return tiles
@@ -62,11 +70,61 @@ def format_summary(gemm, s):
     return lines
 
 
-def main(paths):
+def spread(values):
+    """min / median / max of values, formatted."""
+    return f"{min(values):7.2f} / {statistics.median(values):7.2f} / {max(values):7.2f}"
+
+
+def decode_summary(units, gemm, step_kib):
+    """The lines for one GEMM of a decode kernel's timeline, or [] if it has no units."""
+    phase = [u for u in units if u["gemm"] == gemm]
+    if not phase:
+        return []
+    by_cta = {}
+    for u in phase:
+        by_cta.setdefault(u["cta"], []).append(u)
+    firsts, lasts, rates, gaps = [], [], [], []
+    for runs in by_cta.values():
+        runs.sort(key=lambda u: u["start_us"])
+        first, last = runs[0]["start_us"], runs[-1]["end_us"]
+        firsts.append(first)
+        lasts.append(last)
+        steps = sum(u["k_steps"] for u in runs)
+        if last > first:
+            rates.append(steps * step_kib * 1.024 / (last - first))  # KiB per us -> MB/s / 1000 = GB/s
+        gaps += [b["start_us"] - a["end_us"] for a, b in zip(runs, runs[1:])]
+    begin, end = min(firsts), max(lasts)
+    steps = sum(u["k_steps"] for u in phase)
+    after = [u["end_us"] - u["mainloop_end_us"] for u in phase]
+    lines = [f"{gemm}: {len(phase)} units ({steps} K steps) on {len(by_cta)} CTAs, {begin:.2f} to {end:.2f} us; "
+             f"{steps * step_kib * 1.024 / (end - begin):.0f} GB/s over the phase" if end > begin else f"{gemm}: empty",
+             f"  CTA first start (min / median / max) {spread(firsts)} us; last end {spread(lasts)} us",
+             f"  GB/s a CTA while in the phase {spread(rates)}" if rates else "  no CTA ran a whole unit",
+             f"  after the mainloop, us a unit {spread(after)}"]
+    if gaps:
+        lines.append(f"  gap between a CTA's units, us {spread(gaps)}")
+    return lines
+
+
+def main(argv):
+    decode = "--decode" in argv
+    step_kib = 32.0
+    paths = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--decode":
+            continue
+        if arg == "--step-kib":
+            step_kib = float(next(args))
+            continue
+        paths.append(arg)
     for path in paths:
         tiles = read(path)
         print(f"== {path}")
         for gemm in ("gate_up", "down"):
+            if decode:
+                print("\n".join(decode_summary(tiles, gemm, step_kib)))
+                continue
             summary = phase_summary(tiles, gemm)
             if summary is not None:
                 print("\n".join(format_summary(gemm, summary)))

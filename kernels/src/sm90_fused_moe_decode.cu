@@ -50,6 +50,8 @@ __device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, Decode
   });
 }
 
+// kSpans: the instantiation that records each unit's span (args.tile_spans).
+template <bool kSpans>
 __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
                                              const DecodeCounters& counters, int ready_stamp) {
   const int thread = threadIdx.x;  // within the consumer warpgroups
@@ -59,15 +61,18 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
   const int active = routes.num_active;
   const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
   StageRing ring;
+  auto span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, thread);
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
     const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
     const bool whole_tile = unit.k_begin == 0 && unit.k_end == shape.gate_up_steps;
+    span.start();
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       DecodeAccumulators<kN> acc;
       decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
+      span.mainloop_done();
       if (whole_tile) {
         with_activation(a.activation, [&](auto act) {
           store_gate_up_direct<kN>(acc, act, a.h, g.intermediate_stride(), row_begin, tokens, unit.tile, g.intermediate,
@@ -80,34 +85,43 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
     });
     if (!whole_tile) {
       int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
-      if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) return;
+      if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) {
+        span.finish(unit, expert, tokens);
+        return;
+      }
       finish_gate_up_tile(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
                           g.intermediate_stride(), g.intermediate, thread);
     }
     int* tiles_done = a.counters + counters.expert_tiles_done(expert);
     if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
       ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+    span.finish(unit, expert, tokens);
   });
   stamp_stage(a, FusedStage::kDown);
+  auto down_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 1, thread);
   const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
   for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
     const int row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    down_span.start();
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       DecodeAccumulators<kN> acc;
       decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, consumer, in_warpgroup);
+      down_span.mainloop_done();
       add_down_partial<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer, in_warpgroup);
     });
     int* block_steps = a.counters + counters.down_block_steps(unit.tile);
     if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
       finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+    down_span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kCombine);
 }
 
 // ptxas: see the note beside kDecodeConsumerRegisters (decode_limits.hpp); the 16-byte frame is
 // route_tokens_in_cta's best[] (routing.cuh), which only grouped routers touch.
+template <bool kSpans>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
   extern __shared__ std::uint8_t smem_raw[];
@@ -116,17 +130,19 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
   run_fused_decode<kDecodeProducerRegisters, kDecodeConsumerRegisters, kDecodeFullArrivals>(
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
-      [&](int ready_stamp) { run_consumer(a, s, shape, counters, ready_stamp); });
+      [&](int ready_stamp) { run_consumer<kSpans>(a, s, shape, counters, ready_stamp); });
 }
 
 }  // namespace
 
 cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas) {
-  return max_cooperative_ctas<DecodeLaunchShape>(fused_moe_decode_kernel, device, num_ctas);
+  return max_cooperative_ctas<DecodeLaunchShape>(fused_moe_decode_kernel<false>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel, args, num_ctas, stream);
+  return args.tile_spans != nullptr
+             ? launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<true>, args, num_ctas, stream)
+             : launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<false>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

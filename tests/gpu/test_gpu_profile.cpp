@@ -1,7 +1,8 @@
 // --profile on the GPU: CUPTI kernel events in the trace, each inside its iteration's range, and
 // the kernel time of an iteration within 10% of the CUDA-event time of an eager iteration, and
 // fused's own phase stamps on a track of their own. And fused's tile timeline
-// (MOEBENCH_TILE_TIMELINE): every tile of both GEMMs once, one at a time on each CTA.
+// (MOEBENCH_TILE_TIMELINE): every tile of both GEMMs once, one at a time on each CTA; with the
+// decode kernel, every K step of every active expert's tiles once.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -97,21 +98,21 @@ struct TimelineRow {
   std::string gemm;
   int tile, cta;
   double start_us, mainloop_end_us, end_us;
-  int expert, rows, n_block;
+  int expert, rows, n_block, k_steps;
 };
 
 std::vector<TimelineRow> read_timeline(const std::string& path) {
   std::ifstream file(path);
   std::string line;
   std::getline(file, line);
-  EXPECT_EQ(line, "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block");
+  EXPECT_EQ(line, "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps");
   std::vector<TimelineRow> rows;
   while (std::getline(file, line)) {
     std::replace(line.begin(), line.end(), ',', ' ');
     std::istringstream fields(line);
     TimelineRow r;
     fields >> r.gemm >> r.tile >> r.cta >> r.start_us >> r.mainloop_end_us >> r.end_us >> r.expert >> r.rows >>
-        r.n_block;
+        r.n_block >> r.k_steps;
     rows.push_back(r);
   }
   return rows;
@@ -173,6 +174,7 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
       EXPECT_GE(r.rows, 1);
       EXPECT_LE(r.rows, block_m + rule.tail_rows);
       EXPECT_LT(r.expert, 16);
+      EXPECT_EQ(r.k_steps, moe_kernels::ceil_div(gemm == "gate_up" ? 520 : 300, moe_kernels::kBlockK)) << gemm;
       per_cta[r.cta].push_back({r.start_us, r.end_us});
       rows_covered[{r.expert, r.n_block}] += r.rows;
     }
@@ -184,6 +186,72 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
       std::sort(spans.begin(), spans.end());
       for (std::size_t i = 1; i < spans.size(); ++i)
         EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm << ": CTA " << cta << " ran two tiles at once";
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The decode kernel's timeline (a span per unit: a CTA's K steps within one output tile): the
+// units of each GEMM cover every K step of every active expert's tiles once, each expert's rows
+// as routed, and each CTA runs its units one at a time.
+TEST(GpuProfile, FusedDecodeTimelineCoversEveryStepOnce) {
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  const std::string dir = testing::make_temp_dir("moebench-decode-timeline");
+  setenv("MOEBENCH_TILE_TIMELINE", (dir + "/timeline").c_str(), 1);
+  MoeShape shape;
+  shape.num_experts = 16;
+  shape.top_k = 4;
+  shape.hidden_size = 520;        // 9 K steps of gate/up; 3 output blocks of down, the last partial
+  shape.intermediate_size = 300;  // 3 gate/up tiles, the last partial; 5 K steps of down
+  Problem problem;
+  problem.shape = shape;
+  const int tokens = 12;
+  ASSERT_LE(tokens, moe_kernels::kFusedDecodeMaxTokens) << "fused no longer takes the decode kernel here";
+  const EpWeights weights = generate_ep_weights(shape, 11);
+  const BenchCase bench_case{Scenario::kRandom, tokens};
+  const CaseInputs inputs = make_case_inputs(shape, bench_case, 2.0, 11);
+  auto backend = make_cuda_backend();
+  auto impl = backend->create(ImplKind::kFused, problem, weights);
+  impl->prepare(inputs);
+  impl->run_iteration();
+  backend->synchronize();
+  unsetenv("MOEBENCH_TILE_TIMELINE");
+
+  const Routing routing = route_all(inputs.router_logits, tokens, 16, 4, shape.router);
+  std::vector<int> expert_rows(16);
+  for (std::int32_t id : routing.expert_ids) ++expert_rows[static_cast<std::size_t>(id)];
+  const int active =
+      static_cast<int>(std::count_if(expert_rows.begin(), expert_rows.end(), [](int r) { return r > 0; }));
+  struct Gemm {
+    std::string name;
+    int tiles, k_steps;
+  };
+  const Gemm gemms[] = {{"gate_up", moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock), 9},
+                        {"down", moe_kernels::ceil_div(520, moe_kernels::kBlockNB), 5}};
+  const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T12.csv");
+  for (const Gemm& gemm : gemms) {
+    std::map<std::pair<int, int>, int> steps;  // (expert, tile) -> K steps its units covered
+    std::map<int, std::vector<std::pair<double, double>>> per_cta;
+    for (const auto& r : rows) {
+      if (r.gemm != gemm.name) continue;
+      ASSERT_GE(r.expert, 0);
+      ASSERT_LT(r.expert, 16);
+      EXPECT_EQ(r.rows, expert_rows[static_cast<std::size_t>(r.expert)]) << gemm.name << " expert " << r.expert;
+      EXPECT_GE(r.k_steps, 1);
+      EXPECT_LT(r.n_block, gemm.tiles);
+      EXPECT_LE(r.start_us, r.mainloop_end_us);
+      EXPECT_LE(r.mainloop_end_us, r.end_us);
+      steps[{r.expert, r.n_block}] += r.k_steps;
+      per_cta[r.cta].push_back({r.start_us, r.end_us});
+    }
+    EXPECT_EQ(static_cast<int>(steps.size()), active * gemm.tiles) << gemm.name;
+    for (const auto& [key, covered] : steps)
+      EXPECT_EQ(covered, gemm.k_steps) << gemm.name << " expert " << key.first << " tile " << key.second;
+    for (auto& [cta, spans] : per_cta) {
+      std::sort(spans.begin(), spans.end());
+      for (std::size_t i = 1; i < spans.size(); ++i)
+        EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm.name << ": CTA " << cta << " ran two units at once";
     }
   }
   std::filesystem::remove_all(dir);

@@ -26,6 +26,14 @@ struct DecodeUnit {
   int k_end;
 };
 
+// The most units a CTA's run can hold: its longest run, ceil(total_steps / ctas) steps, starting
+// where it crosses the most tile boundaries (one step short of the end of a tile). Slots of the
+// decode kernel's tile timeline (fused_stages.hpp: TileSpan).
+MOE_HOST_DEVICE constexpr int units_per_run(long long total_steps, long long ctas, int k_steps) {
+  const long long longest = (total_steps + ctas - 1) / ctas;
+  return longest == 0 ? 0 : static_cast<int>((longest + k_steps - 2) / k_steps + 1);
+}
+
 // f(unit) for each tile the run touches, in order.
 template <typename F>
 MOE_HOST_DEVICE void for_each_unit(StepRun run, int tiles_per_expert, int k_steps, F f) {

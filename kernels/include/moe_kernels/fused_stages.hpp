@@ -22,8 +22,10 @@ struct FusedStageTimes {
 
 // With MOEBENCH_TILE_TIMELINE (src/cuda/single_gpu/tile_timeline.hpp), each GEMM tile as consumer warpgroup 0 of
 // its CTA saw it: from its wait for the tile's first stage to the end of its epilogue, with the
-// end of its mainloop (its last wgmma done) in between. Indexed by tile within the phase; tiles
-// never handed out stay zero.
+// end of its mainloop (its last wgmma done) in between. The tiled kernels index spans by tile
+// within the phase (tiles never handed out stay zero); the decode kernel by CTA and the unit's
+// place in the CTA's run (decode_split.hpp: units_per_run slots a CTA), a unit being the part of
+// the CTA's run of K steps that falls in one output tile.
 struct TileSpan {
   unsigned long long start_ns;
   unsigned long long mainloop_end_ns;
@@ -32,6 +34,7 @@ struct TileSpan {
   int expert;  // local expert
   int rows;    // token rows of the tile
   int n_block;
+  int k_steps;  // K steps it multiplied: all of K in the tiled kernels, a unit's share in the decode kernel
 };
 
 inline const char* fused_stage_span_name(int stage) {

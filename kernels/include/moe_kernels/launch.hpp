@@ -139,6 +139,11 @@ struct FusedMoeDecodeArgs {
   MoeGeometry geometry;
   RouterParams router;
   Activation activation;
+  // null, or (2 GEMMs, CTAs, tile_span_units): each unit's span (fused_stages.hpp), by CTA and
+  // the unit's place in the CTA's run; tile_span_units: units_per_run (decode_split.hpp) of the
+  // longer GEMM.
+  TileSpan* tile_spans;
+  int tile_span_units;
 };
 
 // One cooperative launch of the decode kernel: every CTA routes every token, then streams an

@@ -1,5 +1,6 @@
 // fused on one GPU: one cooperative launch per iteration, of the decode kernel up to 64 tokens
 // (kernels/src/sm90_fused_moe_decode.cu) and of the tiled kernel above (kernels/src/sm90_fused_moe.cu).
+#include <algorithm>
 #include <cmath>
 
 #include "core/log.hpp"
@@ -9,6 +10,7 @@
 #include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
 #include "kernel_reports/kernel_stage_spans.hpp"
+#include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -53,7 +55,9 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
     if (decode_) {
+      if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
       MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_decode(decode_args_, decode_ctas_, context_.stream));
+      if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
       return;
     }
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
@@ -118,8 +122,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   // kernel leaves zero, and its counters (moe_kernels::DecodeCounters).
   void size_decode_workspace() {
     const MoeGeometry& g = geometry_;
-    log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps{})",
-                g.num_tokens, tile_timeline_.enabled() ? "; it records no tile timeline" : "");
+    log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps)", g.num_tokens);
     const std::uint64_t pairs = g.max_pairs();
     h_.resize(pairs * g.intermediate_stride());
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&decode_args_.h_map, h_.data(), pairs, g.intermediate,
@@ -129,6 +132,17 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     const moe_kernels::DecodeCounters counters{g.local_experts, g.gate_up_tiles(), g.down_tiles()};
     decode_counters_.resize(static_cast<std::size_t>(counters.size()));
     MOE_CUDA_CHECK(moe_kernels::fused_moe_decode_max_ctas(context_.device, &decode_ctas_));
+    if (tile_timeline_.enabled()) {
+      // Slots for the most units a CTA's run of either GEMM can hold, with every pair's expert active.
+      const long long active = std::min<long long>(static_cast<long long>(pairs), g.local_experts);
+      const int gate_up_steps = moe_kernels::ceil_div(g.hidden, moe_kernels::kBlockK);
+      const int down_steps = moe_kernels::ceil_div(g.intermediate, moe_kernels::kBlockK);
+      decode_args_.tile_span_units =
+          std::max(moe_kernels::units_per_run(active * g.gate_up_tiles() * gate_up_steps, decode_ctas_, gate_up_steps),
+                   moe_kernels::units_per_run(active * g.down_tiles() * down_steps, decode_ctas_, down_steps));
+      tile_timeline_.size(decode_ctas_ * decode_args_.tile_span_units);
+      decode_args_.tile_spans = tile_timeline_.spans();
+    }
     decode_args_.x = x_.data();
     decode_args_.logits = logits_.data();
     decode_args_.h = h_.data();

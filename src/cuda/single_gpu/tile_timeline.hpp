@@ -1,5 +1,6 @@
 // MOEBENCH_TILE_TIMELINE=<prefix>: fused records when each GEMM tile ran on which CTA
-// (moe_kernels::TileSpan) and, after every launch outside a CUDA graph capture, writes the
+// (moe_kernels::TileSpan; the decode kernel: each unit, a CTA's K steps within one output tile)
+// and, after every launch outside a CUDA graph capture, writes the
 // latest launch's spans to <prefix>_T<tokens>.csv (bench/tile_timeline.py summarises it). A
 // diagnosis aid: each write synchronises the stream, so record with --no-cuda-graph and read the
 // spans, not the benchmark's times.

@@ -187,12 +187,15 @@ TEST(KernelGeometry, DecodeSplitCoversEveryStepOnce) {
     const long long total = static_cast<long long>(experts) * tiles * k_steps;
     std::map<std::tuple<int, int, int>, int> seen;
     long long shortest = total, longest = 0;
+    const int slots = units_per_run(total, ctas, k_steps);  // the tile timeline's slots a CTA
     for (int cta = 0; cta < ctas; ++cta) {
       const StepRun run = cta_step_run(total, cta, ctas);
       shortest = std::min(shortest, run.end - run.begin);
       longest = std::max(longest, run.end - run.begin);
       long long covered = 0, previous = -1;
+      int units = 0;
       for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& u) {
+        ++units;
         ASSERT_LT(u.k_begin, u.k_end);
         ASSERT_LE(u.k_end, k_steps);
         const long long at = (static_cast<long long>(u.active) * tiles + u.tile) * k_steps + u.k_begin;
@@ -202,11 +205,29 @@ TEST(KernelGeometry, DecodeSplitCoversEveryStepOnce) {
         covered += u.k_end - u.k_begin;
       });
       EXPECT_EQ(covered, run.end - run.begin);
+      EXPECT_LE(units, slots) << "CTA " << cta << " of " << ctas;
     }
     EXPECT_EQ(static_cast<long long>(seen.size()), total);
     for (const auto& [step, count] : seen) EXPECT_EQ(count, 1);
     EXPECT_LE(longest - shortest, 1);
   }
+}
+
+// units_per_run is the most units any run of the longest length can hold, wherever it starts.
+TEST(KernelGeometry, DecodeUnitsPerRunIsTight) {
+  for (int k_steps : {1, 3, 12, 32}) {
+    for (long long length = 0; length <= 3 * k_steps + 2; ++length) {
+      int most = 0;
+      for (long long begin = 0; begin < k_steps; ++begin) {
+        int units = 0;
+        for_each_unit(StepRun{begin, begin + length}, 1 << 20, k_steps, [&](const DecodeUnit&) { ++units; });
+        most = std::max(most, units);
+      }
+      // ctas = 1: the run is the whole sequence, as long as `length`.
+      EXPECT_EQ(units_per_run(length, 1, k_steps), most) << "length " << length << ", k_steps " << k_steps;
+    }
+  }
+  EXPECT_EQ(units_per_run(1536, 132, 32), 2);  // Qwen3-30B-A3B T=1 gate/up: 12 steps a run
 }
 
 // The FP8 decode kernel's counters extend the bf16 kernel's: every slot distinct and inside the

@@ -27,6 +27,7 @@
 #include "moe_kernels/detail/ptx.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
 #include "moe_kernels/detail/wgmma.cuh"
+#include "moe_kernels/fused_stages.hpp"
 
 namespace moe_kernels {
 
@@ -172,6 +173,53 @@ struct ExpertReady {
 };
 
 // ---- consumer warpgroup ----------------------------------------------------------------------
+
+// Consumer 0's thread 0 of a CTA, in the kernel instantiation that keeps a tile timeline
+// (kSpans): each unit's span (fused_stages.hpp: TileSpan) into this CTA's slots of one GEMM, in
+// run order, each stamp stored as it is taken. The instantiation without it is the one timed:
+// recording in it cost the consumers 12 bytes of spills even with the launch's spans null.
+template <bool kSpans>
+struct DecodeSpanRecorder {
+  TileSpan* spans;    // the launch's spans
+  int units_per_cta;  // slots of a CTA in one GEMM
+  int gemm;           // 0 gate/up, 1 down
+  int next;           // this thread's next slot; -1 on every thread but consumer 0's thread 0
+
+  __device__ __forceinline__ TileSpan* slot() const {
+    return spans + (static_cast<long long>(gemm) * gridDim.x + blockIdx.x) * units_per_cta + next;
+  }
+  __device__ __forceinline__ void start() const {
+    if constexpr (kSpans) {
+      if (next >= 0) slot()->start_ns = ptx::globaltimer_ns();
+    }
+  }
+  __device__ __forceinline__ void mainloop_done() const {
+    if constexpr (kSpans) {
+      if (next >= 0) slot()->mainloop_end_ns = ptx::globaltimer_ns();
+    }
+  }
+  __device__ __forceinline__ void finish(const DecodeUnit& unit, int expert, int tokens) {
+    if constexpr (kSpans) {
+      if (next < 0) return;
+      TileSpan* span = slot();
+      span->end_ns = ptx::globaltimer_ns();
+      span->cta = static_cast<int>(blockIdx.x);
+      span->expert = expert;
+      span->rows = tokens;
+      span->n_block = unit.tile;
+      span->k_steps = unit.k_end - unit.k_begin;
+      ++next;
+    }
+  }
+};
+
+// The recorder of GEMM `gemm` for this thread (`thread`: within the consumer warpgroups): slots
+// only on consumer 0's thread 0.
+template <bool kSpans>
+__device__ __forceinline__ DecodeSpanRecorder<kSpans> decode_span_recorder(TileSpan* spans, int units_per_cta, int gemm,
+                                                                           int thread) {
+  return DecodeSpanRecorder<kSpans>{spans, units_per_cta, gemm, kSpans && thread == 0 ? 0 : -1};
+}
 
 // A consumer warpgroup's two of the stage's four 64-row weight blocks (consumer + 2 j) x kN
 // tokens: for gate/up, the gate and the up rows of the same 64 intermediate columns, so that a

@@ -270,7 +270,8 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
                                           static_cast<int>(blockIdx.x),
                                           tile.coord.expert,
                                           tile.coord.rows + tile.coord.tail,
-                                          tile.coord.n_block};
+                                          tile.coord.n_block,
+                                          phase.k_steps};
       }
       if (trace != nullptr) {
         ptx::store_volatile(&trace->finished[role - 1], ++traced);
