@@ -7,7 +7,8 @@
 # (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
-# one-gpu-i192 tp4-i384.
+# one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
+# when less than STAGE_RESERVE (90) seconds are left as it would start.
 set -uo pipefail
 # shellcheck source=bench/device_env.sh
 source "$(dirname "$0")/device_env.sh"
@@ -18,9 +19,19 @@ tests="$bundle/bin/gpu_tests"
 export MOEBENCH_BINARY="$bench"  # for the multi-node tests, which start it
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(all)
-wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && return 0; done; return 1; }
+# DEVICE_SECONDS: the call's time limit (the device tool's timeout). A stage that would start
+# with less than STAGE_RESERVE seconds (default 90) of it left is skipped with one line, so that
+# the stages before it come back whole instead of the call being cut mid-stage.
+started=$(date +%s)
+time_left() { echo $((${DEVICE_SECONDS:-100000} - ($(date +%s) - started))); }
+in_budget() {
+  [ "$(time_left)" -ge "${STAGE_RESERVE:-90}" ] && return 0
+  echo "== $1 skipped: $(time_left) s of DEVICE_SECONDS left"
+  return 1
+}
+wants() { for s in "${stages[@]}"; do [ "$s" = "$1" ] || [ "$s" = all ] && { in_budget "$1"; return; }; done; return 1; }
 # The stages that run only when named, not under all.
-named() { for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+named() { for s in "${stages[@]}"; do [ "$s" = "$1" ] && { in_budget "$1"; return; }; done; return 1; }
 
 {
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem --format=csv
