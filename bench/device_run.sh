@@ -153,6 +153,7 @@ fi
 # The decode kernel's own timeline (MOEBENCH_TILE_TIMELINE: a span per unit, a CTA's K steps in
 # one output tile) after the read flush, eager launches: when each CTA starts and ends each GEMM,
 # what it streams meanwhile and what each unit costs after its mainloop (tile_timeline.py --decode).
+# TIMELINE_ARGS adds flags (--dtype fp8: the FP8 decode kernel), BENCH_TAG names its files.
 if named decode-timeline; then
   for name in ${GRID_MODELS:-qwen3-30b-a3b mixtral-8x7b}; do
     tag=${BENCH_TAG:+_$BENCH_TAG}
@@ -160,7 +161,7 @@ if named decode-timeline; then
     # shellcheck disable=SC2086
     MOEBENCH_TILE_TIMELINE="$work/decode_timeline_$name$tag" timeout 200 "${BENCH_BINARY:-$bench}" --device cuda \
       --model-path "${presets[$name]}" --num-tokens ${GRID_TOKENS:-1 8} --scenarios random --implementations fused \
-      --warmup-iters 2 --benchmark-iters 5 --cold-l2 --no-cuda-graph --output-format csv \
+      --warmup-iters 2 --benchmark-iters 5 --cold-l2 --no-cuda-graph ${TIMELINE_ARGS:-} --output-format csv \
       --output-file "$work/decode_timeline_$name$tag" >"$work/decode_timeline_$name$tag.log" 2>&1
     echo "exit $?"
     python3 "$root/bench/tile_timeline.py" --decode "$work/decode_timeline_$name${tag}"_T*.csv

@@ -8,7 +8,8 @@
 //   4. counters hand each finished gate/up tile's activation (quantized per row into h), each
 //      ready expert and each finished block of output columns to the CTA that completed it.
 // CTA 0 stamps the phases it sees for --profile (fused_stages.hpp), as the bf16 decode kernel does;
-// its route stage includes its share of x's quantization.
+// its route stage includes its share of x's quantization. With MOEBENCH_TILE_TIMELINE a second
+// instantiation records each unit's span, as the bf16 kernel's does.
 #include "moe_kernels/detail/cooperative_launch.cuh"
 #include "moe_kernels/detail/fp8_decode_pipeline.cuh"
 #include "moe_kernels/detail/fused_decode_frame.cuh"
@@ -62,6 +63,8 @@ __device__ __forceinline__ void run_producer(const FusedMoeFp8DecodeArgs& a, Fp8
   });
 }
 
+// kSpans: the instantiation that records each unit's span (args.tile_spans).
+template <bool kSpans>
 __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
                                              const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
                                              int ready_stamp) {
@@ -74,46 +77,58 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
   quantize_x_share(a.x, g, a.x_fp8, a.counters + counters.x_groups_done(), a.counters + counters.x_ready(), ready_stamp,
                    thread);
   StageRing ring;
+  auto span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, thread);
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
     const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    span.start();
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       Fp8DecodeAccumulators<kN> acc;
       fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, 0, consumer, in_warpgroup);
+      span.mainloop_done();
       add_gate_up_partial_fp8<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, consumer,
                                   in_warpgroup);
     });
     int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
-    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) return;
+    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) {
+      span.finish(unit, expert, tokens);
+      return;
+    }
     finish_gate_up_tile_fp8(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
                             g.intermediate, thread);
     int* tiles_done = a.counters + counters.expert_tiles_done(expert);
     if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
       ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+    span.finish(unit, expert, tokens);
   });
   stamp_stage(a, FusedStage::kDown);
+  auto down_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 1, thread);
   const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
   for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
     const int row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
+    down_span.start();
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       Fp8DecodeAccumulators<kN> acc;
       fp8_decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, false, scale_box_shift(row_begin), consumer,
                               in_warpgroup);
+      down_span.mainloop_done();
       add_down_partial_fp8<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer,
                                in_warpgroup);
     });
     int* block_steps = a.counters + counters.down_block_steps(unit.tile);
     if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
       finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+    down_span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kCombine);
 }
 
 // ptxas: a 16-byte frame, no spills (kFp8DecodeProducerRegisters).
+template <bool kSpans>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_fp8_decode_kernel(const __grid_constant__ FusedMoeFp8DecodeArgs a) {
   extern __shared__ std::uint8_t smem_raw[];
@@ -122,17 +137,19 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   const Fp8DecodeCounters counters{{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks}};
   run_fused_decode<kFp8DecodeProducerRegisters, kFp8DecodeConsumerRegisters, kFp8DecodeFullArrivals>(
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
-      [&](int ready_stamp) { run_consumer(a, s, shape, counters, ready_stamp); });
+      [&](int ready_stamp) { run_consumer<kSpans>(a, s, shape, counters, ready_stamp); });
 }
 
 }  // namespace
 
 cudaError_t fused_moe_fp8_decode_max_ctas(int device, int* num_ctas) {
-  return max_cooperative_ctas<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel, device, num_ctas);
+  return max_cooperative_ctas<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<false>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_fp8_decode(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel, args, num_ctas, stream);
+  return args.tile_spans != nullptr
+             ? launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<true>, args, num_ctas, stream)
+             : launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<false>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

@@ -191,21 +191,20 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
   std::filesystem::remove_all(dir);
 }
 
-// The decode kernel's timeline (a span per unit: a CTA's K steps within one output tile): the
-// units of each GEMM cover every K step of every active expert's tiles once, each expert's rows
-// as routed, and each CTA runs its units one at a time.
-TEST(GpuProfile, FusedDecodeTimelineCoversEveryStepOnce) {
-  if (cuda_device_count() == 0)
-    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+// The decode kernels' timeline (a span per unit: a CTA's K steps within one output tile), bf16
+// and FP8: the units of each GEMM cover every K step of every active expert's tiles once, each
+// expert's rows as routed, and each CTA runs its units one at a time.
+void check_decode_timeline(WeightDtype dtype) {
   const std::string dir = testing::make_temp_dir("moebench-decode-timeline");
   setenv("MOEBENCH_TILE_TIMELINE", (dir + "/timeline").c_str(), 1);
   MoeShape shape;
   shape.num_experts = 16;
   shape.top_k = 4;
-  shape.hidden_size = 520;        // 9 K steps of gate/up; 3 output blocks of down, the last partial
-  shape.intermediate_size = 300;  // 3 gate/up tiles, the last partial; 5 K steps of down
+  shape.hidden_size = 520;        // K steps of gate/up: 9 of 64 columns, 5 of 128; 3 down blocks, the last partial
+  shape.intermediate_size = 300;  // 3 gate/up tiles, the last partial; K steps of down: 5 of 64, 3 of 128
   Problem problem;
   problem.shape = shape;
+  problem.dtype = dtype;
   const int tokens = 12;
   ASSERT_LE(tokens, moe_kernels::kFusedDecodeMaxTokens) << "fused no longer takes the decode kernel here";
   const EpWeights weights = generate_ep_weights(shape, 11);
@@ -223,12 +222,14 @@ TEST(GpuProfile, FusedDecodeTimelineCoversEveryStepOnce) {
   for (std::int32_t id : routing.expert_ids) ++expert_rows[static_cast<std::size_t>(id)];
   const int active =
       static_cast<int>(std::count_if(expert_rows.begin(), expert_rows.end(), [](int r) { return r > 0; }));
+  const int k_columns = dtype == WeightDtype::kFp8Block128 ? moe_kernels::kFp8BlockK : moe_kernels::kBlockK;
   struct Gemm {
     std::string name;
     int tiles, k_steps;
   };
-  const Gemm gemms[] = {{"gate_up", moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock), 9},
-                        {"down", moe_kernels::ceil_div(520, moe_kernels::kBlockNB), 5}};
+  const Gemm gemms[] = {
+      {"gate_up", moe_kernels::ceil_div(300, moe_kernels::kGateUpBlock), moe_kernels::ceil_div(520, k_columns)},
+      {"down", moe_kernels::ceil_div(520, moe_kernels::kBlockNB), moe_kernels::ceil_div(300, k_columns)}};
   const std::vector<TimelineRow> rows = read_timeline(dir + "/timeline_T12.csv");
   for (const Gemm& gemm : gemms) {
     std::map<std::pair<int, int>, int> steps;  // (expert, tile) -> K steps its units covered
@@ -255,6 +256,18 @@ TEST(GpuProfile, FusedDecodeTimelineCoversEveryStepOnce) {
     }
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(GpuProfile, FusedDecodeTimelineCoversEveryStepOnce) {
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  check_decode_timeline(WeightDtype::kBf16);
+}
+
+TEST(GpuProfile, FusedFp8DecodeTimelineCoversEveryStepOnce) {
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  check_decode_timeline(WeightDtype::kFp8Block128);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "moe_kernels/host_device.hpp"
+#include "moe_kernels/moe_types.hpp"
 
 namespace moe_kernels {
 
@@ -32,6 +33,18 @@ struct DecodeUnit {
 MOE_HOST_DEVICE constexpr int units_per_run(long long total_steps, long long ctas, int k_steps) {
   const long long longest = (total_steps + ctas - 1) / ctas;
   return longest == 0 ? 0 : static_cast<int>((longest + k_steps - 2) / k_steps + 1);
+}
+
+// The slots a CTA needs in each GEMM of a decode kernel's tile timeline: units_per_run of the
+// longer of its two GEMMs, with every pair's expert active. k_columns: K columns a step (kBlockK
+// in bf16, kFp8BlockK in FP8).
+inline int decode_timeline_units(const MoeGeometry& g, int ctas, int k_columns) {
+  const long long pairs = static_cast<long long>(g.num_tokens) * g.top_k;
+  const long long active = pairs < g.local_experts ? pairs : g.local_experts;
+  const int gate_up_steps = ceil_div(g.hidden, k_columns), down_steps = ceil_div(g.intermediate, k_columns);
+  const int gate_up = units_per_run(active * g.gate_up_tiles() * gate_up_steps, ctas, gate_up_steps);
+  const int down = units_per_run(active * g.down_tiles() * down_steps, ctas, down_steps);
+  return gate_up > down ? gate_up : down;
 }
 
 // f(unit) for each tile the run touches, in order.

@@ -208,6 +208,8 @@ struct FusedMoeFp8DecodeArgs {
   MoeGeometry geometry;
   RouterParams router;
   Activation activation;
+  TileSpan* tile_spans;  // as FusedMoeDecodeArgs::tile_spans (its K steps of 128 columns)
+  int tile_span_units;
 };
 
 // One cooperative launch of the FP8 decode kernel (fp8_decode_pipeline.cuh), for

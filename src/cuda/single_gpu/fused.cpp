@@ -133,13 +133,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     decode_counters_.resize(static_cast<std::size_t>(counters.size()));
     MOE_CUDA_CHECK(moe_kernels::fused_moe_decode_max_ctas(context_.device, &decode_ctas_));
     if (tile_timeline_.enabled()) {
-      // Slots for the most units a CTA's run of either GEMM can hold, with every pair's expert active.
-      const long long active = std::min<long long>(static_cast<long long>(pairs), g.local_experts);
-      const int gate_up_steps = moe_kernels::ceil_div(g.hidden, moe_kernels::kBlockK);
-      const int down_steps = moe_kernels::ceil_div(g.intermediate, moe_kernels::kBlockK);
-      decode_args_.tile_span_units =
-          std::max(moe_kernels::units_per_run(active * g.gate_up_tiles() * gate_up_steps, decode_ctas_, gate_up_steps),
-                   moe_kernels::units_per_run(active * g.down_tiles() * down_steps, decode_ctas_, down_steps));
+      decode_args_.tile_span_units = moe_kernels::decode_timeline_units(g, decode_ctas_, moe_kernels::kBlockK);
       tile_timeline_.size(decode_ctas_ * decode_args_.tile_span_units);
       decode_args_.tile_spans = tile_timeline_.spans();
     }

@@ -12,6 +12,7 @@
 #include "cuda/single_gpu/tile_timeline.hpp"
 #include "kernel_reports/kernel_stage_spans.hpp"
 #include "moe_kernels/decode_limits.hpp"
+#include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -57,7 +58,9 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
     if (decode_) {
+      if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
       MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8_decode(decode_args_, decode_ctas_, context_.stream));
+      if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
       return;
     }
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
@@ -108,8 +111,8 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   // (moe_kernels::Fp8DecodeCounters).
   void size_decode_workspace() {
     const MoeGeometry& g = geometry_;
-    log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps{})",
-                g.num_tokens, tile_timeline_.enabled() ? "; it records no tile timeline" : "");
+    log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps)",
+                g.num_tokens);
     const int pairs = g.max_pairs();
     decode_x_.size(g.num_tokens, g.hidden, moe_kernels::kDecodeMaxTokens);
     h_.size(pairs, g.intermediate, moe_kernels::kDecodeMaxTokens);
@@ -118,6 +121,11 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     const moe_kernels::Fp8DecodeCounters counters{{g.local_experts, g.gate_up_tiles(), g.down_tiles()}};
     decode_counters_.resize(static_cast<std::size_t>(counters.size()));
     MOE_CUDA_CHECK(moe_kernels::fused_moe_fp8_decode_max_ctas(context_.device, &decode_ctas_));
+    if (tile_timeline_.enabled()) {
+      decode_args_.tile_span_units = moe_kernels::decode_timeline_units(g, decode_ctas_, moe_kernels::kFp8BlockK);
+      tile_timeline_.size(decode_ctas_ * decode_args_.tile_span_units);
+      decode_args_.tile_spans = tile_timeline_.spans();
+    }
     decode_args_.x = x_.data();
     decode_args_.logits = logits_.data();
     decode_args_.x_fp8 = decode_x_.rows();
