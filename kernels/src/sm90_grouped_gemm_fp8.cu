@@ -27,12 +27,20 @@ __device__ __forceinline__ Fp8TileLoad tma_fp8_tile_load(const GroupedGemmFp8Map
   return load;
 }
 
-__global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
+// The end of a kernel on engine E: in a cluster, no CTA leaves while its peer may still arrive on
+// its barriers or multicast into its shared memory.
+template <typename E>
+__device__ __forceinline__ void leave_cluster() {
+  if constexpr (E::kClusterCtas == 2) ptx::cluster_sync();
+}
+
+// E: Fp8Engine, or Fp8ClusterEngine (launched in clusters of two: launch_fp8_clustered).
+template <typename E>
+__global__ void __launch_bounds__(E::kThreads, 1)
     grouped_gate_up_fp8_kernel(const __grid_constant__ GroupedGemmFp8Maps maps, Fp8WeightScales scales, MoeGeometry g,
                                RoutingBuffers r, Activation act, Fp8Rows h) {
-  using E = Fp8Engine;
   extern __shared__ std::uint8_t smem[];
-  E::Storage& s = E::storage(smem);
+  typename E::Storage& s = E::storage(smem);
   E::init(s);
   ptx::wait_prior_grids();
   ptx::launch_dependent_grids();
@@ -48,14 +56,17 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     fp8_gate_up_epilogue(c, acc, row_offset, act, h, g, thread);
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  leave_cluster<E>();
 }
 
-__global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
+// b_halves: the down weights in boxes of 128 rows (the clustered engine's halves of a weight
+// tile; unused by Fp8Engine, and last so that the other parameters keep their offsets).
+template <typename E>
+__global__ void __launch_bounds__(E::kThreads, 1)
     grouped_down_fp8_kernel(const __grid_constant__ GroupedGemmFp8Maps maps, Fp8WeightScales scales, MoeGeometry g,
-                            RoutingBuffers r, __nv_bfloat16* y) {
-  using E = Fp8Engine;
+                            RoutingBuffers r, __nv_bfloat16* y, const __grid_constant__ CUtensorMap b_halves) {
   extern __shared__ std::uint8_t smem[];
-  E::Storage& s = E::storage(smem);
+  typename E::Storage& s = E::storage(smem);
   E::init(s);
   ptx::wait_prior_grids();
   ptx::launch_dependent_grids();
@@ -65,12 +76,14 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
   auto make_load = [&](const TileCoord& c, int) {
     Fp8TileLoad load = tma_fp8_tile_load(maps, nullptr, c.row_begin, c.n_block * kBlockNB, c.expert);
     down_block_scales(scales, g, c.expert, c.n_block, load);
+    if constexpr (E::kClusterCtas == 2) load.b_half_map = &b_halves;
     return load;
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     fp8_down_epilogue(c, acc, row_offset, y, g, thread);
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  leave_cluster<E>();
 }
 
 template <typename Kernel, typename... Args>
@@ -84,18 +97,71 @@ cudaError_t launch_fp8_persistent(Kernel kernel, const MoeGeometry& g, int num_c
                          args...);
 }
 
+// The clustered engine's launch: clusters of two CTAs, as many as fit at once (a cluster's CTAs
+// share a GPC, so that may be fewer than half the SMs), overlapping the previous kernel's tail
+// as launch_in_order does.
+template <typename Kernel, typename... Args>
+cudaError_t launch_fp8_clustered(Kernel kernel, const MoeGeometry& g, cudaStream_t stream, StreamOrder order,
+                                 Args... args) {
+  using E = Fp8ClusterEngine;
+  if (g.block_m != E::kBlockM) return cudaErrorInvalidValue;
+  cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, E::kSmemBytes);
+  if (status != cudaSuccess) return status;
+  cudaLaunchConfig_t config{};
+  config.blockDim = dim3(E::kThreads);
+  config.dynamicSmemBytes = E::kSmemBytes;
+  config.stream = stream;
+  cudaLaunchAttribute attributes[2]{};
+  attributes[0].id = cudaLaunchAttributeClusterDimension;
+  attributes[0].val.clusterDim.x = E::kClusterCtas;
+  attributes[0].val.clusterDim.y = 1;
+  attributes[0].val.clusterDim.z = 1;
+  attributes[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attributes[1].val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = attributes;
+  config.numAttrs = 1;
+  config.gridDim = dim3(E::kClusterCtas);
+  // Asked once per kernel (one GPU model per process): the query costs more host time than the launch.
+  static int clusters = 0;
+  if (clusters == 0) {
+    status = cudaOccupancyMaxActiveClusters(&clusters, kernel, &config);
+    if (status != cudaSuccess) return status;
+    if (clusters == 0) return cudaErrorInvalidConfiguration;
+  }
+  config.gridDim = dim3(E::kClusterCtas * clusters);
+  config.numAttrs = order == StreamOrder::kOverlapPrologue ? 2 : 1;
+  return cudaLaunchKernelEx(&config, kernel, args...);
+}
+
 }  // namespace
 
 cudaError_t launch_grouped_gate_up_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
                                        const MoeGeometry& g, const RoutingBuffers& r, Activation act, const Fp8Rows& h,
                                        int num_ctas, cudaStream_t stream, StreamOrder order) {
-  return launch_fp8_persistent(grouped_gate_up_fp8_kernel, g, num_ctas, stream, order, maps, scales, g, r, act, h);
+  return launch_fp8_persistent(grouped_gate_up_fp8_kernel<Fp8Engine>, g, num_ctas, stream, order, maps, scales, g, r,
+                               act, h);
 }
 
 cudaError_t launch_grouped_down_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales, const MoeGeometry& g,
                                     const RoutingBuffers& r, __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
                                     StreamOrder order) {
-  return launch_fp8_persistent(grouped_down_fp8_kernel, g, num_ctas, stream, order, maps, scales, g, r, y);
+  return launch_fp8_persistent(grouped_down_fp8_kernel<Fp8Engine>, g, num_ctas, stream, order, maps, scales, g, r, y,
+                               maps.b);
+}
+
+cudaError_t launch_grouped_gate_up_fp8_clustered(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                                 const MoeGeometry& g, const RoutingBuffers& r, Activation act,
+                                                 const Fp8Rows& h, cudaStream_t stream, StreamOrder order) {
+  return launch_fp8_clustered(grouped_gate_up_fp8_kernel<Fp8ClusterEngine>, g, stream, order, maps, scales, g, r, act,
+                              h);
+}
+
+cudaError_t launch_grouped_down_fp8_clustered(const GroupedGemmFp8Maps& maps, const CUtensorMap& b_halves,
+                                              const Fp8WeightScales& scales, const MoeGeometry& g,
+                                              const RoutingBuffers& r, __nv_bfloat16* y, cudaStream_t stream,
+                                              StreamOrder order) {
+  return launch_fp8_clustered(grouped_down_fp8_kernel<Fp8ClusterEngine>, g, stream, order, maps, scales, g, r, y,
+                              b_halves);
 }
 
 }  // namespace moe_kernels

@@ -354,6 +354,23 @@ TEST_F(GpuMoe, GridFp8) {
   EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the FP8 decode kernels
 }
 
+// epmoe's tiled FP8 GEMMs on the clustered engine (MOEBENCH_FP8_CLUSTER=on): pairs of CTAs that
+// multicast the halves of a weight tile both multiply (even row blocks), pairs whose tiles straddle
+// an expert or output block and load their own (one row block an expert), a last pair of one
+// tile (its second CTA passes the stages of an empty one), down halves past H, every activation.
+TEST_F(GpuMoe, Fp8ClusteredGemms) {
+  setenv("MOEBENCH_FP8_CLUSTER", "on", 1);
+  check_fp8({512, 4, 2, 256, 256, Activation::kSilu, Scenario::kBalanced}, 231);  // 256 rows an expert: all pairs share
+  check_fp8({2048, 16, 4, 512, 256, Activation::kGelu, Scenario::kBalanced}, 232);  // 512 rows: 4 row blocks
+  check_fp8({384, 4, 1, 384, 200, Activation::kGelu, Scenario::kBalanced}, 233);    // one row block: pairs straddle
+  check_fp8({300, 8, 2, 136, 384, Activation::kSwigluOai}, 234);  // 3 gate/up blocks; down's second half past H
+  check_fp8({1024, 8, 2, 512, 384, Activation::kSilu, Scenario::kImbalanced, 4.0}, 235);  // expert 0: most rows
+  check_fp8({257, 64, 6, 256, 128, Activation::kSilu, Scenario::kBalanced}, 236);
+  check_fp8({1, 8, 1, 128, 128}, 237);  // one tile a GEMM: the pair's second CTA has none
+  check_fp8({3, 8, 1, 100, 60, Activation::kGelu}, 238);
+  unsetenv("MOEBENCH_FP8_CLUSTER");
+}
+
 // The model routers in fp8, DeepSeek-V3's also through the decode kernels.
 TEST_F(GpuMoe, ModelRoutersFp8) {
   GpuCase deepseek_v3 = deepseek_v3_case();

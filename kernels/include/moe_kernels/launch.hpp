@@ -241,6 +241,18 @@ cudaError_t launch_grouped_down_fp8(const GroupedGemmFp8Maps& maps, const Fp8Wei
                                     const RoutingBuffers& r, __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
                                     StreamOrder order = StreamOrder::kSerial);
 
+// The same two GEMMs on the clustered engine (fp8_pipeline.cuh: Fp8EngineT<2>): clusters of two
+// CTAs, as many as fit at once, that multicast the halves of each weight tile they share.
+// b_halves: the down weights (maps.b's tensor) in boxes of 128 rows.
+cudaError_t launch_grouped_gate_up_fp8_clustered(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
+                                                 const MoeGeometry& g, const RoutingBuffers& r, Activation act,
+                                                 const Fp8Rows& h, cudaStream_t stream,
+                                                 StreamOrder order = StreamOrder::kSerial);
+cudaError_t launch_grouped_down_fp8_clustered(const GroupedGemmFp8Maps& maps, const CUtensorMap& b_halves,
+                                              const Fp8WeightScales& scales, const MoeGeometry& g,
+                                              const RoutingBuffers& r, __nv_bfloat16* y, cudaStream_t stream,
+                                              StreamOrder order = StreamOrder::kSerial);
+
 // The same two GEMMs for use_decode_kernel geometries (sm90_grouped_gemm_fp8_decode.cu): every
 // CTA streams an equal run of the GEMM's K steps; maps.a and maps.a_scales with boxes of
 // kDecodeMaxTokens rows; workspace as GroupedDecodeWorkspace says.

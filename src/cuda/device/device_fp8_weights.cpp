@@ -45,7 +45,8 @@ void upload(const Fp8EpWeights& w, const PlacedCodes& p, DeviceFp8Weights& d) {
 }  // namespace
 
 void upload_grouped_gemm_fp8_weights(const Fp8EpWeights& w, DeviceFp8Weights& d,
-                                     moe_kernels::GroupedGemmFp8Maps& gate_up, moe_kernels::GroupedGemmFp8Maps& down) {
+                                     moe_kernels::GroupedGemmFp8Maps& gate_up, moe_kernels::GroupedGemmFp8Maps& down,
+                                     CUtensorMap& down_halves) {
   const PlacedCodes p = place_codes(w, std::max<std::int64_t>(w.intermediate, 1), 1);
   upload(w, p, d);
   const FusedWeights& f = p.geometry;
@@ -57,6 +58,8 @@ void upload_grouped_gemm_fp8_weights(const Fp8EpWeights& w, DeviceFp8Weights& d,
   MOE_CUDA_CHECK(
       moe_kernels::make_e4m3_map_3d(&gate_up.b_up, d.w13.data() + I * Hs, E, I, H, Hs, 2 * I * Hs, kQuarterRows));
   MOE_CUDA_CHECK(moe_kernels::make_e4m3_map_3d(&down.b, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+  MOE_CUDA_CHECK(
+      moe_kernels::make_e4m3_map_3d(&down_halves, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB / 2));
 }
 
 void upload_fused_fp8_weights(const Fp8EpWeights& w, DeviceFp8Weights& d, CUtensorMap& w13_map, CUtensorMap& w2_map) {

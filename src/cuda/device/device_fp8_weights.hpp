@@ -19,9 +19,11 @@ struct DeviceFp8Weights {
 };
 
 // epmoe: K-major, per expert the gate block (I rows) then the up block, and the down projection
-// as H rows of I (the bf16 grouped layout, a byte per value). Fills the B maps.
+// as H rows of I (the bf16 grouped layout, a byte per value). Fills the B maps, and down_halves:
+// the down weights in boxes of 128 rows (the clustered GEMMs' halves of a weight tile).
 void upload_grouped_gemm_fp8_weights(const Fp8EpWeights& w, DeviceFp8Weights& d,
-                                     moe_kernels::GroupedGemmFp8Maps& gate_up, moe_kernels::GroupedGemmFp8Maps& down);
+                                     moe_kernels::GroupedGemmFp8Maps& gate_up, moe_kernels::GroupedGemmFp8Maps& down,
+                                     CUtensorMap& down_halves);
 // fused: gate and up interleaved in blocks of 64 rows, I padded to whole 128-column tiles (the
 // bf16 fused format with a finer interleave: docs/weight_formats.md).
 void upload_fused_fp8_weights(const Fp8EpWeights& w, DeviceFp8Weights& d, CUtensorMap& w13_map, CUtensorMap& w2_map);

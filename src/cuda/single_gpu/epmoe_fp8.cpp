@@ -3,7 +3,11 @@
 // GEMMs on e4m3 operands (sm90_grouped_gemm_fp8.cu) with h quantized in the gate/up epilogue, y
 // and the output in bf16. For small batches (up to 8 tokens by default, heuristics.hpp) the GEMMs
 // are the FP8 decode kernels (sm90_grouped_gemm_fp8_decode.cu) and every launch overlaps its
-// predecessor's tail (PDL); above, the tiled GEMMs, serially launched.
+// predecessor's tail (PDL); above, the tiled GEMMs, serially launched (with MOEBENCH_FP8_CLUSTER=on
+// on the clustered engine: pairs of CTAs multicast the weight tiles they share).
+#include <cstdlib>
+#include <string_view>
+
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
@@ -24,7 +28,7 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
  public:
   SingleGpuEpMoeFp8(const CudaContext& context, const Problem& problem, const EpWeights& w)
       : SingleGpuMoeBase(context, problem) {
-    upload_grouped_gemm_fp8_weights(quantize_ep_weights(w), weights_, gate_up_maps_, down_maps_);
+    upload_grouped_gemm_fp8_weights(quantize_ep_weights(w), weights_, gate_up_maps_, down_maps_, down_halves_);
   }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
@@ -47,18 +51,29 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     {
       const ScopedPhase phase("gate_up_gemm");
       const Activation act = problem_.shape.activation;
-      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_gate_up_fp8_decode(gate_up_maps_, weights_.scales(), g, r,
-                                                                              act, h_.rows(), decode_buffers_.gate_up(),
-                                                                              ctas, stream, order_)
-                             : moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r, act,
-                                                                       h_.rows(), ctas, stream));
+      if (decode_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_fp8_decode(
+            gate_up_maps_, weights_.scales(), g, r, act, h_.rows(), decode_buffers_.gate_up(), ctas, stream, order_));
+      } else if (clustered_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_fp8_clustered(gate_up_maps_, weights_.scales(), g, r, act,
+                                                                         h_.rows(), stream));
+      } else {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_fp8(gate_up_maps_, weights_.scales(), g, r, act, h_.rows(),
+                                                               ctas, stream));
+      }
     }
     {
       const ScopedPhase phase("down_gemm");
-      MOE_CUDA_CHECK(
-          decode_ ? moe_kernels::launch_grouped_down_fp8_decode(down_maps_, weights_.scales(), g, r, y_.data(),
-                                                                decode_buffers_.down(), ctas, stream, order_)
-                  : moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
+      if (decode_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_down_fp8_decode(down_maps_, weights_.scales(), g, r, y_.data(),
+                                                                   decode_buffers_.down(), ctas, stream, order_));
+      } else if (clustered_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_down_fp8_clustered(down_maps_, down_halves_, weights_.scales(), g, r,
+                                                                      y_.data(), stream));
+      } else {
+        MOE_CUDA_CHECK(
+            moe_kernels::launch_grouped_down_fp8(down_maps_, weights_.scales(), g, r, y_.data(), ctas, stream));
+      }
     }
     const ScopedPhase phase("combine");
     MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream, order_));
@@ -69,9 +84,15 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const MoeGeometry& g = geometry_;
     const int pairs = g.max_pairs();
     decode_ = use_decode_kernels();
+    clustered_ = !decode_ && clustered_gemms_requested();
     // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs", g.num_tokens);
+    if (clustered_)
+      log_verbose(
+          "epmoe T={}: the clustered FP8 grouped GEMMs (MOEBENCH_FP8_CLUSTER=on: pairs of CTAs share each "
+          "weight tile by multicast)",
+          g.num_tokens);
     // The decode GEMMs' boxes hold an expert's rows (at most kDecodeMaxTokens), the tiles' a tile.
     const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
     permuted_x_.size(pairs, g.hidden, box_rows);
@@ -84,7 +105,16 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     down_maps_.a_scales = h_.scales_map();
   }
 
+  // MOEBENCH_FP8_CLUSTER=on: the tiled GEMMs on the clustered engine (fp8_pipeline.cuh), an
+  // opt-in until an H100 has timed it against the default.
+  static bool clustered_gemms_requested() {
+    const char* setting = std::getenv("MOEBENCH_FP8_CLUSTER");
+    return setting != nullptr && std::string_view(setting) == "on";
+  }
+
   DeviceFp8Weights weights_;
+  CUtensorMap down_halves_{};
+  bool clustered_ = false;  // this case runs the clustered tiled GEMMs
   Fp8RowBuffer permuted_x_, h_;
   DeviceBuffer<__nv_bfloat16> y_;
   moe_kernels::GroupedGemmFp8Maps gate_up_maps_{}, down_maps_{};

@@ -25,8 +25,18 @@
 
 namespace moe_kernels {
 
-struct Fp8Engine {
+// kClusterCtasN: 1, or 2 for the clustered engine (epmoe's grouped GEMMs under
+// MOEBENCH_FP8_CLUSTER=on). There the two CTAs of a cluster take neighbouring tiles of the phase
+// (gemm_phase.cuh: publish_pair_tile) and walk their stages in step: where both tiles are of one expert and
+// output block, i.e. multiply the same 256 weight rows, each CTA loads half of B and multicasts it
+// into both CTAs' stage, so that each SM pulls 16 + 16 KiB a stage from L2 instead of 16 + 32. A
+// stage is then free only once the consumers of both CTAs have released it: each consumer arrives
+// on the empty barrier of both.
+template <int kClusterCtasN>
+struct Fp8EngineT {
   static constexpr bool kFp8 = true;
+  static constexpr int kClusterCtas = kClusterCtasN;
+  static_assert(kClusterCtas == 1 || kClusterCtas == 2);
   static constexpr int kConsumers = 2;
   static constexpr int kTailRows = 0;
   static constexpr int kBlockM = kFp8BlockM;
@@ -60,6 +70,10 @@ struct Fp8Engine {
     std::int32_t schedule_order[kScheduleCacheEntries];
     std::uint64_t tile_full[2];
     std::uint64_t tile_empty[2];
+    // The clustered engine's producer thread 0: how each tile slot's B comes (Fp8TileLoad::b_share)
+    // and the cluster's latest pair of tiles.
+    std::int32_t b_share[2];
+    std::int32_t pair;
   };
   static constexpr int kSmemBytes = static_cast<int>(sizeof(Storage)) + 1024;
   // Every producer thread arrives through cp.async (scales, gathered rows, or nothing) and thread
@@ -69,7 +83,16 @@ struct Fp8Engine {
   static __device__ __forceinline__ Storage& storage(std::uint8_t* dynamic_smem) {
     return aligned_storage<Storage>(dynamic_smem);
   }
-  static __device__ __forceinline__ void init(Storage& s) { init_rings<Fp8Engine>(s); }
+  static __device__ __forceinline__ void init(Storage& s) { init_rings<Fp8EngineT>(s); }
+};
+using Fp8Engine = Fp8EngineT<1>;
+using Fp8ClusterEngine = Fp8EngineT<2>;
+
+// How a clustered engine's tile gets its B (Fp8TileLoad::b_share).
+enum Fp8BShare : int {
+  kBOwn = 0,     // this CTA loads all of B (every tile outside a cluster)
+  kBHalves = 1,  // each CTA of the pair loads half and multicasts it to both
+  kBNone = 2,    // an empty tile (rows 0): nothing loads, the stages only pass
 };
 
 // What an FP8 tile's producer loads for each K step (TileLoad's FP8 counterpart).
@@ -100,7 +123,54 @@ struct Fp8TileLoad {
   // 0-3 of B lie in blocks 0, 1, 0, 1 (`b_alternating`: gate/up) or 0, 0, 1, 1 (down).
   const float* b_scales[2];
   bool b_alternating;
+  // The clustered engine: how B comes (Fp8BShare), and for kBHalves without b_map2 the weights
+  // in boxes of 128 rows (b_map's halves).
+  int b_share;
+  const CUtensorMap* b_half_map;
 };
+
+// The clustered engine's B of one stage. kBHalves: this CTA's half of the four 64-row quarters
+// (gate/up: quarters 2 rank and 2 rank + 1) or of the 256-row box (down: 128 rows), multicast into
+// both CTAs; kBOwn: all of it, into this CTA alone.
+template <typename E>
+__device__ __forceinline__ void load_b_clustered(std::uint8_t* b, const Fp8TileLoad& load, std::uint64_t* full,
+                                                 int k0) {
+  constexpr int kQuarter = E::kStageBytesB / 4;
+  constexpr std::uint16_t kBoth = 0b11;
+  const int rank = static_cast<int>(ptx::cluster_cta_rank());
+  if (load.b_share == kBHalves) {
+    if (load.b_map2 != nullptr) {
+      ptx::tma_load_3d_multicast(b + 2 * rank * kQuarter, load.b_map, full, k0, load.b_row + 64 * rank, load.b_expert,
+                                 kBoth);
+      ptx::tma_load_3d_multicast(b + (2 * rank + 1) * kQuarter, load.b_map2, full, k0, load.b_row + 64 * rank,
+                                 load.b_expert, kBoth);
+    } else {
+      ptx::tma_load_3d_multicast(b + 2 * rank * kQuarter, load.b_half_map, full, k0, load.b_row + 128 * rank,
+                                 load.b_expert, kBoth);
+    }
+    return;
+  }
+  if (load.b_map2 == nullptr) {
+    ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
+    return;
+  }
+  ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
+  ptx::tma_load_3d(b + kQuarter, load.b_map2, full, k0, load.b_row, load.b_expert);
+  ptx::tma_load_3d(b + 2 * kQuarter, load.b_map, full, k0, load.b_row + 64, load.b_expert);
+  ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
+}
+
+// Consumer thread 0, done with a stage: its arrival on the stage's empty barrier, in both CTAs of
+// a clustered engine (either may load into it next).
+template <typename E>
+__device__ __forceinline__ void release_stage_fp8(typename E::Storage& s, int stage) {
+  if constexpr (E::kClusterCtas == 2) {
+    ptx::mbarrier_arrive_cluster(&s.empty[stage], 0);
+    ptx::mbarrier_arrive_cluster(&s.empty[stage], 1);
+  } else {
+    ptx::mbarrier_arrive(&s.empty[stage]);
+  }
+}
 
 // Producer: loads `k_steps` stages of one FP8 tile, scales included; as produce_tile.
 template <typename E, typename NearEnd>
@@ -114,6 +184,24 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
     std::uint64_t* full = &s.full[ring.stage];
     const int k0 = k * kFp8BlockK;
     std::uint8_t* b = s.b[ring.stage];
+    if constexpr (E::kClusterCtas == 2) {
+      // A by TMA only (the grouped GEMMs); an empty tile's stage only passes.
+      if (thread == 0 && load.b_share == kBNone) ptx::mbarrier_arrive(full);
+      if (thread == 0 && load.b_share != kBNone) {
+        ptx::mbarrier_arrive_expect_tx(full, E::kStageBytesB + E::kBoxBytesA + E::kScaleBytesA);
+        load_b_clustered<E>(b, load, full, k0);
+        ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
+        ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, scale_box_first_row(load.a_row), k);
+#pragma unroll
+        for (int quarter = 0; quarter < 4; ++quarter) {
+          const float* scales = load.b_scales[load.b_alternating ? quarter & 1 : quarter >> 1];
+          ptx::cp_async_4_zfill(&s.b_scale[ring.stage][quarter], scales != nullptr ? scales + k : load.b_scales[0],
+                                scales != nullptr);
+        }
+      }
+      ptx::cp_async_arrive_noinc(full);
+      continue;
+    }
     if (thread == 0) {
       ptx::mbarrier_arrive_expect_tx(full, E::kStageBytesB + (tma_a ? E::kBoxBytesA + E::kScaleBytesA : 0));
       if (load.b_map2 == nullptr) {
@@ -226,7 +314,7 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
       if (thread == 0) {
         ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-        ptx::mbarrier_arrive(&s.empty[ring.stage]);
+        release_stage_fp8<E>(s, ring.stage);
       }
     }
     return;
@@ -247,7 +335,7 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     // thread 0 releases the stage only after that.
     consume_slice_fp8<0>(acc, partial, desc_a, desc_b, a_scale, b_scale);
     consume_slice_fp8<1>(acc, partial, desc_a, desc_b, a_scale, b_scale);
-    if (thread == 0) ptx::mbarrier_arrive(&s.empty[ring.stage]);
+    if (thread == 0) release_stage_fp8<E>(s, ring.stage);
   }
 }
 

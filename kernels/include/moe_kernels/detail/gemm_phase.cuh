@@ -128,6 +128,49 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
 }
 
+// A clustered engine's tile schedule (fp8_pipeline.cuh: Fp8EngineT), without a counter: cluster c
+// of C takes the pairs of neighbouring tiles c, c + C, c + 2C, ... (tiles 2q and 2q + 1, which in
+// the tile order share their weight tile unless an expert or output block ends between them), the
+// CTA of rank r tile 2q + r. Both CTAs walk the same pairs and stages in step and leave the phase
+// together; where the last pair has one tile, rank 1 takes an empty one (rows 0) and only passes
+// the stages. Producer thread 0 publishes its CTA's tile of pair `pair` in slot `slot` and how its
+// B comes (Fp8BShare: halves where the two tiles share the weight tile).
+constexpr int kEmptyPairTile = -1;
+
+template <typename E>
+__device__ __forceinline__ void publish_pair_tile(typename E::Storage& s, const StageRing& slot,
+                                                  const PhaseTiles& phase, int num_tiles, bool cached, int pair) {
+  ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
+  auto decode = [&](int tile) {
+    return cached
+               ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
+                                    s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill, phase.n_blocks)
+               : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts, phase.block_m,
+                                   phase.spill, phase.n_blocks);
+  };
+  const int rank = static_cast<int>(ptx::cluster_cta_rank());
+  const int first = 2 * pair, mine = first + rank, partner = first + 1 - rank;
+  ScheduledTile next{num_tiles, {}};  // past the last pair: the end, for both CTAs alike
+  int share = kBOwn;
+  if (mine < num_tiles) {
+    next.tile = mine;
+    next.coord = decode(mine);
+    if (partner < num_tiles) {
+      const TileCoord other = decode(partner);
+      if (other.expert == next.coord.expert && other.n_block == next.coord.n_block) share = kBHalves;
+    }
+  } else if (first < num_tiles) {
+    next.tile = kEmptyPairTile;
+    next.coord = decode(partner);
+    next.coord.rows = 0;
+    next.coord.tail = 0;
+    share = kBNone;
+  }
+  s.tiles[slot.stage] = next;
+  s.b_share[slot.stage] = share;
+  ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
+}
+
 // The producer warpgroup's part of one tile: its loads, and meanwhile thread 0's request for the
 // next tile, published into `next_slot` once the loads are issued. The producer schedules one
 // tile ahead: thread 0 asks the counter before it loads the last two stages and uses the answer
@@ -140,7 +183,18 @@ __device__ __forceinline__ void produce_scheduled_tile(typename E::Storage& s, P
                                                        const PhaseTiles& phase, const TileCoord& coord,
                                                        const StageRing& next_slot, int num_tiles, bool cached,
                                                        int thread, MakeLoad make_load) {
-  const auto load = make_load(coord, thread);  // TileLoad, or Fp8TileLoad for an Fp8Engine
+  auto load = make_load(coord, thread);  // TileLoad, or Fp8TileLoad for an Fp8Engine
+  if constexpr (engine_cluster_ctas<E>() == 2) {
+    // This tile's slot is the other one of the two; thread 0 wrote it before the producers'
+    // handshake that preceded this tile.
+    load.b_share = s.b_share[next_slot.stage ^ 1];
+    auto request_next = [&] {
+      if (thread == 0) s.pair += static_cast<int>(ptx::cluster_count());
+    };
+    produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
+    if (thread == 0) publish_pair_tile<E>(s, next_slot, phase, num_tiles, cached, s.pair);
+    return;
+  }
   if (phase.done_wait != nullptr && thread == 0)
     wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
   int next_tile = 0;
@@ -228,7 +282,14 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
     }
     // Thread 0 last wrote the slots during the previous phase, which every producer thread has left.
     ptx::named_sync(kProducerBarrier, kProducerThreads);
-    if (thread == 0) publish_tile(s, state.tiles, phase, num_tiles, cached, atomicAdd(phase.counter, 1));
+    if constexpr (engine_cluster_ctas<E>() == 2) {
+      if (thread == 0) {
+        s.pair = static_cast<int>(ptx::cluster_index());
+        publish_pair_tile<E>(s, state.tiles, phase, num_tiles, cached, s.pair);
+      }
+    } else {
+      if (thread == 0) publish_tile(s, state.tiles, phase, num_tiles, cached, atomicAdd(phase.counter, 1));
+    }
   }
   for (;;) {
     StageRing& slot = state.tiles;

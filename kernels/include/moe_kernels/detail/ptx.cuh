@@ -100,6 +100,53 @@ __device__ __forceinline__ void cp_async_4_zfill(void* dst, const void* src, boo
                : "memory");
 }
 
+// ---- thread block clusters (the clustered FP8 GEMMs: fp8_pipeline.cuh) ------------------------
+
+// This CTA's rank in its cluster, the cluster's index in the grid, and the grid's clusters.
+__device__ __forceinline__ std::uint32_t cluster_cta_rank() {
+  std::uint32_t rank;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(rank));
+  return rank;
+}
+__device__ __forceinline__ std::uint32_t cluster_index() {
+  std::uint32_t index;
+  asm volatile("mov.u32 %0, %%clusterid.x;" : "=r"(index));
+  return index;
+}
+__device__ __forceinline__ std::uint32_t cluster_count() {
+  std::uint32_t count;
+  asm volatile("mov.u32 %0, %%nclusterid.x;" : "=r"(count));
+  return count;
+}
+
+// Every thread of every CTA of the cluster: what each wrote before (its barriers' inits
+// included) is visible to the others after. Also keeps a CTA resident until its peers no longer
+// reach into its shared memory.
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+}
+
+// One arrival on the barrier at `bar`'s offset in the shared memory of cluster CTA `cta` (this
+// CTA's own included), ordered after this thread's earlier shared-memory accesses.
+__device__ __forceinline__ void mbarrier_arrive_cluster(std::uint64_t* bar, std::uint32_t cta) {
+  asm volatile(
+      "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
+      "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
+      "r"(cta)
+      : "memory");
+}
+
+// tma_load_3d into the same offset of the shared memory of every cluster CTA in `cta_mask`, each
+// completing on its own barrier at `bar`'s offset.
+__device__ __forceinline__ void tma_load_3d_multicast(void* dst, const CUtensorMap* map, std::uint64_t* bar, int c0,
+                                                      int c1, int c2, std::uint16_t cta_mask) {
+  asm volatile(
+      "cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
+      " [%0], [%1, {%3, %4, %5}], [%2], %6;" ::"r"(smem_addr(dst)),
+      "l"(map), "r"(smem_addr(bar)), "r"(c0), "r"(c1), "r"(c2), "h"(cta_mask)
+      : "memory");
+}
+
 // ---- fences ---------------------------------------------------------------------------------
 
 // Orders this thread's generic-proxy shared-memory writes before later async-proxy reads.

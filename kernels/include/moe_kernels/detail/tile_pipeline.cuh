@@ -30,13 +30,25 @@ __device__ __forceinline__ Storage& aligned_storage(std::uint8_t* dynamic_smem) 
   return *reinterpret_cast<Storage*>((base + 1023) & ~std::uintptr_t(1023));
 }
 
-// The stage and tile rings' barriers, empty. E names kStages, kConsumers and kFullArrivals.
+// CTAs a cluster of engine E holds (its kClusterCtas; 1 for engines without one).
+template <typename E>
+constexpr int engine_cluster_ctas() {
+  if constexpr (requires { E::kClusterCtas; }) {
+    return E::kClusterCtas;
+  } else {
+    return 1;
+  }
+}
+
+// The stage and tile rings' barriers, empty. E names kStages, kConsumers and kFullArrivals. In a
+// cluster every consumer of every CTA releases each stage (fp8_pipeline.cuh), and no CTA may
+// arrive on a peer's barrier before the peer has initialised it.
 template <typename E>
 __device__ __forceinline__ void init_rings(typename E::Storage& s) {
   if (threadIdx.x == 0) {
     for (int i = 0; i < E::kStages; ++i) {
       ptx::mbarrier_init(&s.full[i], E::kFullArrivals);
-      ptx::mbarrier_init(&s.empty[i], E::kConsumers);
+      ptx::mbarrier_init(&s.empty[i], E::kConsumers * engine_cluster_ctas<E>());
     }
     for (int i = 0; i < 2; ++i) {
       ptx::mbarrier_init(&s.tile_full[i], 1);
@@ -44,7 +56,11 @@ __device__ __forceinline__ void init_rings(typename E::Storage& s) {
     }
     ptx::fence_barrier_init();
   }
-  __syncthreads();
+  if constexpr (engine_cluster_ctas<E>() == 2) {
+    ptx::cluster_sync();
+  } else {
+    __syncthreads();
+  }
 }
 
 // kConsumerCount consumer warpgroups (1 or 2); kTails: 0, or kMaxTailRows where tiles may carry
