@@ -70,10 +70,16 @@ struct Fp8EngineT {
     std::int32_t schedule_order[kScheduleCacheEntries];
     std::uint64_t tile_full[2];
     std::uint64_t tile_empty[2];
-    // The clustered engine's producer thread 0: how each tile slot's B comes (Fp8TileLoad::b_share)
-    // and the cluster's latest pair of tiles.
+    // The clustered engine's producer thread 0: how each tile slot's B comes (Fp8TileLoad::b_share),
+    // its latest pair of tiles and the pairs handed over so far; rank 0 takes each pair from the
+    // phase's counter and hands it to rank 1 through pair_mailbox (pair_full: written, in rank 1;
+    // pair_empty: read, in rank 0).
     std::int32_t b_share[2];
     std::int32_t pair;
+    std::int32_t pair_handoffs;
+    std::int32_t pair_mailbox;
+    std::uint64_t pair_full;
+    std::uint64_t pair_empty;
   };
   static constexpr int kSmemBytes = static_cast<int>(sizeof(Storage)) + 1024;
   // Every producer thread arrives through cp.async (scales, gathered rows, or nothing) and thread

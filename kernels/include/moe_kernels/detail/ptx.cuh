@@ -102,21 +102,11 @@ __device__ __forceinline__ void cp_async_4_zfill(void* dst, const void* src, boo
 
 // ---- thread block clusters (the clustered FP8 GEMMs: fp8_pipeline.cuh) ------------------------
 
-// This CTA's rank in its cluster, the cluster's index in the grid, and the grid's clusters.
+// This CTA's rank in its cluster.
 __device__ __forceinline__ std::uint32_t cluster_cta_rank() {
   std::uint32_t rank;
   asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(rank));
   return rank;
-}
-__device__ __forceinline__ std::uint32_t cluster_index() {
-  std::uint32_t index;
-  asm volatile("mov.u32 %0, %%clusterid.x;" : "=r"(index));
-  return index;
-}
-__device__ __forceinline__ std::uint32_t cluster_count() {
-  std::uint32_t count;
-  asm volatile("mov.u32 %0, %%nclusterid.x;" : "=r"(count));
-  return count;
 }
 
 // Every thread of every CTA of the cluster: what each wrote before (its barriers' inits
@@ -133,6 +123,29 @@ __device__ __forceinline__ void mbarrier_arrive_cluster(std::uint64_t* bar, std:
       "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
       "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
       "r"(cta)
+      : "memory");
+}
+
+// Waits for the phase of `bar` (this CTA's) with the given parity, acquiring at cluster scope what
+// the peers that arrived on it (mbarrier_arrive_cluster) wrote before their arrival.
+__device__ __forceinline__ void mbarrier_wait_cluster(std::uint64_t* bar, std::uint32_t parity) {
+  std::uint32_t done = 0;
+  while (done == 0) {
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n}"
+        : "=r"(done)
+        : "r"(smem_addr(bar)), "r"(parity)
+        : "memory");
+  }
+}
+
+// Stores `value` at `word`'s offset in the shared memory of cluster CTA `cta`.
+__device__ __forceinline__ void store_shared_cluster(std::int32_t* word, std::uint32_t cta, std::int32_t value) {
+  asm volatile(
+      "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\nst.shared::cluster.u32 [remote], %2;\n}" ::"r"(
+          smem_addr(word)),
+      "r"(cta), "r"(value)
       : "memory");
 }
 

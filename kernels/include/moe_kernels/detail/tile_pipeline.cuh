@@ -54,6 +54,11 @@ __device__ __forceinline__ void init_rings(typename E::Storage& s) {
       ptx::mbarrier_init(&s.tile_full[i], 1);
       ptx::mbarrier_init(&s.tile_empty[i], E::kConsumers * kProducerThreads);
     }
+    if constexpr (engine_cluster_ctas<E>() == 2) {
+      ptx::mbarrier_init(&s.pair_full, 1);
+      ptx::mbarrier_init(&s.pair_empty, 1);
+      s.pair_handoffs = 0;
+    }
     ptx::fence_barrier_init();
   }
   if constexpr (engine_cluster_ctas<E>() == 2) {
