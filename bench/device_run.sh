@@ -56,8 +56,8 @@ fi
 
 if wants sanitize; then
   for tool in ${SANITIZE_TOOLS:-memcheck racecheck synccheck}; do
-    echo "== compute-sanitizer --tool $tool (small shapes)"
-    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter='GpuMoe.SmallShapes*' \
+    echo "== compute-sanitizer --tool $tool (${SANITIZE_FILTER:-GpuMoe.SmallShapes*})"
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 9 "$tests" --gtest_filter="${SANITIZE_FILTER:-GpuMoe.SmallShapes*}" \
       >"$work/sanitizer_$tool.log" 2>&1
     echo "exit $?: $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|PASSED|FAILED' "$work/sanitizer_$tool.log" | tr '\n' ' ')"
   done
