@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|fp8-cluster|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, fp8-cluster,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
@@ -182,13 +182,17 @@ fi
 if named fp8 || named fp8-prefill; then
   run_grid fp8 "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "256 1024 4096 16384" --dtype fp8
 fi
-# epmoe's clustered FP8 GEMMs (MOEBENCH_FP8_CLUSTER=on, docs/fp8.md) against the default engine
-# in one call, the files of each setting tagged cluster-off and cluster-on (fused, which the
-# switch leaves alone, runs too: --check compares the two). GRID_MODELS adds DeepSeek-V3 or gpt-oss.
-if named fp8-cluster; then
-  for setting in off on; do
-    MOEBENCH_FP8_CLUSTER=$setting BENCH_TAG=cluster-$setting run_grid fp8-cluster "qwen3-30b-a3b mixtral-8x7b" \
-      "1024 4096 16384" --dtype fp8
+# epmoe's clustered tiled GEMMs (MOEBENCH_GEMM_CLUSTER=on: pairs of CTAs multicast the weight
+# tiles they share; docs/cuda_design.md, docs/fp8.md) against the default engines in one call, in
+# bf16 and in FP8 (CLUSTER_DTYPES), the files of each setting tagged cluster-off and cluster-on
+# (fused, which the switch leaves alone, runs too: --check compares the two). GRID_MODELS adds
+# DeepSeek-V3 or gpt-oss.
+if named cluster; then
+  for dtype in ${CLUSTER_DTYPES:-bf16 fp8}; do
+    for setting in off on; do
+      MOEBENCH_GEMM_CLUSTER=$setting BENCH_TAG=cluster-$setting run_grid "cluster-$dtype" \
+        "qwen3-30b-a3b mixtral-8x7b" "1024 4096 16384" --dtype "$dtype"
+    done
   done
 fi
 if named prefill; then

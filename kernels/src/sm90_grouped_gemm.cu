@@ -11,11 +11,19 @@ namespace moe_kernels {
 
 namespace {
 
-template <int kConsumers>
-__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
+// The end of a kernel on engine E: in a cluster, no CTA leaves while its peer may still arrive on
+// its barriers or multicast into its shared memory.
+template <typename E>
+__device__ __forceinline__ void leave_cluster() {
+  if constexpr (E::kClusterCtas == 2) ptx::cluster_sync();
+}
+
+// E: Engine<1> or Engine<2> (64- or 128-row tiles), or Engine<2, 0, 2> (128-row tiles on pairs
+// of CTAs, launched by launch_clustered).
+template <typename E>
+__global__ void __launch_bounds__(E::kThreads, 1)
     grouped_gate_up_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
                            Activation act, __nv_bfloat16* h) {
-  using E = Engine<kConsumers>;
   extern __shared__ std::uint8_t smem[];
   typename E::Storage& s = E::storage(smem);
   E::init(s);
@@ -26,20 +34,27 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
                          ceil_div(g.hidden, kBlockK), E::kBlockM,       SpillRule{},
                          g.gate_up_tiles(),           r.tile_counters};
   auto make_load = [&](const TileCoord& c, int) {
-    return tma_tile_load(&maps.a, c.row_begin, &maps.b, &maps.b_up, c.n_block * kGateUpBlock, c.expert);
+    const TileLoad load = tma_tile_load(&maps.a, c.row_begin, &maps.b, &maps.b_up, c.n_block * kGateUpBlock, c.expert);
+    if constexpr (E::kClusterCtas == 2) {
+      return ClusteredTileLoad{load, kBOwn, nullptr};
+    } else {
+      return load;
+    }
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     store_gate_up_activation(acc, act, h, g.intermediate_stride(), c.row_begin + row_offset, c.rows - row_offset,
                              c.n_block * kGateUpBlock, g.intermediate_stride(), thread);
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  leave_cluster<E>();
 }
 
-template <int kConsumers>
-__global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
-    grouped_down_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r,
-                        __nv_bfloat16* y) {
-  using E = Engine<kConsumers>;
+// b_halves: the down weights in boxes of 128 rows (the clustered engine's halves of a weight
+// tile; unused elsewhere, and last so that the other parameters keep their offsets).
+template <typename E>
+__global__ void __launch_bounds__(E::kThreads, 1)
+    grouped_down_kernel(const __grid_constant__ GroupedGemmMaps maps, MoeGeometry g, RoutingBuffers r, __nv_bfloat16* y,
+                        const __grid_constant__ CUtensorMap b_halves) {
   extern __shared__ std::uint8_t smem[];
   typename E::Storage& s = E::storage(smem);
   E::init(s);
@@ -49,10 +64,15 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
   const PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, ceil_div(g.intermediate, kBlockK),
                          E::kBlockM,         SpillRule{},      g.down_tiles(),  r.tile_counters + 1};
   auto make_load = [&](const TileCoord& c, int) {
-    return tma_tile_load(&maps.a, c.row_begin, &maps.b, nullptr, c.n_block * kBlockNB, c.expert);
+    const TileLoad load = tma_tile_load(&maps.a, c.row_begin, &maps.b, nullptr, c.n_block * kBlockNB, c.expert);
+    if constexpr (E::kClusterCtas == 2) {
+      return ClusteredTileLoad{load, kBOwn, &b_halves};
+    } else {
+      return load;
+    }
   };
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-    if constexpr (kConsumers == 2) {
+    if constexpr (E::kConsumers == 2) {
       store_rows_bf16_wide(acc, y, g.hidden_stride(), c.row_begin + row_offset, c.rows - row_offset,
                            c.n_block * kBlockNB, g.hidden_stride(), thread);
     } else {
@@ -61,6 +81,7 @@ __global__ void __launch_bounds__(Engine<kConsumers>::kThreads, 1)
     }
   };
   run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  leave_cluster<E>();
 }
 
 template <int kConsumers, typename Kernel, typename... Args>
@@ -77,15 +98,30 @@ cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometr
                                    Activation act, __nv_bfloat16* h, int num_ctas, cudaStream_t stream,
                                    StreamOrder order) {
   if (g.block_m == 2 * kWarpgroupRows)
-    return launch_persistent<2>(grouped_gate_up_kernel<2>, num_ctas, stream, order, maps, g, r, act, h);
-  return launch_persistent<1>(grouped_gate_up_kernel<1>, num_ctas, stream, order, maps, g, r, act, h);
+    return launch_persistent<2>(grouped_gate_up_kernel<Engine<2>>, num_ctas, stream, order, maps, g, r, act, h);
+  return launch_persistent<1>(grouped_gate_up_kernel<Engine<1>>, num_ctas, stream, order, maps, g, r, act, h);
 }
 
 cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
                                 __nv_bfloat16* y, int num_ctas, cudaStream_t stream, StreamOrder order) {
   if (g.block_m == 2 * kWarpgroupRows)
-    return launch_persistent<2>(grouped_down_kernel<2>, num_ctas, stream, order, maps, g, r, y);
-  return launch_persistent<1>(grouped_down_kernel<1>, num_ctas, stream, order, maps, g, r, y);
+    return launch_persistent<2>(grouped_down_kernel<Engine<2>>, num_ctas, stream, order, maps, g, r, y, maps.b);
+  return launch_persistent<1>(grouped_down_kernel<Engine<1>>, num_ctas, stream, order, maps, g, r, y, maps.b);
+}
+
+using ClusterEngine = Engine<2, 0, 2>;
+
+cudaError_t launch_grouped_gate_up_clustered(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                             Activation act, __nv_bfloat16* h, cudaStream_t stream, StreamOrder order) {
+  if (g.block_m != ClusterEngine::kBlockM) return cudaErrorInvalidValue;
+  return launch_clustered<ClusterEngine>(grouped_gate_up_kernel<ClusterEngine>, stream, order, maps, g, r, act, h);
+}
+
+cudaError_t launch_grouped_down_clustered(const GroupedGemmMaps& maps, const CUtensorMap& b_halves,
+                                          const MoeGeometry& g, const RoutingBuffers& r, __nv_bfloat16* y,
+                                          cudaStream_t stream, StreamOrder order) {
+  if (g.block_m != ClusterEngine::kBlockM) return cudaErrorInvalidValue;
+  return launch_clustered<ClusterEngine>(grouped_down_kernel<ClusterEngine>, stream, order, maps, g, r, y, b_halves);
 }
 
 }  // namespace moe_kernels

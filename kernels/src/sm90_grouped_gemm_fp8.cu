@@ -34,7 +34,7 @@ __device__ __forceinline__ void leave_cluster() {
   if constexpr (E::kClusterCtas == 2) ptx::cluster_sync();
 }
 
-// E: Fp8Engine, or Fp8ClusterEngine (launched in clusters of two: launch_fp8_clustered).
+// E: Fp8Engine, or Fp8ClusterEngine (launched in clusters of two: launch_clustered).
 template <typename E>
 __global__ void __launch_bounds__(E::kThreads, 1)
     grouped_gate_up_fp8_kernel(const __grid_constant__ GroupedGemmFp8Maps maps, Fp8WeightScales scales, MoeGeometry g,
@@ -97,42 +97,6 @@ cudaError_t launch_fp8_persistent(Kernel kernel, const MoeGeometry& g, int num_c
                          args...);
 }
 
-// The clustered engine's launch: clusters of two CTAs, as many as fit at once (a cluster's CTAs
-// share a GPC, so that may be fewer than half the SMs), overlapping the previous kernel's tail
-// as launch_in_order does.
-template <typename Kernel, typename... Args>
-cudaError_t launch_fp8_clustered(Kernel kernel, const MoeGeometry& g, cudaStream_t stream, StreamOrder order,
-                                 Args... args) {
-  using E = Fp8ClusterEngine;
-  if (g.block_m != E::kBlockM) return cudaErrorInvalidValue;
-  cudaError_t status = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, E::kSmemBytes);
-  if (status != cudaSuccess) return status;
-  cudaLaunchConfig_t config{};
-  config.blockDim = dim3(E::kThreads);
-  config.dynamicSmemBytes = E::kSmemBytes;
-  config.stream = stream;
-  cudaLaunchAttribute attributes[2]{};
-  attributes[0].id = cudaLaunchAttributeClusterDimension;
-  attributes[0].val.clusterDim.x = E::kClusterCtas;
-  attributes[0].val.clusterDim.y = 1;
-  attributes[0].val.clusterDim.z = 1;
-  attributes[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attributes[1].val.programmaticStreamSerializationAllowed = 1;
-  config.attrs = attributes;
-  config.numAttrs = 1;
-  config.gridDim = dim3(E::kClusterCtas);
-  // Asked once per kernel (one GPU model per process): the query costs more host time than the launch.
-  static int clusters = 0;
-  if (clusters == 0) {
-    status = cudaOccupancyMaxActiveClusters(&clusters, kernel, &config);
-    if (status != cudaSuccess) return status;
-    if (clusters == 0) return cudaErrorInvalidConfiguration;
-  }
-  config.gridDim = dim3(E::kClusterCtas * clusters);
-  config.numAttrs = order == StreamOrder::kOverlapPrologue ? 2 : 1;
-  return cudaLaunchKernelEx(&config, kernel, args...);
-}
-
 }  // namespace
 
 cudaError_t launch_grouped_gate_up_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
@@ -152,16 +116,18 @@ cudaError_t launch_grouped_down_fp8(const GroupedGemmFp8Maps& maps, const Fp8Wei
 cudaError_t launch_grouped_gate_up_fp8_clustered(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
                                                  const MoeGeometry& g, const RoutingBuffers& r, Activation act,
                                                  const Fp8Rows& h, cudaStream_t stream, StreamOrder order) {
-  return launch_fp8_clustered(grouped_gate_up_fp8_kernel<Fp8ClusterEngine>, g, stream, order, maps, scales, g, r, act,
-                              h);
+  if (g.block_m != Fp8ClusterEngine::kBlockM) return cudaErrorInvalidValue;
+  return launch_clustered<Fp8ClusterEngine>(grouped_gate_up_fp8_kernel<Fp8ClusterEngine>, stream, order, maps, scales,
+                                            g, r, act, h);
 }
 
 cudaError_t launch_grouped_down_fp8_clustered(const GroupedGemmFp8Maps& maps, const CUtensorMap& b_halves,
                                               const Fp8WeightScales& scales, const MoeGeometry& g,
                                               const RoutingBuffers& r, __nv_bfloat16* y, cudaStream_t stream,
                                               StreamOrder order) {
-  return launch_fp8_clustered(grouped_down_fp8_kernel<Fp8ClusterEngine>, g, stream, order, maps, scales, g, r, y,
-                              b_halves);
+  if (g.block_m != Fp8ClusterEngine::kBlockM) return cudaErrorInvalidValue;
+  return launch_clustered<Fp8ClusterEngine>(grouped_down_fp8_kernel<Fp8ClusterEngine>, stream, order, maps, scales, g,
+                                            r, y, b_halves);
 }
 
 }  // namespace moe_kernels

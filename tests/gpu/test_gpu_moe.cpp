@@ -354,12 +354,26 @@ TEST_F(GpuMoe, GridFp8) {
   EXPECT_EQ(checked_, 60 * 4 + 36 * 4);  // T = 1, 3 and 64 also on the FP8 decode kernels
 }
 
-// epmoe's tiled FP8 GEMMs on the clustered engine (MOEBENCH_FP8_CLUSTER=on): pairs of CTAs that
+// epmoe's tiled bf16 GEMMs on the clustered engine (MOEBENCH_GEMM_CLUSTER=on, 128-row tiles): as
+// Fp8ClusteredGemms below, with fused's tiled kernel (which the switch leaves alone) alongside.
+TEST_F(GpuMoe, ClusteredGemms) {
+  setenv("MOEBENCH_GEMM_CLUSTER", "on", 1);
+  check({512, 4, 2, 256, 256, Activation::kSilu, Scenario::kBalanced}, 241);    // 256 rows an expert: pairs share
+  check({2048, 16, 4, 512, 256, Activation::kGelu, Scenario::kBalanced}, 242);  // 512 rows: 4 row blocks
+  check({384, 4, 1, 384, 200, Activation::kGelu, Scenario::kBalanced}, 243);    // one row block: pairs straddle
+  check({800, 8, 2, 136, 384, Activation::kSwigluOai}, 244);  // 3 gate/up blocks; down's second half past H
+  check({1024, 8, 2, 512, 384, Activation::kSilu, Scenario::kImbalanced, 4.0}, 245);  // expert 0: most rows
+  check({300, 4, 2, 72, 136, Activation::kGelu}, 246);  // 150 rows an expert: a full row block and one of 22
+  check({150, 3, 1, 64, 128, Activation::kSilu, Scenario::kBalanced}, 247);  // 3 tiles a GEMM: a last pair of one
+  unsetenv("MOEBENCH_GEMM_CLUSTER");
+}
+
+// epmoe's tiled FP8 GEMMs on the clustered engine (MOEBENCH_GEMM_CLUSTER=on): pairs of CTAs that
 // multicast the halves of a weight tile both multiply (even row blocks), pairs whose tiles straddle
 // an expert or output block and load their own (one row block an expert), a last pair of one
 // tile (its second CTA passes the stages of an empty one), down halves past H, every activation.
 TEST_F(GpuMoe, Fp8ClusteredGemms) {
-  setenv("MOEBENCH_FP8_CLUSTER", "on", 1);
+  setenv("MOEBENCH_GEMM_CLUSTER", "on", 1);
   check_fp8({512, 4, 2, 256, 256, Activation::kSilu, Scenario::kBalanced}, 231);  // 256 rows an expert: all pairs share
   check_fp8({2048, 16, 4, 512, 256, Activation::kGelu, Scenario::kBalanced}, 232);  // 512 rows: 4 row blocks
   check_fp8({384, 4, 1, 384, 200, Activation::kGelu, Scenario::kBalanced}, 233);    // one row block: pairs straddle
@@ -368,7 +382,7 @@ TEST_F(GpuMoe, Fp8ClusteredGemms) {
   check_fp8({257, 64, 6, 256, 128, Activation::kSilu, Scenario::kBalanced}, 236);
   check_fp8({1, 8, 1, 128, 128}, 237);  // one tile a GEMM: the pair's second CTA has none
   check_fp8({3, 8, 1, 100, 60, Activation::kGelu}, 238);
-  unsetenv("MOEBENCH_FP8_CLUSTER");
+  unsetenv("MOEBENCH_GEMM_CLUSTER");
 }
 
 // The model routers in fp8, DeepSeek-V3's also through the decode kernels.

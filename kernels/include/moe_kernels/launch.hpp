@@ -71,6 +71,15 @@ cudaError_t launch_grouped_gate_up(const GroupedGemmMaps& maps, const MoeGeometr
 cudaError_t launch_grouped_down(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
                                 __nv_bfloat16* y, int num_ctas, cudaStream_t stream,
                                 StreamOrder order = StreamOrder::kSerial);
+// The same two GEMMs on the clustered engine (tile_pipeline.cuh: Engine<2, 0, 2>; 128-row tiles
+// only): clusters of two CTAs, as many as fit at once, that multicast the halves of each weight
+// tile they share. b_halves: the down weights (maps.b's tensor) in boxes of 128 rows.
+cudaError_t launch_grouped_gate_up_clustered(const GroupedGemmMaps& maps, const MoeGeometry& g, const RoutingBuffers& r,
+                                             Activation act, __nv_bfloat16* h, cudaStream_t stream,
+                                             StreamOrder order = StreamOrder::kSerial);
+cudaError_t launch_grouped_down_clustered(const GroupedGemmMaps& maps, const CUtensorMap& b_halves,
+                                          const MoeGeometry& g, const RoutingBuffers& r, __nv_bfloat16* y,
+                                          cudaStream_t stream, StreamOrder order = StreamOrder::kSerial);
 
 // ---- sm90_grouped_gemm_decode.cu: epmoe's grouped GEMMs for up to 64 tokens ---------------------
 

@@ -17,7 +17,8 @@ void upload(const FusedWeights& f, DeviceWeights& d) {
 }  // namespace
 
 void upload_grouped_gemm_weights(const EpWeights& w, Range experts, Range inter, DeviceWeights& d,
-                                 moe_kernels::GroupedGemmMaps& gate_up, moe_kernels::GroupedGemmMaps& down) {
+                                 moe_kernels::GroupedGemmMaps& gate_up, moe_kernels::GroupedGemmMaps& down,
+                                 CUtensorMap* down_halves) {
   const FusedWeights f = to_fused_format(w, experts, inter, FusedLayout{std::max<std::int64_t>(inter.size(), 1), 1, 8});
   upload(f, d);
   const std::uint64_t E = f.num_experts, H = f.hidden, I = f.intermediate;
@@ -27,6 +28,10 @@ void upload_grouped_gemm_weights(const EpWeights& w, Range experts, Range inter,
   MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&gate_up.b_up, d.w13.data() + I * Hs, E, I, H, Hs, 2 * I * Hs,
                                                  moe_kernels::kGateUpBlock));
   MOE_CUDA_CHECK(moe_kernels::make_tensor_map_3d(&down.b, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB));
+  if (down_halves != nullptr) {
+    MOE_CUDA_CHECK(
+        moe_kernels::make_tensor_map_3d(down_halves, d.w2.data(), E, H, I, Is, H * Is, moe_kernels::kBlockNB / 2));
+  }
 }
 
 void upload_fused_weights(const EpWeights& w, Range experts, Range inter, DeviceWeights& d, CUtensorMap& w13_map,

@@ -17,9 +17,11 @@ struct DeviceWeights {
 };
 
 // epmoe: K-major, as a grouped-GEMM library reads them: per expert the gate block (the slice's
-// I rows) then the up block of H, and the down projection as H rows of I. Fills the B maps.
+// I rows) then the up block of H, and the down projection as H rows of I. Fills the B maps, and
+// down_halves where given: the down weights in boxes of 128 rows (the clustered GEMMs' halves).
 void upload_grouped_gemm_weights(const EpWeights& w, Range experts, Range inter, DeviceWeights& d,
-                                 moe_kernels::GroupedGemmMaps& gate_up, moe_kernels::GroupedGemmMaps& down);
+                                 moe_kernels::GroupedGemmMaps& gate_up, moe_kernels::GroupedGemmMaps& down,
+                                 CUtensorMap* down_halves = nullptr);
 // fused: gate and up interleaved in blocks of kGateUpBlock columns (docs/weight_formats.md).
 void upload_fused_weights(const EpWeights& w, Range experts, Range inter, DeviceWeights& d, CUtensorMap& w13_map,
                           CUtensorMap& w2_map);

@@ -26,7 +26,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
   SingleGpuEpMoe(const CudaContext& context, const Problem& problem, const EpWeights& w)
       : SingleGpuMoeBase(context, problem) {
     upload_grouped_gemm_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, gate_up_maps_,
-                                down_maps_);
+                                down_maps_, &down_halves_);
   }
 
   ImplKind kind() const override { return ImplKind::kEpMoe; }
@@ -51,16 +51,27 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     {
       const ScopedPhase phase("gate_up_gemm");
       const Activation act = problem_.shape.activation;
-      MOE_CUDA_CHECK(
-          decode_ ? moe_kernels::launch_grouped_gate_up_decode(gate_up_maps_, g, r, act, h_.data(),
-                                                               decode_buffers_.gate_up(), ctas, stream, order_)
-                  : moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, act, h_.data(), ctas, stream, order_));
+      if (decode_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up_decode(gate_up_maps_, g, r, act, h_.data(),
+                                                                  decode_buffers_.gate_up(), ctas, stream, order_));
+      } else if (clustered_) {
+        MOE_CUDA_CHECK(
+            moe_kernels::launch_grouped_gate_up_clustered(gate_up_maps_, g, r, act, h_.data(), stream, order_));
+      } else {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_gate_up(gate_up_maps_, g, r, act, h_.data(), ctas, stream, order_));
+      }
     }
     {
       const ScopedPhase phase("down_gemm");
-      MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_grouped_down_decode(down_maps_, g, r, y_.data(),
-                                                                       decode_buffers_.down(), ctas, stream, order_)
-                             : moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream, order_));
+      if (decode_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_down_decode(down_maps_, g, r, y_.data(), decode_buffers_.down(),
+                                                               ctas, stream, order_));
+      } else if (clustered_) {
+        MOE_CUDA_CHECK(
+            moe_kernels::launch_grouped_down_clustered(down_maps_, down_halves_, g, r, y_.data(), stream, order_));
+      } else {
+        MOE_CUDA_CHECK(moe_kernels::launch_grouped_down(down_maps_, g, r, y_.data(), ctas, stream, order_));
+      }
     }
     const ScopedPhase phase("combine");
     MOE_CUDA_CHECK(moe_kernels::launch_unpermute({y_.data(), g.hidden_stride()}, g, r, out_.data(), stream, order_));
@@ -76,6 +87,12 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     // The decode GEMMs take an expert's rows (at most 64) in one box.
     const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
     if (decode_) log_verbose("epmoe T={}: the decode grouped GEMMs", g.num_tokens);
+    clustered_ = use_clustered_gemms();
+    if (clustered_)
+      log_verbose(
+          "epmoe T={}: the clustered grouped GEMMs (MOEBENCH_GEMM_CLUSTER=on: pairs of CTAs share each weight "
+          "tile by multicast)",
+          g.num_tokens);
     permuted_x_.resize(pairs * g.hidden_stride());
     h_.resize(pairs * g.intermediate_stride());
     y_.resize(pairs * g.hidden_stride());
@@ -89,7 +106,9 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> permuted_x_, h_, y_;
   moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
-  bool decode_ = false;  // this case runs the decode GEMMs
+  CUtensorMap down_halves_{};  // the down weights in boxes of 128 rows (the clustered GEMMs)
+  bool decode_ = false;        // this case runs the decode GEMMs
+  bool clustered_ = false;     // this case runs the clustered tiled GEMMs
   moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
   GroupedDecodeBuffers decode_buffers_;
 };

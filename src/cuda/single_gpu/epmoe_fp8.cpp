@@ -3,11 +3,8 @@
 // GEMMs on e4m3 operands (sm90_grouped_gemm_fp8.cu) with h quantized in the gate/up epilogue, y
 // and the output in bf16. For small batches (up to 8 tokens by default, heuristics.hpp) the GEMMs
 // are the FP8 decode kernels (sm90_grouped_gemm_fp8_decode.cu) and every launch overlaps its
-// predecessor's tail (PDL); above, the tiled GEMMs, serially launched (with MOEBENCH_FP8_CLUSTER=on
+// predecessor's tail (PDL); above, the tiled GEMMs, serially launched (with MOEBENCH_GEMM_CLUSTER=on
 // on the clustered engine: pairs of CTAs multicast the weight tiles they share).
-#include <cstdlib>
-#include <string_view>
-
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
@@ -84,13 +81,13 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const MoeGeometry& g = geometry_;
     const int pairs = g.max_pairs();
     decode_ = use_decode_kernels();
-    clustered_ = !decode_ && clustered_gemms_requested();
+    clustered_ = use_clustered_gemms();
     // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs", g.num_tokens);
     if (clustered_)
       log_verbose(
-          "epmoe T={}: the clustered FP8 grouped GEMMs (MOEBENCH_FP8_CLUSTER=on: pairs of CTAs share each "
+          "epmoe T={}: the clustered FP8 grouped GEMMs (MOEBENCH_GEMM_CLUSTER=on: pairs of CTAs share each "
           "weight tile by multicast)",
           g.num_tokens);
     // The decode GEMMs' boxes hold an expert's rows (at most kDecodeMaxTokens), the tiles' a tile.
@@ -103,13 +100,6 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     gate_up_maps_.a_scales = permuted_x_.scales_map();
     down_maps_.a = h_.codes_map();
     down_maps_.a_scales = h_.scales_map();
-  }
-
-  // MOEBENCH_FP8_CLUSTER=on: the tiled GEMMs on the clustered engine (fp8_pipeline.cuh), an
-  // opt-in until an H100 has timed it against the default.
-  static bool clustered_gemms_requested() {
-    const char* setting = std::getenv("MOEBENCH_FP8_CLUSTER");
-    return setting != nullptr && std::string_view(setting) == "on";
   }
 
   DeviceFp8Weights weights_;

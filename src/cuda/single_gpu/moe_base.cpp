@@ -40,6 +40,12 @@ bool SingleGpuMoeBase::use_decode_kernels() const {
   return moe_kernels::decode_kernel_is_faster(geometry_, kind() == ImplKind::kFused);
 }
 
+bool SingleGpuMoeBase::use_clustered_gemms() const {
+  const char* setting = std::getenv("MOEBENCH_GEMM_CLUSTER");
+  return setting != nullptr && std::string_view(setting) == "on" &&
+         geometry_.block_m == 2 * moe_kernels::kWarpgroupRows && !use_decode_kernels();
+}
+
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
   const std::int64_t T = inputs.bench_case.num_tokens;
   geometry_.num_tokens = static_cast<int>(T);

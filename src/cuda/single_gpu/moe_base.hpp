@@ -33,6 +33,10 @@ class SingleGpuMoeBase : public MoeImplementation {
   bool use_decode_kernels() const;
   enum class DecodeSetting { kAuto, kOn, kOff };
   static DecodeSetting decode_setting();
+  // Whether epmoe's tiled GEMMs of this case run on pairs of CTAs that multicast the weight tiles
+  // they share (moe_kernels' clustered engines): with MOEBENCH_GEMM_CLUSTER=on, for 128-row tiles
+  // and not on the decode kernels. Opt-in until an H100 has timed it against the default.
+  bool use_clustered_gemms() const;
 
   CudaContext context_;
   Problem problem_;

@@ -26,7 +26,7 @@
 namespace moe_kernels {
 
 // kClusterCtasN: 1, or 2 for the clustered engine (epmoe's grouped GEMMs under
-// MOEBENCH_FP8_CLUSTER=on). There the two CTAs of a cluster take neighbouring tiles of the phase
+// MOEBENCH_GEMM_CLUSTER=on). There the two CTAs of a cluster take neighbouring tiles of the phase
 // (gemm_phase.cuh: publish_pair_tile) and walk their stages in step: where both tiles are of one expert and
 // output block, i.e. multiply the same 256 weight rows, each CTA loads half of B and multicasts it
 // into both CTAs' stage, so that each SM pulls 16 + 16 KiB a stage from L2 instead of 16 + 32. A
@@ -70,16 +70,8 @@ struct Fp8EngineT {
     std::int32_t schedule_order[kScheduleCacheEntries];
     std::uint64_t tile_full[2];
     std::uint64_t tile_empty[2];
-    // The clustered engine's producer thread 0: how each tile slot's B comes (Fp8TileLoad::b_share),
-    // its latest pair of tiles and the pairs handed over so far; rank 0 takes each pair from the
-    // phase's counter and hands it to rank 1 through pair_mailbox (pair_full: written, in rank 1;
-    // pair_empty: read, in rank 0).
-    std::int32_t b_share[2];
-    std::int32_t pair;
-    std::int32_t pair_handoffs;
-    std::int32_t pair_mailbox;
-    std::uint64_t pair_full;
-    std::uint64_t pair_empty;
+    // The clustered engine's pair schedule (gemm_phase.cuh: take_pair, publish_pair_tile).
+    ClusterPairSlots cluster;
   };
   static constexpr int kSmemBytes = static_cast<int>(sizeof(Storage)) + 1024;
   // Every producer thread arrives through cp.async (scales, gathered rows, or nothing) and thread
@@ -93,13 +85,6 @@ struct Fp8EngineT {
 };
 using Fp8Engine = Fp8EngineT<1>;
 using Fp8ClusterEngine = Fp8EngineT<2>;
-
-// How a clustered engine's tile gets its B (Fp8TileLoad::b_share).
-enum Fp8BShare : int {
-  kBOwn = 0,     // this CTA loads all of B (every tile outside a cluster)
-  kBHalves = 1,  // each CTA of the pair loads half and multicasts it to both
-  kBNone = 2,    // an empty tile (rows 0): nothing loads, the stages only pass
-};
 
 // What an FP8 tile's producer loads for each K step (TileLoad's FP8 counterpart).
 struct Fp8TileLoad {
@@ -129,8 +114,8 @@ struct Fp8TileLoad {
   // 0-3 of B lie in blocks 0, 1, 0, 1 (`b_alternating`: gate/up) or 0, 0, 1, 1 (down).
   const float* b_scales[2];
   bool b_alternating;
-  // The clustered engine: how B comes (Fp8BShare), and for kBHalves without b_map2 the weights
-  // in boxes of 128 rows (b_map's halves).
+  // The clustered engine: how B comes (BShare, tile_pipeline.cuh), and for kBHalves without b_map2
+  // the weights in boxes of 128 rows (b_map's halves).
   int b_share;
   const CUtensorMap* b_half_map;
 };
@@ -164,18 +149,6 @@ __device__ __forceinline__ void load_b_clustered(std::uint8_t* b, const Fp8TileL
   ptx::tma_load_3d(b + kQuarter, load.b_map2, full, k0, load.b_row, load.b_expert);
   ptx::tma_load_3d(b + 2 * kQuarter, load.b_map, full, k0, load.b_row + 64, load.b_expert);
   ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
-}
-
-// Consumer thread 0, done with a stage: its arrival on the stage's empty barrier, in both CTAs of
-// a clustered engine (either may load into it next).
-template <typename E>
-__device__ __forceinline__ void release_stage_fp8(typename E::Storage& s, int stage) {
-  if constexpr (E::kClusterCtas == 2) {
-    ptx::mbarrier_arrive_cluster(&s.empty[stage], 0);
-    ptx::mbarrier_arrive_cluster(&s.empty[stage], 1);
-  } else {
-    ptx::mbarrier_arrive(&s.empty[stage]);
-  }
 }
 
 // Producer: loads `k_steps` stages of one FP8 tile, scales included; as produce_tile.
@@ -320,7 +293,7 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
       if (thread == 0) {
         ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-        release_stage_fp8<E>(s, ring.stage);
+        release_stage<E>(s, ring.stage);
       }
     }
     return;
@@ -341,7 +314,7 @@ __device__ __forceinline__ void consume_tile_fp8(typename E::Storage& s, StageRi
     // thread 0 releases the stage only after that.
     consume_slice_fp8<0>(acc, partial, desc_a, desc_b, a_scale, b_scale);
     consume_slice_fp8<1>(acc, partial, desc_a, desc_b, a_scale, b_scale);
-    if (thread == 0) release_stage_fp8<E>(s, ring.stage);
+    if (thread == 0) release_stage<E>(s, ring.stage);
   }
 }
 

@@ -128,7 +128,7 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
 }
 
-// A clustered engine's tile schedule (fp8_pipeline.cuh: Fp8EngineT): a cluster takes pairs of
+// A clustered engine's tile schedule (Engine<2, 0, 2>, Fp8EngineT<2>): a cluster takes pairs of
 // neighbouring tiles from the phase's counter (pair q: tiles 2q and 2q + 1, which in the tile
 // order share their weight tile unless an expert or output block ends between them), the CTA of
 // rank r tile 2q + r. A counter rather than a fixed round-robin because pairs that read the same
@@ -141,22 +141,23 @@ constexpr int kEmptyPairTile = -1;
 // rank 1 through rank 1's mailbox, once rank 1 has read the previous one.
 template <typename E>
 __device__ __forceinline__ int take_pair(typename E::Storage& s, std::int32_t* counter) {
-  const std::uint32_t parity = static_cast<std::uint32_t>(s.pair_handoffs++) & 1u;
+  ClusterPairSlots& c = s.cluster;
+  const std::uint32_t parity = static_cast<std::uint32_t>(c.handoffs++) & 1u;
   if (ptx::cluster_cta_rank() == 0) {
     const int pair = atomicAdd(counter, 1);
-    ptx::mbarrier_wait(&s.pair_empty, parity ^ 1u);
-    ptx::store_shared_cluster(&s.pair_mailbox, 1, pair);
-    ptx::mbarrier_arrive_cluster(&s.pair_full, 1);
+    ptx::mbarrier_wait(&c.empty, parity ^ 1u);
+    ptx::store_shared_cluster(&c.mailbox, 1, pair);
+    ptx::mbarrier_arrive_cluster_release(&c.full, 1);
     return pair;
   }
-  ptx::mbarrier_wait_cluster(&s.pair_full, parity);
-  const int pair = *static_cast<volatile std::int32_t*>(&s.pair_mailbox);
-  ptx::mbarrier_arrive_cluster(&s.pair_empty, 0);
+  ptx::mbarrier_wait_cluster(&c.full, parity);
+  const int pair = *static_cast<volatile std::int32_t*>(&c.mailbox);
+  ptx::mbarrier_arrive_cluster_release(&c.empty, 0);
   return pair;
 }
 
 // Producer thread 0 publishes its CTA's tile of pair `pair` in slot `slot` and how its B comes
-// (Fp8BShare: halves where the two tiles share the weight tile).
+// (BShare: halves where the two tiles share the weight tile).
 
 template <typename E>
 __device__ __forceinline__ void publish_pair_tile(typename E::Storage& s, const StageRing& slot,
@@ -188,7 +189,7 @@ __device__ __forceinline__ void publish_pair_tile(typename E::Storage& s, const 
     share = kBNone;
   }
   s.tiles[slot.stage] = next;
-  s.b_share[slot.stage] = share;
+  s.cluster.b_share[slot.stage] = share;
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
 }
 
@@ -208,12 +209,16 @@ __device__ __forceinline__ void produce_scheduled_tile(typename E::Storage& s, P
   if constexpr (engine_cluster_ctas<E>() == 2) {
     // This tile's slot is the other one of the two; thread 0 wrote it before the producers'
     // handshake that preceded this tile.
-    load.b_share = s.b_share[next_slot.stage ^ 1];
+    load.b_share = s.cluster.b_share[next_slot.stage ^ 1];
     auto request_next = [&] {
-      if (thread == 0) s.pair = take_pair<E>(s, phase.counter);
+      if (thread == 0) s.cluster.pair = take_pair<E>(s, phase.counter);
     };
-    produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
-    if (thread == 0) publish_pair_tile<E>(s, next_slot, phase, num_tiles, cached, s.pair);
+    if constexpr (E::kFp8) {
+      produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
+    } else {
+      produce_tile<E>(s, state.stages, load, phase.k_steps, thread, request_next);
+    }
+    if (thread == 0) publish_pair_tile<E>(s, next_slot, phase, num_tiles, cached, s.cluster.pair);
     return;
   }
   if (phase.done_wait != nullptr && thread == 0)
@@ -305,8 +310,8 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
     ptx::named_sync(kProducerBarrier, kProducerThreads);
     if constexpr (engine_cluster_ctas<E>() == 2) {
       if (thread == 0) {
-        s.pair = take_pair<E>(s, phase.counter);
-        publish_pair_tile<E>(s, state.tiles, phase, num_tiles, cached, s.pair);
+        s.cluster.pair = take_pair<E>(s, phase.counter);
+        publish_pair_tile<E>(s, state.tiles, phase, num_tiles, cached, s.cluster.pair);
       }
     } else {
       if (thread == 0) publish_tile(s, state.tiles, phase, num_tiles, cached, atomicAdd(phase.counter, 1));

@@ -22,6 +22,26 @@
 
 namespace moe_kernels {
 
+// How a clustered engine's tile gets its B (TileLoad::b_share, Fp8TileLoad::b_share).
+enum BShare : int {
+  kBOwn = 0,     // this CTA loads all of B (every tile outside a cluster)
+  kBHalves = 1,  // each CTA of the pair loads half and multicasts it to both
+  kBNone = 2,    // an empty tile (rows 0): nothing loads, the stages only pass
+};
+
+// A clustered engine's producer thread 0: how each tile slot's B comes (BShare), its latest pair
+// of tiles and the pairs handed over so far; rank 0 takes each pair from the phase's counter and
+// hands it to rank 1 through `mailbox` (full: written, in rank 1; empty: read, in rank 0).
+// Engines outside a cluster keep the few unused words.
+struct ClusterPairSlots {
+  std::int32_t b_share[2];
+  std::int32_t pair;
+  std::int32_t handoffs;
+  std::int32_t mailbox;
+  std::uint64_t full;
+  std::uint64_t empty;
+};
+
 // The engine's storage at the first 1024-byte boundary of dynamic shared memory (the 128B
 // swizzle's atom).
 template <typename Storage>
@@ -55,9 +75,9 @@ __device__ __forceinline__ void init_rings(typename E::Storage& s) {
       ptx::mbarrier_init(&s.tile_empty[i], E::kConsumers * kProducerThreads);
     }
     if constexpr (engine_cluster_ctas<E>() == 2) {
-      ptx::mbarrier_init(&s.pair_full, 1);
-      ptx::mbarrier_init(&s.pair_empty, 1);
-      s.pair_handoffs = 0;
+      ptx::mbarrier_init(&s.cluster.full, 1);
+      ptx::mbarrier_init(&s.cluster.empty, 1);
+      s.cluster.handoffs = 0;
     }
     ptx::fence_barrier_init();
   }
@@ -71,9 +91,14 @@ __device__ __forceinline__ void init_rings(typename E::Storage& s) {
 // kConsumerCount consumer warpgroups (1 or 2); kTails: 0, or kMaxTailRows where tiles may carry
 // tails (two consumers only). Kernels without tails keep the smaller stages and the register
 // split they had before tails existed.
-template <int kConsumerCount, int kTails = 0>
+// kClusterCtasN: 1, or 2 for the clustered engine (epmoe's tiled GEMMs under
+// MOEBENCH_GEMM_CLUSTER=on; two consumers, no tails): see Fp8EngineT (fp8_pipeline.cuh), which
+// shares the scheme: pairs of CTAs multicast the halves of the weight tiles they both multiply.
+template <int kConsumerCount, int kTails = 0, int kClusterCtasN = 1>
 struct Engine {
   static constexpr bool kFp8 = false;  // bf16 operands (fp8_pipeline.cuh has the FP8 engine)
+  static constexpr int kClusterCtas = kClusterCtasN;
+  static_assert(kClusterCtas == 1 || (kClusterCtas == 2 && kConsumerCount == 2 && kTails == 0));
   static constexpr int kConsumers = kConsumerCount;
   static constexpr int kAccumulators = 128;  // 64 x 256 f32 per consumer
   static constexpr int kTailRows = kTails;
@@ -104,6 +129,8 @@ struct Engine {
     std::int32_t schedule_order[kScheduleCacheEntries];
     std::uint64_t tile_full[2];   // one arrival: the producer wrote the slot
     std::uint64_t tile_empty[2];  // every consumer thread read it
+    // The clustered engine's pair schedule (gemm_phase.cuh: take_pair, publish_pair_tile).
+    ClusterPairSlots cluster;
   };
   static constexpr int kSmemBytes = static_cast<int>(sizeof(Storage)) + 1024;  // + alignment slack
   // Full barriers expect one arrival per producer thread (its data: cp.async or nothing) plus
@@ -159,6 +186,14 @@ struct TileLoad {
   int b_expert;
 };
 
+// A clustered engine's tile: how its B comes (BShare), and for kBHalves without b_map2 the
+// weights in boxes of 128 rows (b_map's halves). A type of its own: two more fields in TileLoad
+// changed the register allocation of fused's kernels, which never use them.
+struct ClusteredTileLoad : TileLoad {
+  int b_share;
+  const CUtensorMap* b_half_map;
+};
+
 // A tile whose A rows arrive by TMA (rows from `row`), B from expert `expert` of `b_map` (and of
 // `b_map2`, the second 128 rows, if not null) from weight row `b_row`.
 __device__ __forceinline__ TileLoad tma_tile_load(const CUtensorMap* a_map, int row, const CUtensorMap* b_map,
@@ -174,10 +209,53 @@ __device__ __forceinline__ TileLoad tma_tile_load(const CUtensorMap* a_map, int 
   return load;
 }
 
-// Producer: loads `k_steps` stages of one tile. All kProducerThreads threads call this;
-// near_end() runs before the last two stages are loaded (the next tile's request).
-template <typename E, typename NearEnd>
-__device__ __forceinline__ void produce_tile(typename E::Storage& s, StageRing& ring, const TileLoad& load, int k_steps,
+// Consumer thread 0, done with a stage: its arrival on the stage's empty barrier, in both CTAs of
+// a clustered engine (either may load into it next).
+template <typename E>
+__device__ __forceinline__ void release_stage(typename E::Storage& s, int stage) {
+  if constexpr (engine_cluster_ctas<E>() == 2) {
+    ptx::mbarrier_arrive_cluster(&s.empty[stage], 0);
+    ptx::mbarrier_arrive_cluster(&s.empty[stage], 1);
+  } else {
+    ptx::mbarrier_arrive(&s.empty[stage]);
+  }
+}
+
+// The clustered engine's stage of one tile (thread 0; A by TMA, no tail): kBHalves, this CTA's
+// half of B (gate/up: the gate box for rank 0, the up box for rank 1; down: 128 of the 256 rows)
+// multicast into both CTAs; kBOwn, all of B into this CTA; kBNone, nothing but the arrival.
+template <typename E>
+__device__ __forceinline__ void load_stage_clustered(typename E::Storage& s, int stage, const ClusteredTileLoad& load,
+                                                     std::uint64_t* full, int k0) {
+  if (load.b_share == kBNone) {
+    ptx::mbarrier_arrive(full);
+    return;
+  }
+  constexpr std::uint16_t kBoth = 0b11;
+  constexpr int kHalf = E::kStageBytesB / 2;
+  std::uint8_t* b = s.b[stage];
+  ptx::mbarrier_arrive_expect_tx(full, E::kStageBytesB + E::kBoxBytesA);
+  if (load.b_share == kBHalves) {
+    const int rank = static_cast<int>(ptx::cluster_cta_rank());
+    if (load.b_map2 != nullptr) {
+      ptx::tma_load_3d_multicast(b + rank * kHalf, rank == 0 ? load.b_map : load.b_map2, full, k0, load.b_row,
+                                 load.b_expert, kBoth);
+    } else {
+      ptx::tma_load_3d_multicast(b + rank * kHalf, load.b_half_map, full, k0, load.b_row + 128 * rank, load.b_expert,
+                                 kBoth);
+    }
+  } else {
+    ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
+    if (load.b_map2 != nullptr) ptx::tma_load_3d(b + kHalf, load.b_map2, full, k0, load.b_row, load.b_expert);
+  }
+  ptx::tma_load_2d(s.a[stage], load.a_map, full, k0, load.a_row);
+}
+
+// Producer: loads `k_steps` stages of one tile (Load: TileLoad, or ClusteredTileLoad on a clustered
+// engine). All kProducerThreads threads call this; near_end() runs before the last two stages are
+// loaded (the next tile's request).
+template <typename E, typename Load, typename NearEnd>
+__device__ __forceinline__ void produce_tile(typename E::Storage& s, StageRing& ring, const Load& load, int k_steps,
                                              int thread, NearEnd near_end) {
   const int near_end_step = max(0, k_steps - 2);
   for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
@@ -185,6 +263,12 @@ __device__ __forceinline__ void produce_tile(typename E::Storage& s, StageRing& 
     ptx::mbarrier_wait(&s.empty[ring.stage], ring.phase ^ 1u);
     std::uint64_t* full = &s.full[ring.stage];
     const int k0 = k * kBlockK;
+    if constexpr (engine_cluster_ctas<E>() == 2) {
+      // Thread 0's arrival and copies; the others arrive as a TMA-fed stage's do.
+      if (thread == 0) load_stage_clustered<E>(s, ring.stage, load, full, k0);
+      ptx::mbarrier_arrive(full);
+      continue;
+    }
     if (thread == 0) {
       const bool tma_a = load.a_mode == kLoadATma, tma_tail = tma_a && load.tail_rows > 0;
       const std::uint32_t bytes = E::kStageBytesB + (tma_a ? E::kBoxBytesA : 0) + (tma_tail ? E::kTailBytesA : 0);
@@ -255,7 +339,7 @@ __device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& 
     for (int k = 0; k < k_steps; ++k, ring.advance<E::kStages>()) {
       if (thread == 0) {
         ptx::mbarrier_wait(&s.full[ring.stage], ring.phase);
-        ptx::mbarrier_arrive(&s.empty[ring.stage]);
+        release_stage<E>(s, ring.stage);
       }
     }
     return;
@@ -270,12 +354,12 @@ __device__ __forceinline__ void consume_tile(typename E::Storage& s, StageRing& 
     wgmma::commit_group();
     wgmma::wait_group<1>();
     wgmma::fence_accumulators(acc);
-    if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+    if (previous_stage >= 0 && thread == 0) release_stage<E>(s, previous_stage);
     previous_stage = ring.stage;
   }
   wgmma::wait_group<0>();
   wgmma::fence_accumulators(acc);
-  if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+  if (previous_stage >= 0 && thread == 0) release_stage<E>(s, previous_stage);
 }
 
 // A consumer's share of a tile's tail rows: weight blocks `consumer` and `consumer` + 2 of the
@@ -322,12 +406,12 @@ __device__ __forceinline__ void consume_tile_with_tail(typename E::Storage& s, S
     wgmma::commit_group();
     wgmma::wait_group<1>();
     fence_all();
-    if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+    if (previous_stage >= 0 && thread == 0) release_stage<E>(s, previous_stage);
     previous_stage = ring.stage;
   }
   wgmma::wait_group<0>();
   fence_all();
-  if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
+  if (previous_stage >= 0 && thread == 0) release_stage<E>(s, previous_stage);
 }
 
 }  // namespace moe_kernels
