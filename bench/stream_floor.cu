@@ -137,7 +137,10 @@ struct Timer {
   }
 };
 
-void launch_empty(cudaStream_t stream, int sms, int smem, int* sink, bool cooperative) {
+// A launch of `sms` CTAs of kThreads threads, cooperative or not, as the decode kernels launch.
+template <typename... Params, typename... Args>
+void launch(void (*kernel)(Params...), cudaStream_t stream, int sms, int smem, bool cooperative, Args... args) {
+  CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(sms);
   config.blockDim = dim3(kThreads);
@@ -148,24 +151,7 @@ void launch_empty(cudaStream_t stream, int sms, int smem, int* sink, bool cooper
   attribute.val.cooperative = 1;
   config.attrs = &attribute;
   config.numAttrs = cooperative ? 1 : 0;
-  CHECK(cudaLaunchKernelEx(&config, empty_kernel, sink));
-}
-
-template <bool kBox>
-void launch_stream(cudaStream_t stream, int sms, const CUtensorMap& map, const Region& region, bool cooperative) {
-  const int smem = region.stages * kStageBytes + 1024;
-  CHECK(cudaFuncSetAttribute(stream_kernel<kBox>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-  cudaLaunchConfig_t config{};
-  config.gridDim = dim3(sms);
-  config.blockDim = dim3(kThreads);
-  config.dynamicSmemBytes = smem;
-  config.stream = stream;
-  cudaLaunchAttribute attribute{};
-  attribute.id = cudaLaunchAttributeCooperative;
-  attribute.val.cooperative = 1;
-  config.attrs = &attribute;
-  config.numAttrs = cooperative ? 1 : 0;
-  CHECK(cudaLaunchKernelEx(&config, stream_kernel<kBox>, map, region));
+  CHECK(cudaLaunchKernelEx(&config, kernel, args...));
 }
 
 }  // namespace
@@ -194,9 +180,8 @@ int main() {
 
   int* int_sink = reinterpret_cast<int*>(sink);
   const int decode_smem = 5 * (kStageBytes + 8192) + 8192;
-  CHECK(cudaFuncSetAttribute(empty_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, decode_smem));
   for (bool cooperative : {false, true}) {
-    const double us = timer.time_us([&] { launch_empty(stream, sms, decode_smem, int_sink, cooperative); });
+    const double us = timer.time_us([&] { launch(empty_kernel, stream, sms, decode_smem, cooperative, int_sink); });
     std::printf("empty %-11s %4d CTAs x %d threads, %d KiB smem: %7.2f us\n", cooperative ? "cooperative" : "normal",
                 sms, kThreads, decode_smem >> 10, us);
   }
@@ -221,8 +206,9 @@ int main() {
       CHECK(make_tensor_map_2d(&map, matrix, rows, c.hidden, c.hidden, kBoxRows));
       const Region region{matrix, c.hidden, steps, stages};
       const double bytes = static_cast<double>(steps) * kStageBytes;
-      const double box = timer.time_us([&] { launch_stream<true>(stream, sms, map, region, true); });
-      const double bulk = timer.time_us([&] { launch_stream<false>(stream, sms, map, region, true); });
+      const int smem = stages * kStageBytes + 1024;
+      const double box = timer.time_us([&] { launch(stream_kernel<true>, stream, sms, smem, true, map, region); });
+      const double bulk = timer.time_us([&] { launch(stream_kernel<false>, stream, sms, smem, true, map, region); });
       std::printf("%-20s %6d %9.1f %6d %10.2f %8.0f %10.2f %8.0f\n", c.what, c.hidden, bytes / 1e6, stages, box,
                   bytes / box / 1e3, bulk, bytes / bulk / 1e3);
     }

@@ -118,6 +118,25 @@ std::vector<TimelineRow> read_timeline(const std::string& path) {
   return rows;
 }
 
+// One fused iteration (MOEBENCH_TILE_TIMELINE set by the caller, unset here once it has run).
+void run_fused_once(const Problem& problem, const EpWeights& weights, const CaseInputs& inputs) {
+  auto backend = make_cuda_backend();
+  auto impl = backend->create(ImplKind::kFused, problem, weights);
+  impl->prepare(inputs);
+  impl->run_iteration();
+  backend->synchronize();
+  unsetenv("MOEBENCH_TILE_TIMELINE");
+}
+
+// Each CTA ran its spans (start, end) of GEMM `gemm` one at a time.
+void expect_one_at_a_time(std::map<int, std::vector<std::pair<double, double>>>& per_cta, const std::string& gemm) {
+  for (auto& [cta, spans] : per_cta) {
+    std::sort(spans.begin(), spans.end());
+    for (std::size_t i = 1; i < spans.size(); ++i)
+      EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm << ": CTA " << cta << " ran two spans at once";
+  }
+}
+
 TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
   if (cuda_device_count() == 0)
     GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
@@ -133,12 +152,7 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
   const EpWeights weights = generate_ep_weights(shape, 9);
   const BenchCase bench_case{Scenario::kRandom, 2200};  // ~275 rows an expert: two or three row blocks, some tails
   const CaseInputs inputs = make_case_inputs(shape, bench_case, 2.0, 9);
-  auto backend = make_cuda_backend();
-  auto impl = backend->create(ImplKind::kFused, problem, weights);
-  impl->prepare(inputs);
-  impl->run_iteration();
-  backend->synchronize();
-  unsetenv("MOEBENCH_TILE_TIMELINE");
+  run_fused_once(problem, weights, inputs);
 
   // The tiles the kernel's scan makes of this routing.
   const Routing routing = route_all(inputs.router_logits, 2200, 16, 2, shape.router);
@@ -182,11 +196,7 @@ TEST(GpuProfile, FusedTileTimelineHasEveryTileOnce) {
     for (const auto& [key, covered] : rows_covered)
       EXPECT_EQ(covered, expert_rows[static_cast<std::size_t>(key.first)]) << gemm << " expert " << key.first;
     for (std::size_t t = 0; t < seen.size(); ++t) EXPECT_EQ(seen[t], 1) << gemm << " tile " << t;
-    for (auto& [cta, spans] : per_cta) {
-      std::sort(spans.begin(), spans.end());
-      for (std::size_t i = 1; i < spans.size(); ++i)
-        EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm << ": CTA " << cta << " ran two tiles at once";
-    }
+    expect_one_at_a_time(per_cta, gemm);
   }
   std::filesystem::remove_all(dir);
 }
@@ -210,12 +220,7 @@ void check_decode_timeline(WeightDtype dtype) {
   const EpWeights weights = generate_ep_weights(shape, 11);
   const BenchCase bench_case{Scenario::kRandom, tokens};
   const CaseInputs inputs = make_case_inputs(shape, bench_case, 2.0, 11);
-  auto backend = make_cuda_backend();
-  auto impl = backend->create(ImplKind::kFused, problem, weights);
-  impl->prepare(inputs);
-  impl->run_iteration();
-  backend->synchronize();
-  unsetenv("MOEBENCH_TILE_TIMELINE");
+  run_fused_once(problem, weights, inputs);
 
   const Routing routing = route_all(inputs.router_logits, tokens, 16, 4, shape.router);
   std::vector<int> expert_rows(16);
@@ -249,11 +254,7 @@ void check_decode_timeline(WeightDtype dtype) {
     EXPECT_EQ(static_cast<int>(steps.size()), active * gemm.tiles) << gemm.name;
     for (const auto& [key, covered] : steps)
       EXPECT_EQ(covered, gemm.k_steps) << gemm.name << " expert " << key.first << " tile " << key.second;
-    for (auto& [cta, spans] : per_cta) {
-      std::sort(spans.begin(), spans.end());
-      for (std::size_t i = 1; i < spans.size(); ++i)
-        EXPECT_GE(spans[i].first, spans[i - 1].second) << gemm.name << ": CTA " << cta << " ran two units at once";
-    }
+    expect_one_at_a_time(per_cta, gemm.name);
   }
   std::filesystem::remove_all(dir);
 }

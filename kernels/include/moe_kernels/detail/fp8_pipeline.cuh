@@ -151,6 +151,18 @@ __device__ __forceinline__ void load_b_clustered(std::uint8_t* b, const Fp8TileL
   ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
 }
 
+// Producer thread 0: K block k's scales of B's four 64-row quarters into stage `stage`, by cp.async.
+template <typename E>
+__device__ __forceinline__ void load_b_scales(typename E::Storage& s, int stage, const Fp8TileLoad& load, int k) {
+#pragma unroll
+  for (int quarter = 0; quarter < 4; ++quarter) {
+    const float* scales = load.b_scales[load.b_alternating ? quarter & 1 : quarter >> 1];
+    // A missing block (past H) reads nothing and names block 0's scales, which always exist.
+    ptx::cp_async_4_zfill(&s.b_scale[stage][quarter], scales != nullptr ? scales + k : load.b_scales[0],
+                          scales != nullptr);
+  }
+}
+
 // Producer: loads `k_steps` stages of one FP8 tile, scales included; as produce_tile.
 template <typename E, typename NearEnd>
 __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRing& ring, const Fp8TileLoad& load,
@@ -171,12 +183,7 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
         load_b_clustered<E>(b, load, full, k0);
         ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
         ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, scale_box_first_row(load.a_row), k);
-#pragma unroll
-        for (int quarter = 0; quarter < 4; ++quarter) {
-          const float* scales = load.b_scales[load.b_alternating ? quarter & 1 : quarter >> 1];
-          ptx::cp_async_4_zfill(&s.b_scale[ring.stage][quarter], scales != nullptr ? scales + k : load.b_scales[0],
-                                scales != nullptr);
-        }
+        load_b_scales<E>(s, ring.stage, load, k);
       }
       ptx::cp_async_arrive_noinc(full);
       continue;
@@ -196,13 +203,7 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
         ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
         ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, scale_box_first_row(load.a_row), k);
       }
-#pragma unroll
-      for (int quarter = 0; quarter < 4; ++quarter) {
-        const float* scales = load.b_scales[load.b_alternating ? quarter & 1 : quarter >> 1];
-        // A missing block (past H) reads nothing and names block 0's scales, which always exist.
-        ptx::cp_async_4_zfill(&s.b_scale[ring.stage][quarter], scales != nullptr ? scales + k : load.b_scales[0],
-                              scales != nullptr);
-      }
+      load_b_scales<E>(s, ring.stage, load, k);
     }
     if (!tma_a) {
       // Chunk c of row r lands at chunk c ^ (r % 8) of the row: the 128B swizzle TMA writes.

@@ -147,12 +147,12 @@ __device__ __forceinline__ int take_pair(typename E::Storage& s, std::int32_t* c
     const int pair = atomicAdd(counter, 1);
     ptx::mbarrier_wait(&c.empty, parity ^ 1u);
     ptx::store_shared_cluster(&c.mailbox, 1, pair);
-    ptx::mbarrier_arrive_cluster_release(&c.full, 1);
+    ptx::mbarrier_arrive_cluster<true>(&c.full, 1);
     return pair;
   }
   ptx::mbarrier_wait_cluster(&c.full, parity);
   const int pair = *static_cast<volatile std::int32_t*>(&c.mailbox);
-  ptx::mbarrier_arrive_cluster_release(&c.empty, 0);
+  ptx::mbarrier_arrive_cluster<true>(&c.empty, 0);
   return pair;
 }
 

@@ -117,26 +117,27 @@ __device__ __forceinline__ void cluster_sync() {
 }
 
 // One arrival on the barrier at `bar`'s offset in the shared memory of cluster CTA `cta` (this
-// CTA's own included), with the default CTA-scope release: enough where what the arrival
-// announces is that this thread's (wgmma's, completed) reads of a stage are over. A cluster-scope
+// CTA's own included). By default with a CTA-scope release: enough where what the arrival
+// announces is that this thread's (wgmma's, completed) reads of a stage are over; a cluster-scope
 // release would also wait for this thread's pending global stores, the previous tile's epilogue:
-// the fourth session's clusters ran 1.7x slower with it (bench/notes.md).
+// the fourth session's clusters ran 1.7x slower with it (bench/notes.md). kClusterRelease: what
+// this thread stored before (into the peer's shared memory: store_shared_cluster) is visible to
+// the peer's mbarrier_wait_cluster.
+template <bool kClusterRelease = false>
 __device__ __forceinline__ void mbarrier_arrive_cluster(std::uint64_t* bar, std::uint32_t cta) {
-  asm volatile(
-      "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
-      "mbarrier.arrive.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
-      "r"(cta)
-      : "memory");
-}
-
-// The same arrival with a cluster-scope release: what this thread stored before it (into the
-// peer's shared memory: store_shared_cluster) is visible to the peer's mbarrier_wait_cluster.
-__device__ __forceinline__ void mbarrier_arrive_cluster_release(std::uint64_t* bar, std::uint32_t cta) {
-  asm volatile(
-      "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
-      "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
-      "r"(cta)
-      : "memory");
+  if constexpr (kClusterRelease) {
+    asm volatile(
+        "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
+        "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
+        "r"(cta)
+        : "memory");
+  } else {
+    asm volatile(
+        "{\n.reg .b32 remote;\nmapa.shared::cluster.u32 remote, %0, %1;\n"
+        "mbarrier.arrive.shared::cluster.b64 _, [remote];\n}" ::"r"(smem_addr(bar)),
+        "r"(cta)
+        : "memory");
+  }
 }
 
 // Waits for the phase of `bar` (this CTA's) with the given parity, acquiring at cluster scope what
