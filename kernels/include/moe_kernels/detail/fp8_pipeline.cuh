@@ -120,6 +120,21 @@ struct Fp8TileLoad {
   const CUtensorMap* b_half_map;
 };
 
+// B of one stage into this CTA: one 256-row box, or (b_map2: the gate/up GEMM) the four 64-row
+// quarters, gate and up of intermediate columns [0, 64), then of [64, 128).
+template <typename E>
+__device__ __forceinline__ void load_b_own(std::uint8_t* b, const Fp8TileLoad& load, std::uint64_t* full, int k0) {
+  if (load.b_map2 == nullptr) {
+    ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
+    return;
+  }
+  constexpr int kQuarter = E::kStageBytesB / 4;
+  ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
+  ptx::tma_load_3d(b + kQuarter, load.b_map2, full, k0, load.b_row, load.b_expert);
+  ptx::tma_load_3d(b + 2 * kQuarter, load.b_map, full, k0, load.b_row + 64, load.b_expert);
+  ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
+}
+
 // The clustered engine's B of one stage. kBHalves: this CTA's half of the four 64-row quarters
 // (gate/up: quarters 2 rank and 2 rank + 1) or of the 256-row box (down: 128 rows), multicast into
 // both CTAs; kBOwn: all of it, into this CTA alone.
@@ -141,14 +156,7 @@ __device__ __forceinline__ void load_b_clustered(std::uint8_t* b, const Fp8TileL
     }
     return;
   }
-  if (load.b_map2 == nullptr) {
-    ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
-    return;
-  }
-  ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
-  ptx::tma_load_3d(b + kQuarter, load.b_map2, full, k0, load.b_row, load.b_expert);
-  ptx::tma_load_3d(b + 2 * kQuarter, load.b_map, full, k0, load.b_row + 64, load.b_expert);
-  ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
+  load_b_own<E>(b, load, full, k0);
 }
 
 // Producer thread 0: K block k's scales of B's four 64-row quarters into stage `stage`, by cp.async.
@@ -190,15 +198,7 @@ __device__ __forceinline__ void produce_tile_fp8(typename E::Storage& s, StageRi
     }
     if (thread == 0) {
       ptx::mbarrier_arrive_expect_tx(full, E::kStageBytesB + (tma_a ? E::kBoxBytesA + E::kScaleBytesA : 0));
-      if (load.b_map2 == nullptr) {
-        ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
-      } else {
-        constexpr int kQuarter = E::kStageBytesB / 4;
-        ptx::tma_load_3d(b, load.b_map, full, k0, load.b_row, load.b_expert);
-        ptx::tma_load_3d(b + kQuarter, load.b_map2, full, k0, load.b_row, load.b_expert);
-        ptx::tma_load_3d(b + 2 * kQuarter, load.b_map, full, k0, load.b_row + 64, load.b_expert);
-        ptx::tma_load_3d(b + 3 * kQuarter, load.b_map2, full, k0, load.b_row + 64, load.b_expert);
-      }
+      load_b_own<E>(b, load, full, k0);
       if (tma_a) {
         ptx::tma_load_2d(s.a[ring.stage], load.a_map, full, k0, load.a_row);
         ptx::tma_load_2d(s.a_scale[ring.stage], load.a_scale_map, full, scale_box_first_row(load.a_row), k);
