@@ -2,6 +2,7 @@
 // tile-height heuristic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -228,6 +229,41 @@ TEST(KernelGeometry, DecodeUnitsPerRunIsTight) {
     }
   }
   EXPECT_EQ(units_per_run(1536, 132, 32), 2);  // Qwen3-30B-A3B T=1 gate/up: 12 steps a run
+}
+
+// decode_timeline_units gives every CTA room for its units of both GEMMs, whichever experts are
+// active, in bf16 (64 K columns a step) and FP8 (128).
+TEST(KernelGeometry, DecodeTimelineUnitsHoldEveryRun) {
+  struct Shape {
+    int experts, top_k, hidden, intermediate, tokens, ctas;
+  };
+  const Shape shapes[] = {{128, 8, 2048, 768, 1, 132},                                // Qwen3-30B-A3B
+                          {128, 8, 2048, 768, 16, 132},                               //
+                          {8, 2, 4096, 14336, 1, 132},                                // Mixtral-8x7B
+                          {256, 8, 7168, 2048, 64, 132}, {16, 4, 520, 300, 12, 132},  // the GPU test's
+                          {5, 3, 200, 72, 3, 4}};
+  for (const Shape& shape : shapes) {
+    MoeGeometry g;
+    g.num_experts = g.local_experts = shape.experts;
+    g.top_k = shape.top_k;
+    g.hidden = shape.hidden;
+    g.intermediate = shape.intermediate;
+    g.num_tokens = shape.tokens;
+    for (int k_columns : {kBlockK, kFp8BlockK}) {
+      const int slots = decode_timeline_units(g, shape.ctas, k_columns);
+      const int active = std::min(shape.tokens * shape.top_k, shape.experts);
+      const int gemms[2][2] = {{g.gate_up_tiles(), ceil_div(g.hidden, k_columns)},
+                               {g.down_tiles(), ceil_div(g.intermediate, k_columns)}};
+      for (const auto& gemm : gemms) {
+        const long long total = static_cast<long long>(active) * gemm[0] * gemm[1];
+        for (int cta = 0; cta < shape.ctas; ++cta) {
+          int units = 0;
+          for_each_unit(cta_step_run(total, cta, shape.ctas), gemm[0], gemm[1], [&](const DecodeUnit&) { ++units; });
+          EXPECT_LE(units, slots) << "H " << shape.hidden << ", T " << shape.tokens << ", CTA " << cta;
+        }
+      }
+    }
+  }
 }
 
 // The FP8 decode kernel's counters extend the bf16 kernel's: every slot distinct and inside the
