@@ -120,7 +120,9 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
 }
 
 // ptxas: see the note beside kDecodeConsumerRegisters (decode_limits.hpp); the 16-byte frame is
-// route_tokens_in_cta's best[] (routing.cuh), which only grouped routers touch.
+// route_tokens_in_cta's best[] (routing.cuh), which only grouped routers touch. The timeline's
+// instantiation (kSpans) spills 8 bytes more, outside the K loops: only MOEBENCH_TILE_TIMELINE
+// runs it, and its times are not the ones to quote.
 template <bool kSpans>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
