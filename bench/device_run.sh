@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
 # l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
@@ -193,6 +193,14 @@ if named cluster; then
       MOEBENCH_GEMM_CLUSTER=$setting BENCH_TAG=cluster-$setting run_grid "cluster-$dtype" \
         "qwen3-30b-a3b mixtral-8x7b" "1024 4096 16384" --dtype "$dtype"
     done
+  done
+fi
+# fused's tiled FP8 kernel reading x by TMA from a copy in expert order (MOEBENCH_FUSED_FP8_X=sorted)
+# against the gather, in one call: the files tagged x-gather and x-sorted (epmoe runs too, alike).
+if named fp8-fused-x; then
+  for setting in gather sorted; do
+    MOEBENCH_FUSED_FP8_X=$setting BENCH_TAG=x-$setting run_grid fp8-fused-x "qwen3-30b-a3b mixtral-8x7b" \
+      "1024 4096 16384" --dtype fp8
   done
 fi
 if named prefill; then

@@ -20,7 +20,14 @@ namespace moe_kernels {
 
 namespace {
 
-// ptxas: a 16-byte frame, no spills: route_phase's best[] (as fused_moe_kernel<1, 0>).
+// ptxas (since the 128-row tiles): a 144-byte frame, 200 bytes of spill stores. nvdisasm -g puts
+// them at route_phase's best[] (routing.cuh, the 16-byte frame of fused_moe_kernel<1, 0>), the
+// tile schedule's bookkeeping (gemm_phase.cuh) and, in the consumers, the stage ring's position
+// and the row scales' loads at the head of each K step (fp8_pipeline.cuh); the grouped FP8
+// kernels, with the same engine and no gather, spill nothing. Not yet traced further.
+// kSortedX (MOEBENCH_FUSED_FP8_X=sorted, args.x_sorted): after the scatter, one more phase copies
+// x's rows into expert order, and the gate/up tiles load A by TMA from there.
+template <bool kSortedX>
 __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     fused_moe_fp8_kernel(const __grid_constant__ FusedMoeFp8Args a) {
   using E = Fp8Engine;
@@ -41,11 +48,15 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
   for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < pairs; p += gridDim.x * blockDim.x) scatter_pair(g, r, p);
   E::init(s);
   grid.sync();
+  if constexpr (kSortedX) {
+    copy_sorted_rows_phase(a.x_fp8, g, r, a.x_sorted);
+    grid.sync();
+  }
 
   PipelineState state;
   run_roles<E>([&](int role) {
     stamp_stage(a, FusedStage::kGateUp);
-    gate_up_phase_fp8<E>(a, s, state, role);
+    gate_up_phase_fp8<E, kSortedX>(a, s, state, role);
     if (r.row_block_done == nullptr) grid.sync();
     stamp_stage(a, FusedStage::kDown);
     down_phase_fp8<E>(a, s, state, role);
@@ -59,12 +70,14 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
 }  // namespace
 
 cudaError_t fused_moe_fp8_max_ctas(int device, int* num_ctas) {
-  return max_cooperative_ctas<Fp8Engine>(fused_moe_fp8_kernel, device, num_ctas);
+  return max_cooperative_ctas<Fp8Engine>(fused_moe_fp8_kernel<false>, device, num_ctas);
 }
 
 cudaError_t launch_fused_moe_fp8(const FusedMoeFp8Args& args, int num_ctas, cudaStream_t stream) {
   if (args.geometry.block_m != Fp8Engine::kBlockM) return cudaErrorInvalidValue;
-  return launch_cooperative<Fp8Engine>(fused_moe_fp8_kernel, args, num_ctas, stream);
+  return args.x_sorted.codes != nullptr
+             ? launch_cooperative<Fp8Engine>(fused_moe_fp8_kernel<true>, args, num_ctas, stream)
+             : launch_cooperative<Fp8Engine>(fused_moe_fp8_kernel<false>, args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

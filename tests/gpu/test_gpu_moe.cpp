@@ -385,6 +385,21 @@ TEST_F(GpuMoe, Fp8ClusteredGemms) {
   unsetenv("MOEBENCH_GEMM_CLUSTER");
 }
 
+// fused's tiled FP8 kernel reading x by TMA from a copy in expert order (MOEBENCH_FUSED_FP8_X=sorted)
+// instead of gathering it: rows on and off the tile height, experts with no rows, H off the
+// 128-channel groups, the gate/up and down GEMMs overlapped or not, every activation.
+TEST_F(GpuMoe, Fp8FusedSortedX) {
+  setenv("MOEBENCH_FUSED_FP8_X", "sorted", 1);
+  check_fp8({64, 128, 8, 2048, 768}, 251);                          // Qwen3-30B-A3B
+  check_fp8({33, 128, 4, 2880, 360, Activation::kSwigluOai}, 252);  // gpt-oss H: 22.5 groups
+  check_fp8({300, 8, 2, 1024, 1408, Activation::kGelu}, 253);
+  check_fp8({256, 8, 2, 256, 4160, Activation::kSilu}, 254);  // past 4096 columns: the grid barrier between GEMMs
+  check_fp8({516, 4, 1, 256, 256, Activation::kGelu, Scenario::kBalanced}, 255);  // 129 rows an expert
+  check_fp8({257, 64, 6, 256, 128, Activation::kSilu, Scenario::kBalanced}, 256);
+  check_fp8({65, 8, 2, 256, 320, Activation::kSilu, Scenario::kImbalanced, 4.0}, 257);  // expert 0: every token
+  unsetenv("MOEBENCH_FUSED_FP8_X");
+}
+
 // The model routers in fp8, DeepSeek-V3's also through the decode kernels.
 TEST_F(GpuMoe, ModelRoutersFp8) {
   GpuCase deepseek_v3 = deepseek_v3_case();

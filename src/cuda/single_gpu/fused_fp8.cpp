@@ -2,6 +2,9 @@
 // FP8 decode kernel for small batches (kernels/src/sm90_fused_moe_fp8_decode.cu; up to 16 tokens
 // by default, heuristics.hpp) and of the tiled kernel above (kernels/src/sm90_fused_moe_fp8.cu);
 // each quantizes x, runs both GEMMs on e4m3 operands and writes the bf16 output.
+#include <cstdlib>
+#include <string_view>
+
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
@@ -92,6 +95,16 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     args_.out = out_.data();
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
+    args_.x_sorted = {};
+    if (sorted_x_requested()) {
+      // Opt-in until an H100 has timed it against the gather (bench/notes.md, fifteenth session).
+      log_verbose("fused T={}: x copied into expert order and loaded by TMA (MOEBENCH_FUSED_FP8_X=sorted)",
+                  g.num_tokens);
+      x_sorted_.size(static_cast<int>(pairs), g.hidden, g.block_m);
+      args_.x_sorted = x_sorted_.rows();
+      args_.x_map = x_sorted_.codes_map();
+      args_.x_scale_map = x_sorted_.scales_map();
+    }
     const std::uint64_t max_row_blocks =
         pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
     if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
@@ -139,8 +152,16 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     decode_args_.geometry = g;
   }
 
+  // MOEBENCH_FUSED_FP8_X=sorted: the tiled kernel's gate/up tiles read x by TMA from a copy in
+  // expert order instead of gathering its rows (launch.hpp: FusedMoeFp8Args::x_sorted).
+  static bool sorted_x_requested() {
+    const char* setting = std::getenv("MOEBENCH_FUSED_FP8_X");
+    return setting != nullptr && std::string_view(setting) == "sorted";
+  }
+
   DeviceFp8Weights weights_;
   PackedFp8Rows x_fp8_;
+  Fp8RowBuffer x_sorted_;  // MOEBENCH_FUSED_FP8_X=sorted only
   Fp8RowBuffer h_;
   DeviceBuffer<__nv_bfloat16> y_;
   DeviceBuffer<unsigned int> barrier_;

@@ -70,8 +70,39 @@ __device__ __forceinline__ void quantize_tokens_phase(const __nv_bfloat16* x, co
   }
 }
 
-// The fused kernel's gate/up phase in FP8. Args: FusedMoeFp8Args.
-template <typename E, typename Args>
+// Every sorted row's packed x row copied into `out` (codes rows and transposed scales, as TMA reads
+// them): a warp a row, 16 bytes a lane a load with kCopyLoads loads of each lane in flight before
+// its stores, the scales a lane a group. The writes go through the generic proxy: a
+// fence.proxy.async and a grid barrier must come before the GEMM's TMA loads read them.
+constexpr int kCopyLoads = 4;
+
+__device__ __forceinline__ void copy_sorted_rows_phase(const Fp8PackedRows& x, const MoeGeometry& g,
+                                                       const RoutingBuffers& r, const Fp8Rows& out) {
+  const int lane = threadIdx.x % 32, groups = fp8_groups(g.hidden), chunks = x.codes_bytes / 16;
+  const int warps = gridDim.x * (blockDim.x / 32);
+  const int rows = __ldcg(&r.expert_offsets[g.local_experts]);
+  for (int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; row < rows; row += warps) {
+    const std::uint8_t* src = x.data + static_cast<std::int64_t>(__ldcg(&r.sorted_token[row])) * x.row_bytes;
+    std::uint8_t* dst = out.codes + static_cast<std::int64_t>(row) * out.codes_stride;
+    for (int first = lane; first < chunks; first += 32 * kCopyLoads) {
+      uint4 data[kCopyLoads];
+#pragma unroll
+      for (int i = 0; i < kCopyLoads; ++i)
+        if (first + 32 * i < chunks) data[i] = __ldcg(reinterpret_cast<const uint4*>(src) + first + 32 * i);
+#pragma unroll
+      for (int i = 0; i < kCopyLoads; ++i)
+        if (first + 32 * i < chunks) reinterpret_cast<uint4*>(dst)[first + 32 * i] = data[i];
+    }
+    const float* scales = reinterpret_cast<const float*>(src + x.codes_bytes);
+    for (int group = lane; group < groups; group += 32)
+      out.scales[static_cast<std::int64_t>(group) * out.scale_stride + row] = __ldcg(scales + group);
+  }
+  ptx::fence_proxy_async_global();
+}
+
+// The fused kernel's gate/up phase in FP8. Args: FusedMoeFp8Args. kSortedX: A by TMA from
+// x_sorted (copy_sorted_rows_phase), else gathered from x_fp8's packed rows.
+template <typename E, bool kSortedX = false, typename Args>
 __device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Storage& s, PipelineState& state,
                                                   int role) {
   const MoeGeometry& g = a.geometry;
@@ -80,17 +111,24 @@ __device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Sto
                    SpillRule{},           g.gate_up_tiles(), r.tile_counters};
   phase.done_signal = r.row_block_done;
   phase.spans = phase_tile_spans(a, 0);
-  phase.a_gathered = true;
+  phase.a_gathered = !kSortedX;
   auto make_load = [&](const TileCoord& c, int thread) {
     Fp8TileLoad load{};
-    load.a_mode = kLoadAGather;
-    load.a_base = a.x_fp8.data;
-    load.a_codes_bytes = a.x_fp8.codes_bytes;
-    load.a_row_bytes = a.x_fp8.row_bytes;
+    if constexpr (kSortedX) {
+      load.a_mode = kLoadATma;
+      load.a_map = &a.x_map;
+      load.a_scale_map = &a.x_scale_map;
+      load.a_row = c.row_begin;
+    } else {
+      load.a_mode = kLoadAGather;
+      load.a_base = a.x_fp8.data;
+      load.a_codes_bytes = a.x_fp8.codes_bytes;
+      load.a_row_bytes = a.x_fp8.row_bytes;
 #pragma unroll
-    for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
-      const int row = thread / 8 + 16 * i;
-      s.gather_rows[row] = row < c.rows ? __ldcg(&r.sorted_token[c.row_begin + row]) : -1;
+      for (int i = 0; i < E::kGatherRowsPerThread; ++i) {
+        const int row = thread / 8 + 16 * i;
+        s.gather_rows[row] = row < c.rows ? __ldcg(&r.sorted_token[c.row_begin + row]) : -1;
+      }
     }
     load.b_map = &a.w13;
     load.b_map2 = nullptr;
