@@ -145,7 +145,7 @@ __device__ __forceinline__ int take_pair(typename E::Storage& s, std::int32_t* c
   const std::uint32_t parity = static_cast<std::uint32_t>(c.handoffs++) & 1u;
   if (ptx::cluster_cta_rank() == 0) {
     const int pair = atomicAdd(counter, 1);
-    ptx::mbarrier_wait(&c.empty, parity ^ 1u);
+    ptx::mbarrier_wait_cluster(&c.empty, parity ^ 1u);
     ptx::store_shared_cluster(&c.mailbox, 1, pair);
     ptx::mbarrier_arrive_cluster<true>(&c.full, 1);
     return pair;
