@@ -11,13 +11,6 @@ namespace moe_kernels {
 
 namespace {
 
-// The end of a kernel on engine E: in a cluster, no CTA leaves while its peer may still arrive on
-// its barriers or multicast into its shared memory.
-template <typename E>
-__device__ __forceinline__ void leave_cluster() {
-  if constexpr (E::kClusterCtas == 2) ptx::cluster_sync();
-}
-
 // E: Engine<1> or Engine<2> (64- or 128-row tiles), or Engine<2, 0, 2> (128-row tiles on pairs
 // of CTAs, launched by launch_clustered).
 template <typename E>

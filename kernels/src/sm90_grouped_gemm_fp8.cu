@@ -27,13 +27,6 @@ __device__ __forceinline__ Fp8TileLoad tma_fp8_tile_load(const GroupedGemmFp8Map
   return load;
 }
 
-// The end of a kernel on engine E: in a cluster, no CTA leaves while its peer may still arrive on
-// its barriers or multicast into its shared memory.
-template <typename E>
-__device__ __forceinline__ void leave_cluster() {
-  if constexpr (E::kClusterCtas == 2) ptx::cluster_sync();
-}
-
 // E: Fp8Engine, or Fp8ClusterEngine (launched in clusters of two: launch_clustered).
 template <typename E>
 __global__ void __launch_bounds__(E::kThreads, 1)

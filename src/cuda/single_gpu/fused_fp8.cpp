@@ -60,14 +60,9 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
-    if (decode_) {
-      if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
-      MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8_decode(decode_args_, decode_ctas_, context_.stream));
-      if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
-      return;
-    }
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
-    MOE_CUDA_CHECK(moe_kernels::launch_fused_moe_fp8(args_, num_ctas_, context_.stream));
+    MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_fused_moe_fp8_decode(decode_args_, decode_ctas_, context_.stream)
+                           : moe_kernels::launch_fused_moe_fp8(args_, num_ctas_, context_.stream));
     if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
   }
 

@@ -110,6 +110,18 @@ __device__ __forceinline__ void run_roles(Body body) {
   }
 }
 
+// Tile `tile` of the phase, decoded from the copy of its schedule in shared memory (`cached`) or
+// from L2.
+template <typename Storage>
+__device__ __forceinline__ TileCoord decode_phase_tile(const Storage& s, const PhaseTiles& phase, bool cached,
+                                                       int tile) {
+  return cached
+             ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
+                                  s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill, phase.n_blocks)
+             : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts, phase.block_m,
+                                 phase.spill, phase.n_blocks);
+}
+
 // Producer thread 0: hands tile `tile` (from the phase's counter), decoded, to the consumers and
 // the other producer threads in the slot `slot` names.
 template <typename Storage>
@@ -117,13 +129,7 @@ __device__ __forceinline__ void publish_tile(Storage& s, const StageRing& slot, 
                                              bool cached, int tile) {
   ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
   ScheduledTile next{tile, {}};
-  if (tile < num_tiles) {
-    next.coord =
-        cached ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
-                                    s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill, phase.n_blocks)
-               : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts, phase.block_m,
-                                   phase.spill, phase.n_blocks);
-  }
+  if (tile < num_tiles) next.coord = decode_phase_tile(s, phase, cached, tile);
   s.tiles[slot.stage] = next;
   ptx::mbarrier_arrive(&s.tile_full[slot.stage]);
 }
@@ -158,18 +164,11 @@ __device__ __forceinline__ int take_pair(typename E::Storage& s, std::int32_t* c
 
 // Producer thread 0 publishes its CTA's tile of pair `pair` in slot `slot` and how its B comes
 // (BShare: halves where the two tiles share the weight tile).
-
 template <typename E>
 __device__ __forceinline__ void publish_pair_tile(typename E::Storage& s, const StageRing& slot,
                                                   const PhaseTiles& phase, int num_tiles, bool cached, int pair) {
   ptx::mbarrier_wait(&s.tile_empty[slot.stage], slot.phase ^ 1u);
-  auto decode = [&](int tile) {
-    return cached
-               ? decode_tile<false>(tile, s.schedule_prefix, phase.order != nullptr ? s.schedule_order : nullptr,
-                                    s.schedule_offsets, phase.local_experts, phase.block_m, phase.spill, phase.n_blocks)
-               : decode_tile<true>(tile, phase.prefix, phase.order, phase.offsets, phase.local_experts, phase.block_m,
-                                   phase.spill, phase.n_blocks);
-  };
+  auto decode = [&](int tile) { return decode_phase_tile(s, phase, cached, tile); };
   const int rank = static_cast<int>(ptx::cluster_cta_rank());
   const int first = 2 * pair, mine = first + rank, partner = first + 1 - rank;
   ScheduledTile next{num_tiles, {}};  // past the last pair: the end, for both CTAs alike
@@ -205,34 +204,35 @@ __device__ __forceinline__ void produce_scheduled_tile(typename E::Storage& s, P
                                                        const PhaseTiles& phase, const TileCoord& coord,
                                                        const StageRing& next_slot, int num_tiles, bool cached,
                                                        int thread, MakeLoad make_load) {
+  constexpr bool kClustered = engine_cluster_ctas<E>() == 2;
   auto load = make_load(coord, thread);  // TileLoad, or Fp8TileLoad for an Fp8Engine
-  if constexpr (engine_cluster_ctas<E>() == 2) {
+  if constexpr (kClustered) {
     // This tile's slot is the other one of the two; thread 0 wrote it before the producers'
     // handshake that preceded this tile.
     load.b_share = s.cluster.b_share[next_slot.stage ^ 1];
-    auto request_next = [&] {
-      if (thread == 0) s.cluster.pair = take_pair<E>(s, phase.counter);
-    };
-    if constexpr (E::kFp8) {
-      produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
-    } else {
-      produce_tile<E>(s, state.stages, load, phase.k_steps, thread, request_next);
-    }
-    if (thread == 0) publish_pair_tile<E>(s, next_slot, phase, num_tiles, cached, s.cluster.pair);
-    return;
   }
   if (phase.done_wait != nullptr && thread == 0)
     wait_rows_written(phase.done_wait + coord.row_block, phase.done_target);
-  int next_tile = 0;
+  int next = 0;  // the next tile, or in a cluster the next pair of tiles
   auto request_next = [&] {
-    if (thread == 0) next_tile = atomicAdd(phase.counter, 1);
+    if (thread != 0) return;
+    if constexpr (kClustered) {
+      next = take_pair<E>(s, phase.counter);
+    } else {
+      next = atomicAdd(phase.counter, 1);
+    }
   };
   if constexpr (E::kFp8) {
     produce_tile_fp8<E>(s, state.stages, load, phase.k_steps, thread, request_next);
   } else {
     produce_tile<E>(s, state.stages, load, phase.k_steps, thread, request_next);
   }
-  if (thread == 0) publish_tile(s, next_slot, phase, num_tiles, cached, next_tile);
+  if (thread != 0) return;
+  if constexpr (kClustered) {
+    publish_pair_tile<E>(s, next_slot, phase, num_tiles, cached, next);
+  } else {
+    publish_tile(s, next_slot, phase, num_tiles, cached, next);
+  }
 }
 
 // The tail epilogue of a phase whose tiles carry no tail rows (PhaseTiles::spill.tail_rows 0).
@@ -309,10 +309,7 @@ __device__ __forceinline__ void run_gemm_phase(typename E::Storage& s, PipelineS
     // Thread 0 last wrote the slots during the previous phase, which every producer thread has left.
     ptx::named_sync(kProducerBarrier, kProducerThreads);
     if constexpr (engine_cluster_ctas<E>() == 2) {
-      if (thread == 0) {
-        s.cluster.pair = take_pair<E>(s, phase.counter);
-        publish_pair_tile<E>(s, state.tiles, phase, num_tiles, cached, s.cluster.pair);
-      }
+      if (thread == 0) publish_pair_tile<E>(s, state.tiles, phase, num_tiles, cached, take_pair<E>(s, phase.counter));
     } else {
       if (thread == 0) publish_tile(s, state.tiles, phase, num_tiles, cached, atomicAdd(phase.counter, 1));
     }

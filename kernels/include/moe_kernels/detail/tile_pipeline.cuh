@@ -29,13 +29,12 @@ enum BShare : int {
   kBNone = 2,    // an empty tile (rows 0): nothing loads, the stages only pass
 };
 
-// A clustered engine's producer thread 0: how each tile slot's B comes (BShare), its latest pair
-// of tiles and the pairs handed over so far; rank 0 takes each pair from the phase's counter and
-// hands it to rank 1 through `mailbox` (full: written, in rank 1; empty: read, in rank 0).
-// Engines outside a cluster keep the few unused words.
+// A clustered engine's producer thread 0: how each tile slot's B comes (BShare) and the pairs of
+// tiles handed over so far; rank 0 takes each pair from the phase's counter and hands it to rank
+// 1 through `mailbox` (full: written, in rank 1; empty: read, in rank 0). Engines outside a
+// cluster keep the few unused words.
 struct ClusterPairSlots {
   std::int32_t b_share[2];
-  std::int32_t pair;
   std::int32_t handoffs;
   std::int32_t mailbox;
   std::uint64_t full;
@@ -86,6 +85,13 @@ __device__ __forceinline__ void init_rings(typename E::Storage& s) {
   } else {
     __syncthreads();
   }
+}
+
+// The end of a kernel on engine E: in a cluster, no CTA leaves while its peer may still arrive on
+// its barriers or multicast into its shared memory.
+template <typename E>
+__device__ __forceinline__ void leave_cluster() {
+  if constexpr (engine_cluster_ctas<E>() == 2) ptx::cluster_sync();
 }
 
 // kConsumerCount consumer warpgroups (1 or 2); kTails: 0, or kMaxTailRows where tiles may carry
