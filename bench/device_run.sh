@@ -3,9 +3,9 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|fp8-mesh|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
 # (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
-# l2flush, oracle and launchers run only when named)
+# fp8-mesh, l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
 # when less than STAGE_RESERVE (90) seconds are left as it would start.
@@ -369,6 +369,25 @@ if wants exchange; then
       >"$work/exchange_$2.log" 2>&1
     echo "exit $?"
     grep -vE "^\[moebench|^ *$|^#" "$work/exchange_$2.log" | grep -E "ms|random" | head -60
+  done
+fi
+
+# Issue 22's EP part: epmoe over every GPU of the machine (EP = all, then two GPUs an expert: fp8
+# under TP needs I a multiple of 128 x tp_actual, and Qwen3's 768 is one of 256), bf16 against fp8
+# in one call (fused is bf16 only on several GPUs).
+if named fp8-mesh; then
+  gpus=$(nvidia-smi -L | wc -l)
+  for ep in "$gpus" $((gpus / 2)); do
+    for dtype in bf16 fp8; do
+      file="$work/$(date +%F)_${gpus}x${gpu}_fp8-mesh_ep${ep}_tp${gpus}_$dtype"
+      echo "== fp8-mesh --tp-size $gpus --ep-size $ep --dtype $dtype"
+      # shellcheck disable=SC2086
+      timeout 300 "$bench" --model-path Qwen/Qwen3-30B-A3B --tp-size "$gpus" --ep-size "$ep" --dtype "$dtype" \
+        --implementations epmoe --num-tokens ${MESH_TOKENS:-64 1024 4096 16384} --scenarios random --warmup-iters 2 \
+        --benchmark-iters 10 --check --verbose --output-format csv markdown json --output-file "$file" >"$file.log" 2>&1
+      echo "exit $?"
+      grep -E "epmoe|warning|error" "$file.log" | grep -v "^\[" | head -12
+    done
   done
 fi
 

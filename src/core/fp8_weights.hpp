@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/block_quant.hpp"
+#include "core/mesh.hpp"
 #include "core/weights.hpp"
 
 namespace moebench {
@@ -44,5 +45,11 @@ struct Fp8EpWeights {
 
 // Each block: s = amax / 448 over its bf16 values, codes round_e4m3(w / s).
 Fp8EpWeights quantize_ep_weights(const EpWeights& weights);
+
+// The experts and intermediate columns one device of EP x TP holds (mesh.hpp's ranges), codes and
+// block scales, experts and columns renumbered from 0. The slice is whole 128 x 128 blocks: its
+// intermediate columns start at a multiple of 128 and end at one or at intermediate
+// (dtype_layout_problem refuses a layout that splits a block); anything else throws.
+Fp8EpWeights slice_fp8_weights(const Fp8EpWeights& weights, Range experts, Range intermediate);
 
 }  // namespace moebench

@@ -11,7 +11,9 @@
 
 #include "backend/backend.hpp"
 #include "core/errors.hpp"
+#include "core/fp8_weights.hpp"
 #include "core/reference.hpp"
+#include "core/reference_fp8.hpp"
 #include "cuda/cuda_backend.hpp"
 
 namespace moebench {
@@ -103,6 +105,62 @@ TEST_F(MultiGpuMoe, Tp2On2Gpus) { check_layout({2, 1, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Ep4On4Gpus) { check_layout({4, 4, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Ep2Tp2On4Gpus) { check_layout({4, 2, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Tp4On4Gpus) { check_layout({4, 1, 1, 0}, mesh_cases()); }
+
+// epmoe in fp8 (fused is bf16 only on several GPUs): against the float64 reference of the quantized
+// layer (2e-2, the bound: an h value at an e4m3 rounding boundary may take the next code on
+// the GPU) and against epmoe fp8 on one GPU (1e-2).
+void check_fp8_layout(const Layout& layout, const std::vector<MeshCase>& cases) {
+  if (cuda_device_count() < layout.tp_size)
+    GTEST_SKIP() << fmt::format("needs {} GPUs, this machine has {}", layout.tp_size, cuda_device_count());
+  std::unique_ptr<Backend> one_gpu = make_cuda_backend();
+  std::unique_ptr<Backend> mesh = make_cuda_backend(layout);
+  std::uint64_t seed = 2000 + static_cast<std::uint64_t>(layout.tp_size * 10 + layout.ep_size);
+  for (const MeshCase& c : cases) {
+    Problem problem = problem_of(c, layout);
+    problem.dtype = WeightDtype::kFp8Block128;
+    ASSERT_EQ(dtype_layout_problem(problem), "") << describe(c, layout);
+    const EpWeights weights = generate_ep_weights(problem.shape, seed);
+    const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed++);
+    const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), {});
+    const std::vector<double> expected =
+        reference_moe_fp8(inputs.hidden_states, routing, quantize_ep_weights(weights), c.activation);
+    const std::string what = "epmoe fp8 " + describe(c, layout);
+    Problem single = problem;
+    single.layout = Layout{};
+    auto alone = one_gpu->create(ImplKind::kEpMoe, single, weights);
+    alone->prepare(inputs);
+    const std::vector<float> baseline = run_once(*alone, what + " (one GPU)");
+    auto impl = mesh->create(ImplKind::kEpMoe, problem, weights);
+    impl->prepare(inputs);
+    for (int run = 0; run < 2; ++run) {
+      const std::vector<float> out = run_once(*impl, what);
+      ASSERT_EQ(out.size(), expected.size());
+      EXPECT_LT(relative_error(out, expected), 2e-2) << what << " run " << run << " vs the reference";
+      EXPECT_LT(relative_error(out, baseline), 1e-2) << what << " run " << run << " vs one GPU";
+    }
+  }
+}
+
+// fp8's shapes: I whole 128-channel groups on every TP rank of every layout (512 = 4 x 128), H off
+// the group size, tokens fewer than GPUs, an expert taking every token, thousands of rows.
+std::vector<MeshCase> fp8_mesh_cases() {
+  return {
+      {1, 8, 2, 256, 512},
+      {3, 8, 1, 200, 512, Activation::kGelu},
+      {64, 16, 4, 320, 1024, Activation::kSwigluOai, Scenario::kBalanced},
+      {65, 8, 2, 128, 512, Activation::kSilu, Scenario::kImbalanced, 4.0},  // expert 0 gets every token
+      {257, 60, 4, 256, 512, Activation::kGelu, Scenario::kImbalanced, 3.0},
+      {2048, 32, 8, 512, 512},
+  };
+}
+
+TEST_F(MultiGpuMoe, Fp8EpmoeOn2Gpus) {
+  check_fp8_layout({2, 2, 1, 0}, fp8_mesh_cases());
+  check_fp8_layout({2, 1, 1, 0}, fp8_mesh_cases());
+}
+TEST_F(MultiGpuMoe, Fp8EpmoeOn4Gpus) {
+  for (int ep : {4, 2, 1}) check_fp8_layout({4, ep, 1, 0}, fp8_mesh_cases());
+}
 
 // One implementation through cases of growing T: the buffers and the symmetric window grow.
 void check_growth(const Layout& layout) {

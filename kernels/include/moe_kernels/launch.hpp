@@ -247,6 +247,13 @@ struct GroupedGemmFp8Maps {
 cudaError_t launch_permute_quantize_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
                                          const Fp8Rows& permuted, cudaStream_t stream,
                                          StreamOrder order = StreamOrder::kSerial);
+// Under EP (docs/fp8.md, "Expert parallelism"): the sender's sorted rows quantized into packed
+// rows, permuted[row] = quantize(x[sorted_token[row]]), the run of bytes its dispatch sends; the
+// receiver's packed rows into the TMA layout, permuted[row] = packed[sorted_token[row]].
+cudaError_t launch_permute_quantize_packed_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
+                                                const Fp8PackedRows& permuted, cudaStream_t stream);
+cudaError_t launch_permute_packed_rows(const Fp8PackedRows& packed, const MoeGeometry& g, const RoutingBuffers& r,
+                                       const Fp8Rows& permuted, cudaStream_t stream);
 // h[row] = quantize(act(gate, up)) of the permuted rows (maps.a over them).
 cudaError_t launch_grouped_gate_up_fp8(const GroupedGemmFp8Maps& maps, const Fp8WeightScales& scales,
                                        const MoeGeometry& g, const RoutingBuffers& r, Activation act, const Fp8Rows& h,

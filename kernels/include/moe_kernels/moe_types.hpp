@@ -123,6 +123,12 @@ struct Fp8PackedRows {
   std::uint8_t* data = nullptr;
   int codes_bytes = 0;
   int row_bytes = 0;
+
+  // Rows of `width` channels at `data`: codes_bytes fp8_codes_stride(width), the scales after them
+  // padded to 16 bytes.
+  static MOE_HOST_DEVICE constexpr Fp8PackedRows of_width(std::uint8_t* data, int width) {
+    return {data, fp8_codes_stride(width), fp8_codes_stride(width) + round_up(fp8_groups(width) * 4, 16)};
+  }
 };
 
 // The weights' scales, each a checkpoint's weight_scale_inv of the (out = N, in = K) matrix:

@@ -10,8 +10,11 @@
 
 namespace moebench::cuda {
 
+// epmoe in the problem's dtype (the FP8 path: make_multi_gpu_epmoe_fp8).
 std::unique_ptr<MoeImplementation> make_multi_gpu_epmoe(DeviceGroup& group, const Problem& problem,
                                                         const EpWeights& weights);
+std::unique_ptr<MoeImplementation> make_multi_gpu_epmoe_fp8(DeviceGroup& group, const Problem& problem,
+                                                            const EpWeights& weights);
 // `max_tokens`: the run's largest case, for which fused registers its symmetric window up front
 // (0: as the cases come, growing it collectively when a case needs more).
 std::unique_ptr<MoeImplementation> make_multi_gpu_fused(DeviceGroup& group, const Problem& problem,

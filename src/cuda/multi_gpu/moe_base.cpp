@@ -37,9 +37,12 @@ void MultiGpuMoeBase::prepare(const CaseInputs& inputs) {
   const std::int64_t H = problem_.shape.hidden_size, E = problem_.shape.num_experts;
   const std::int64_t stride = (H + 7) / 8 * 8;
   max_device_tokens_ = mesh_.token_range(num_tokens_, 0).size();
-  // The tile height follows the rows an expert gets on average, the same on every GPU.
-  block_m_ = moe_kernels::choose_block_m(num_tokens_, static_cast<int>(problem_.shape.top_k),
-                                         static_cast<int>(problem_.shape.num_experts));
+  // The tile height follows the rows an expert gets on average, the same on every GPU; the FP8
+  // GEMMs have one tile height.
+  block_m_ = problem_.dtype == WeightDtype::kFp8Block128
+                 ? moe_kernels::kFp8BlockM
+                 : moe_kernels::choose_block_m(num_tokens_, static_cast<int>(problem_.shape.top_k),
+                                               static_cast<int>(problem_.shape.num_experts));
   log_verbose("{} T={}: tiles of {} token rows", impl_name(kind()), num_tokens_, block_m_);
   group_.for_each([&](int local) {
     TokenShard& s = shard(local);

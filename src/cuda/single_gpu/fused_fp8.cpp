@@ -9,7 +9,7 @@
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
-#include "cuda/single_gpu/fp8_workspace.hpp"
+#include "cuda/device/fp8_row_buffers.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"

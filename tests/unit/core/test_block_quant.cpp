@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "core/fp8_weights.hpp"
 #include "core/random.hpp"
@@ -143,6 +144,34 @@ TEST(BlockQuant, QuantizationIsDeterministic) {
   const Fp8EpWeights a = quantize_ep_weights(w), b = quantize_ep_weights(w);
   EXPECT_EQ(a.gate.codes, b.gate.codes);
   EXPECT_EQ(a.down.scales, b.down.scales);
+}
+
+// A device's slice (experts 1-2 of 4, intermediate columns [256, 300): the last, narrow block) holds
+// the same codes and scales as the whole, renumbered from 0; a slice that cuts a block is refused.
+TEST(BlockQuant, SliceOfWholeBlocksKeepsEveryValue) {
+  MoeShape shape;
+  shape.num_experts = 4;
+  shape.hidden_size = 200;
+  shape.intermediate_size = 300;
+  const Fp8EpWeights q = quantize_ep_weights(generate_ep_weights(shape, 11));
+  for (const Range columns : {Range{256, 300}, Range{0, 128}, Range{128, 300}}) {
+    const Fp8EpWeights s = slice_fp8_weights(q, {1, 3}, columns);
+    ASSERT_EQ(s.num_experts, 2);
+    ASSERT_EQ(s.intermediate, columns.size());
+    ASSERT_EQ(s.gate.scales.size(), static_cast<std::size_t>(2 * s.gate.col_blocks() * 2));
+    ASSERT_EQ(s.down.scales.size(), static_cast<std::size_t>(2 * 2 * s.down.row_blocks()));
+    for (std::int64_t e = 0; e < 2; ++e)
+      for (std::int64_t h = 0; h < 200; h += 13)
+        for (std::int64_t i = 0; i < columns.size(); i += 7) {
+          EXPECT_EQ(s.gate.value(e, h, i), q.gate.value(e + 1, h, columns.begin + i)) << e << "," << h << "," << i;
+          EXPECT_EQ(s.up.value(e, h, i), q.up.value(e + 1, h, columns.begin + i));
+          EXPECT_EQ(s.down.value(e, i, h), q.down.value(e + 1, columns.begin + i, h));
+          EXPECT_EQ(s.down.scale(e, i, h), q.down.scale(e + 1, columns.begin + i, h));
+        }
+  }
+  EXPECT_THROW(slice_fp8_weights(q, {0, 4}, {64, 300}), std::invalid_argument);  // starts inside a block
+  EXPECT_THROW(slice_fp8_weights(q, {0, 4}, {0, 200}), std::invalid_argument);   // ends inside one
+  EXPECT_THROW(slice_fp8_weights(q, {3, 5}, {0, 300}), std::invalid_argument);   // past the experts
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The FP8 paths' activation buffers on one GPU (moe_kernels' Fp8Rows and Fp8PackedRows): sized for
-// a case, zero at allocation, with the TMA maps a GEMM reads them through.
+// The FP8 paths' activation buffers on a GPU (moe_kernels' Fp8Rows and Fp8PackedRows): sized for a
+// case, zero at allocation, with the TMA maps a GEMM reads them through.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +29,11 @@ class Fp8RowBuffer {
 class PackedFp8Rows {
  public:
   void size(int rows, int width);
-  moe_kernels::Fp8PackedRows rows() const { return {data_.data(), codes_bytes_, row_bytes_}; }
+  moe_kernels::Fp8PackedRows rows() const { return moe_kernels::Fp8PackedRows::of_width(data_.data(), width_); }
 
  private:
   DeviceBuffer<std::uint8_t> data_;
-  int codes_bytes_ = 0, row_bytes_ = 0;
+  int width_ = 0;
 };
 
 }  // namespace moebench::cuda

@@ -1,5 +1,5 @@
 // Sizes, strides and maps of the FP8 activation buffers.
-#include "cuda/single_gpu/fp8_workspace.hpp"
+#include "cuda/device/fp8_row_buffers.hpp"
 
 #include <algorithm>
 
@@ -27,9 +27,8 @@ void Fp8RowBuffer::size(int rows, int width, int box_rows) {
 }
 
 void PackedFp8Rows::size(int rows, int width) {
-  codes_bytes_ = moe_kernels::fp8_codes_stride(width);
-  row_bytes_ = codes_bytes_ + moe_kernels::round_up(moe_kernels::fp8_groups(width) * 4, 16);
-  data_.resize(static_cast<std::size_t>(rows) * row_bytes_);
+  width_ = width;
+  data_.resize(static_cast<std::size_t>(rows) * moe_kernels::Fp8PackedRows::of_width(nullptr, width).row_bytes);
 }
 
 }  // namespace moebench::cuda
