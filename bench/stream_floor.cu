@@ -4,7 +4,8 @@
 // is already above a cell's target, no kernel reaches it; what it leaves is the budget for
 // routing, dependencies and the tail.
 //
-// Cases: an empty kernel of the decode kernels' shape (launch cost, normal and cooperative), and
+// Cases: an empty kernel of the decode kernels' shape (launch cost, normal and cooperative; and
+// whether a cooperative launch may come in clusters of two), and
 // regions of an expert-like bf16 matrix [rows, hidden] streamed two ways with a ring of 32 KiB
 // stages, one issuing thread per CTA and every CTA an equal run of the region (stream-K):
 //   box:  2D TMA boxes of 256 rows x 64 columns (128 bytes of each of 256 rows, 128B-swizzled),
@@ -137,21 +138,35 @@ struct Timer {
   }
 };
 
-// A launch of `sms` CTAs of kThreads threads, cooperative or not, as the decode kernels launch.
+// A launch of `ctas` CTAs of kThreads threads, cooperative or not, as the decode kernels launch;
+// cluster_ctas > 1 adds clusters of that many CTAs (what a fused kernel on the clustered engine
+// would need: whether the runtime takes both attributes at once is the question).
 template <typename... Params, typename... Args>
-void launch(void (*kernel)(Params...), cudaStream_t stream, int sms, int smem, bool cooperative, Args... args) {
+cudaError_t try_launch(void (*kernel)(Params...), cudaStream_t stream, int ctas, int smem, bool cooperative,
+                       int cluster_ctas, Args... args) {
   CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   cudaLaunchConfig_t config{};
-  config.gridDim = dim3(sms);
+  config.gridDim = dim3(ctas);
   config.blockDim = dim3(kThreads);
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute attribute{};
-  attribute.id = cudaLaunchAttributeCooperative;
-  attribute.val.cooperative = 1;
-  config.attrs = &attribute;
-  config.numAttrs = cooperative ? 1 : 0;
-  CHECK(cudaLaunchKernelEx(&config, kernel, args...));
+  cudaLaunchAttribute attributes[2]{};
+  int count = 0;
+  if (cooperative) {
+    attributes[count].id = cudaLaunchAttributeCooperative;
+    attributes[count++].val.cooperative = 1;
+  }
+  if (cluster_ctas > 1) {
+    attributes[count].id = cudaLaunchAttributeClusterDimension;
+    attributes[count++].val.clusterDim = {static_cast<unsigned>(cluster_ctas), 1, 1};
+  }
+  config.attrs = attributes;
+  config.numAttrs = count;
+  return cudaLaunchKernelEx(&config, kernel, args...);
+}
+template <typename... Params, typename... Args>
+void launch(void (*kernel)(Params...), cudaStream_t stream, int sms, int smem, bool cooperative, Args... args) {
+  CHECK(try_launch(kernel, stream, sms, smem, cooperative, 1, args...));
 }
 
 }  // namespace
@@ -184,6 +199,27 @@ int main() {
     const double us = timer.time_us([&] { launch(empty_kernel, stream, sms, decode_smem, cooperative, int_sink); });
     std::printf("empty %-11s %4d CTAs x %d threads, %d KiB smem: %7.2f us\n", cooperative ? "cooperative" : "normal",
                 sms, kThreads, decode_smem >> 10, us);
+  }
+
+  // A cooperative launch in clusters of two, as many CTAs as fit in whole clusters: taken, or why not.
+  {
+    CHECK(cudaFuncSetAttribute(empty_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, decode_smem));
+    cudaLaunchConfig_t query{};
+    query.gridDim = dim3(sms);
+    query.blockDim = dim3(kThreads);
+    query.dynamicSmemBytes = decode_smem;
+    cudaLaunchAttribute cluster{};
+    cluster.id = cudaLaunchAttributeClusterDimension;
+    cluster.val.clusterDim = {2, 1, 1};
+    query.attrs = &cluster;
+    query.numAttrs = 1;
+    int clusters = 0;
+    CHECK(cudaOccupancyMaxActiveClusters(&clusters, empty_kernel, &query));
+    const cudaError_t status = try_launch(empty_kernel, stream, 2 * clusters, decode_smem, true, 2, int_sink);
+    const cudaError_t done = status == cudaSuccess ? cudaStreamSynchronize(stream) : status;
+    cudaGetLastError();
+    std::printf("empty cooperative in clusters of 2, %d clusters: %s\n", clusters,
+                done == cudaSuccess ? "launched" : cudaGetErrorString(done));
   }
 
   struct Case {
