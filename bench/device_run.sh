@@ -372,9 +372,9 @@ if wants exchange; then
   done
 fi
 
-# Issue 22's EP part: epmoe over every GPU of the machine (EP = all, then two GPUs an expert: fp8
-# under TP needs I a multiple of 128 x tp_actual, and Qwen3's 768 is one of 256), bf16 against fp8
-# in one call (fused is bf16 only on several GPUs).
+# Issue 22's EP part: both paths over every GPU of the machine (EP = all, then two GPUs an expert:
+# fp8 under TP needs I a multiple of 128 x tp_actual, and Qwen3's 768 is one of 256), bf16 against
+# fp8 in one call.
 if named fp8-mesh; then
   gpus=$(nvidia-smi -L | wc -l)
   for ep in "$gpus" $((gpus / 2)); do
@@ -383,10 +383,10 @@ if named fp8-mesh; then
       echo "== fp8-mesh --tp-size $gpus --ep-size $ep --dtype $dtype"
       # shellcheck disable=SC2086
       timeout 300 "$bench" --model-path Qwen/Qwen3-30B-A3B --tp-size "$gpus" --ep-size "$ep" --dtype "$dtype" \
-        --implementations epmoe --num-tokens ${MESH_TOKENS:-64 1024 4096 16384} --scenarios random --warmup-iters 2 \
+        --num-tokens ${MESH_TOKENS:-64 1024 4096 16384} --scenarios random --warmup-iters 2 \
         --benchmark-iters 10 --check --verbose --output-format csv markdown json --output-file "$file" >"$file.log" 2>&1
       echo "exit $?"
-      grep -E "epmoe|warning|error" "$file.log" | grep -v "^\[" | head -12
+      grep -E "fused|epmoe|warning|error" "$file.log" | grep -v "^\[" | head -16
     done
   done
 fi

@@ -59,7 +59,9 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     gate_up_phase_fp8<E, kSortedX>(a, s, state, role);
     if (r.row_block_done == nullptr) grid.sync();
     stamp_stage(a, FusedStage::kDown);
-    down_phase_fp8<E>(a, s, state, role);
+    down_phase_fp8<E>(a, s, state, role, [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
+      fp8_down_epilogue(c, acc, row_offset, a.y, g, thread);
+    });
     grid.sync();
     stamp_stage(a, FusedStage::kCombine);
     if (role > 0) combine_phase<E::kConsumers>(CombineSource{a.y, g.hidden_stride()}, a.geometry, a.routing, a.out);

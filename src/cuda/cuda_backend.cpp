@@ -3,7 +3,6 @@
 // iteration_timer's, the peaks device_peaks'.
 #include "cuda/cuda_backend.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
 
 #include "cuda/device/cuda_check.hpp"
@@ -63,11 +62,6 @@ class CudaBackend final : public Backend {
   std::optional<std::string> check_fits(const BenchmarkPlan& plan) const override {
     double need = 0;
     const bool single = group_.world_size() == 1;
-    // epmoe runs fp8 on every mesh; the expert-parallel fused kernel is bf16 only.
-    const bool fused = std::ranges::find(plan.implementations, ImplKind::kFused) != plan.implementations.end();
-    if (plan.problem.dtype == WeightDtype::kFp8Block128 && !single && fused)
-      return "fused in fp8 on more than one GPU is not built yet on the CUDA backend (epmoe runs it: "
-             "--implementations epmoe; one GPU runs both, and --device cpu runs every mesh, emulated in f32)";
     for (ImplKind kind : plan.implementations) {
       if (kind == ImplKind::kFused)
         need += single ? single_gpu_fused_bytes(plan.problem, plan.max_tokens())

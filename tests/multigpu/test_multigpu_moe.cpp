@@ -106,9 +106,9 @@ TEST_F(MultiGpuMoe, Ep4On4Gpus) { check_layout({4, 4, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Ep2Tp2On4Gpus) { check_layout({4, 2, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Tp4On4Gpus) { check_layout({4, 1, 1, 0}, mesh_cases()); }
 
-// epmoe in fp8 (fused is bf16 only on several GPUs): against the float64 reference of the quantized
-// layer (2e-2, the bound: an h value at an e4m3 rounding boundary may take the next code on
-// the GPU) and against epmoe fp8 on one GPU (1e-2).
+// Both paths in fp8: against the float64 reference of the quantized layer (2e-2, the bound:
+// an h value at an e4m3 rounding boundary may take the next code on the GPU) and against the same
+// path in fp8 on one GPU (1e-2).
 void check_fp8_layout(const Layout& layout, const std::vector<MeshCase>& cases) {
   if (cuda_device_count() < layout.tp_size)
     GTEST_SKIP() << fmt::format("needs {} GPUs, this machine has {}", layout.tp_size, cuda_device_count());
@@ -124,19 +124,21 @@ void check_fp8_layout(const Layout& layout, const std::vector<MeshCase>& cases) 
     const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), {});
     const std::vector<double> expected =
         reference_moe_fp8(inputs.hidden_states, routing, quantize_ep_weights(weights), c.activation);
-    const std::string what = "epmoe fp8 " + describe(c, layout);
-    Problem single = problem;
-    single.layout = Layout{};
-    auto alone = one_gpu->create(ImplKind::kEpMoe, single, weights);
-    alone->prepare(inputs);
-    const std::vector<float> baseline = run_once(*alone, what + " (one GPU)");
-    auto impl = mesh->create(ImplKind::kEpMoe, problem, weights);
-    impl->prepare(inputs);
-    for (int run = 0; run < 2; ++run) {
-      const std::vector<float> out = run_once(*impl, what);
-      ASSERT_EQ(out.size(), expected.size());
-      EXPECT_LT(relative_error(out, expected), 2e-2) << what << " run " << run << " vs the reference";
-      EXPECT_LT(relative_error(out, baseline), 1e-2) << what << " run " << run << " vs one GPU";
+    for (ImplKind kind : {ImplKind::kFused, ImplKind::kEpMoe}) {
+      const std::string what = fmt::format("{} fp8 {}", impl_name(kind), describe(c, layout));
+      Problem single = problem;
+      single.layout = Layout{};
+      auto alone = one_gpu->create(kind, single, weights);
+      alone->prepare(inputs);
+      const std::vector<float> baseline = run_once(*alone, what + " (one GPU)");
+      auto impl = mesh->create(kind, problem, weights);
+      impl->prepare(inputs);
+      for (int run = 0; run < 2; ++run) {
+        const std::vector<float> out = run_once(*impl, what);
+        ASSERT_EQ(out.size(), expected.size());
+        EXPECT_LT(relative_error(out, expected), 2e-2) << what << " run " << run << " vs the reference";
+        EXPECT_LT(relative_error(out, baseline), 1e-2) << what << " run " << run << " vs one GPU";
+      }
     }
   }
 }
@@ -154,11 +156,11 @@ std::vector<MeshCase> fp8_mesh_cases() {
   };
 }
 
-TEST_F(MultiGpuMoe, Fp8EpmoeOn2Gpus) {
+TEST_F(MultiGpuMoe, Fp8On2Gpus) {
   check_fp8_layout({2, 2, 1, 0}, fp8_mesh_cases());
   check_fp8_layout({2, 1, 1, 0}, fp8_mesh_cases());
 }
-TEST_F(MultiGpuMoe, Fp8EpmoeOn4Gpus) {
+TEST_F(MultiGpuMoe, Fp8On4Gpus) {
   for (int ep : {4, 2, 1}) check_fp8_layout({4, ep, 1, 0}, fp8_mesh_cases());
 }
 

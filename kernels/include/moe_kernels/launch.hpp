@@ -324,6 +324,42 @@ cudaError_t launch_resolve_peer_windows(void* window, int num_devices, std::uint
 cudaError_t launch_fused_moe_ep(const FusedMoeEpArgs& args, int num_ctas, cudaStream_t stream);
 cudaError_t fused_moe_ep_max_ctas(int device, int block_m, int* num_ctas);
 
+// ---- sm90_fused_moe_ep_fp8.cu: the expert-parallel fused kernel in FP8 ---------------------------
+
+// FusedMoeEpArgs' exchange around FusedMoeFp8Args' GEMMs: each own token is quantized once into
+// own_fp8 and its packed row (codes, then scales: about half of bf16's bytes) is what the dispatch
+// stores into the owning devices' windows; the gate/up tiles gather A from the received packed
+// rows (x_fp8); y goes back to its source in bf16, as in bf16.
+struct FusedMoeEpFp8Args {
+  Fp8PackedRows x_fp8;      // the local window's recv_x as packed rows (num_devices * source_capacity)
+  Fp8PackedRows own_fp8;    // (num_tokens): this device's tokens quantized, before they are sent
+  CUtensorMap w13;          // this device's experts and intermediate slice: FusedMoeFp8Args::w13's layout
+  CUtensorMap w2;           // as FusedMoeFp8Args::w2
+  Fp8WeightScales scales;   // this device's blocks (slice_fp8_weights)
+  Fp8Rows h;                // (num_devices * source_capacity) rows of this device's I: the activation
+  CUtensorMap h_map;        // e4m3 2D over h.codes, box rows kFp8BlockM
+  CUtensorMap h_scale_map;  // f32 2D over h.scales, box (kFp8BlockM + kScaleBoxSlack, 1)
+  MoeGeometry geometry;     // as FusedMoeEpArgs; block_m kFp8BlockM
+  RoutingBuffers routing;   // as FusedMoeEpArgs
+  Activation activation;
+  // This device's own tokens, and the exchange: as FusedMoeEpArgs.
+  const __nv_bfloat16* tokens;
+  const float* logits;
+  RouterParams router;
+  std::int32_t* send_count;
+  __nv_bfloat16* out;
+  ExpertParallelWindow window;
+  std::uint8_t* const* peer_window;
+  const ncclDevComm* dev_comm;
+  unsigned int* barrier;
+  EpKernelProgress* progress;
+  EpCtaTrace* cta_trace;
+};
+
+// As launch_fused_moe_ep, in FP8 (one instantiation: tiles of kFp8BlockM rows).
+cudaError_t launch_fused_moe_ep_fp8(const FusedMoeEpFp8Args& args, int num_ctas, cudaStream_t stream);
+cudaError_t fused_moe_ep_fp8_max_ctas(int device, int* num_ctas);
+
 // ---- tensor_maps.cpp: TMA descriptors ----------------------------------------------------------
 
 // 2D bf16 map over a row-major (rows, cols) matrix with `row_stride` elements between rows;

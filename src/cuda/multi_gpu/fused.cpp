@@ -1,9 +1,10 @@
 // fused over several GPUs: one cooperative launch per GPU and iteration of the expert-parallel
-// fused kernel (kernels/src/sm90_fused_moe_ep.cu), which moves the rows itself through an NCCL
-// symmetric window: each GPU's window is mapped into every peer over NVLink (NCCL's LSA team),
-// and NCCL's device-side LSA barrier orders the two exchanges. Set-up here: the window (sized for
-// the case, the same layout on every GPU), each peer's address of it, the device communicator
-// (nccl_exchange.hpp owns those).
+// fused kernel (kernels/src/sm90_fused_moe_ep.cu, in FP8 sm90_fused_moe_ep_fp8.cu), which moves
+// the rows itself through an NCCL symmetric window: each GPU's window is mapped into every peer
+// over NVLink (NCCL's LSA team), and NCCL's device-side LSA barrier orders the two exchanges.
+// Set-up here: the window (sized for the case, the same layout on every GPU), each peer's address
+// of it, the device communicator (nccl_exchange.hpp owns those); a dtype's operands (weights, h,
+// the launch) come from Bf16Operands or Fp8Operands.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -13,10 +14,13 @@
 #include <thread>
 
 #include "core/errors.hpp"
+#include "core/fp8_weights.hpp"
 #include "core/log.hpp"
 #include "cuda/device/cuda_check.hpp"
 #include "cuda/device/cuda_handles.hpp"
+#include "cuda/device/device_fp8_weights.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/device/fp8_row_buffers.hpp"
 #include "cuda/device/routing_storage.hpp"
 #include "cuda/multi_gpu/implementations.hpp"
 #include "cuda/multi_gpu/moe_base.hpp"
@@ -31,12 +35,74 @@ namespace {
 using moe_kernels::ExpertParallelWindow;
 using moe_kernels::MoeGeometry;
 
-ExpertParallelWindow window_layout(const DeviceMesh& mesh, const MoeShape& shape, std::int64_t max_device_tokens) {
+// The window for a case of `max_device_tokens` tokens a GPU; received rows bf16, or packed FP8.
+ExpertParallelWindow window_layout(const Problem& problem, std::int64_t max_device_tokens) {
+  const DeviceMesh mesh = problem.mesh();
+  const MoeShape& shape = problem.shape;
+  const auto hidden = static_cast<int>(shape.hidden_size);
+  const std::uint64_t row_bytes =
+      problem.dtype == WeightDtype::kFp8Block128 ? moe_kernels::Fp8PackedRows::of_width(nullptr, hidden).row_bytes : 0;
   return moe_kernels::expert_parallel_window(mesh.num_devices(), mesh.ep_size(), static_cast<int>(shape.num_experts),
-                                             static_cast<int>(shape.top_k), static_cast<int>(shape.hidden_size),
-                                             max_device_tokens);
+                                             static_cast<int>(shape.top_k), hidden, max_device_tokens, row_bytes);
 }
 
+// bf16: the kernel reads the received bf16 rows and writes h in bf16.
+struct Bf16Operands {
+  using Args = moe_kernels::FusedMoeEpArgs;
+  DeviceWeights weights;
+  DeviceBuffer<__nv_bfloat16> h;
+
+  static const EpWeights& prepare(const EpWeights& w) { return w; }
+  void upload(const EpWeights& w, Range experts, Range columns, Args& a) {
+    upload_fused_weights(w, experts, columns, weights, a.w13, a.w2);
+  }
+  // h for `rows` received rows; recv_x: the window's received rows.
+  void size(const MoeGeometry& g, std::size_t rows, std::uint8_t* recv_x, Args& a) {
+    h.resize(rows * static_cast<std::size_t>(g.intermediate_stride()));
+    MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&a.h_map, h.data(), rows, std::max(g.intermediate, 1),
+                                                   g.intermediate_stride(), g.block_m));
+    a.x = reinterpret_cast<const __nv_bfloat16*>(recv_x);
+    a.h = h.data();
+  }
+  static cudaError_t max_ctas(int device, int block_m, int* ctas) {
+    return moe_kernels::fused_moe_ep_max_ctas(device, block_m, ctas);
+  }
+  static cudaError_t launch(const Args& a, int ctas, cudaStream_t s) {
+    return moe_kernels::launch_fused_moe_ep(a, ctas, s);
+  }
+};
+
+// FP8 (docs/fp8.md): the weights quantized once for all GPUs, each GPU's blocks uploaded; each own
+// token quantized into own_fp8 and sent packed; h in e4m3 with its scales.
+struct Fp8Operands {
+  using Args = moe_kernels::FusedMoeEpFp8Args;
+  DeviceFp8Weights weights;
+  Fp8RowBuffer h;
+  PackedFp8Rows own;
+
+  static Fp8EpWeights prepare(const EpWeights& w) { return quantize_ep_weights(w); }
+  void upload(const Fp8EpWeights& w, Range experts, Range columns, Args& a) {
+    upload_fused_fp8_weights(slice_fp8_weights(w, experts, columns), weights, a.w13, a.w2);
+    a.scales = weights.scales();
+  }
+  void size(const MoeGeometry& g, std::size_t rows, std::uint8_t* recv_x, Args& a) {
+    h.size(static_cast<int>(rows), g.intermediate, moe_kernels::kFp8BlockM);
+    own.size(std::max(g.num_tokens, 1), g.hidden);
+    a.h = h.rows();
+    a.h_map = h.codes_map();
+    a.h_scale_map = h.scales_map();
+    a.x_fp8 = moe_kernels::Fp8PackedRows::of_width(recv_x, g.hidden);
+    a.own_fp8 = own.rows();
+  }
+  static cudaError_t max_ctas(int device, int, int* ctas) {
+    return moe_kernels::fused_moe_ep_fp8_max_ctas(device, ctas);
+  }
+  static cudaError_t launch(const Args& a, int ctas, cudaStream_t s) {
+    return moe_kernels::launch_fused_moe_ep_fp8(a, ctas, s);
+  }
+};
+
+template <typename Operands>
 class MultiGpuFused final : public MultiGpuMoeBase {
  public:
   MultiGpuFused(DeviceGroup& group, const Problem& problem, const EpWeights& w, std::int64_t max_tokens)
@@ -44,11 +110,11 @@ class MultiGpuFused final : public MultiGpuMoeBase {
         devices_(static_cast<std::size_t>(group.local_count())),
         comms_(group),
         windows_(group) {
-    group_.for_each([&](int local) { upload_weights(local, w); });
+    const auto& prepared = Operands::prepare(w);
+    group_.for_each([&](int local) { upload_weights(local, prepared); });
     require_one_nvlink_domain();
     // Sized once for the run's largest case, so that no case re-registers it.
-    if (max_tokens > 0)
-      windows_.grow(window_layout(mesh_, problem.shape, mesh_.token_range(max_tokens, 0).size()).bytes);
+    if (max_tokens > 0) windows_.grow(window_layout(problem, mesh_.token_range(max_tokens, 0).size()).bytes);
   }
 
   ~MultiGpuFused() override { group_.set_progress_reporter(nullptr); }
@@ -68,28 +134,27 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   void run_iteration() override {
     const ScopedPhase phase("fused_moe_ep");
     group_.for_each([&](int local) {
-      MOE_CUDA_CHECK(
-          moe_kernels::launch_fused_moe_ep(device(local).args, device(local).num_ctas, group_.context(local).stream));
+      MOE_CUDA_CHECK(Operands::launch(device(local).args, device(local).num_ctas, group_.context(local).stream));
     });
   }
 
  private:
   struct Device {
-    DeviceWeights weights;
-    DeviceBuffer<__nv_bfloat16> h;
+    Operands operands;
     RoutingStorage routing;
     DeviceBuffer<std::int32_t> send_count;
     DeviceBuffer<unsigned int> barrier;
     PinnedBuffer<moe_kernels::EpKernelProgress> progress;  // host-mapped, written by the kernel
     DeviceBuffer<moe_kernels::EpCtaTrace> cta_trace;       // per CTA, with MOEBENCH_EP_TRACE=1
-    moe_kernels::FusedMoeEpArgs args{};
+    typename Operands::Args args{};
     int num_ctas = 0;
   };
   Device& device(int local) { return devices_[static_cast<std::size_t>(local)]; }
 
-  void upload_weights(int local, const EpWeights& w) {
+  template <typename Weights>
+  void upload_weights(int local, const Weights& w) {
     Device& d = device(local);
-    upload_fused_weights(w, expert_range(local), intermediate_range(local), d.weights, d.args.w13, d.args.w2);
+    d.operands.upload(w, expert_range(local), intermediate_range(local), d.args);
     d.send_count.resize(static_cast<std::size_t>(mesh_.ep_size()));
     d.barrier.resize(4);
     d.progress = PinnedBuffer<moe_kernels::EpKernelProgress>(1, cudaHostAllocMapped | cudaHostAllocPortable);
@@ -108,7 +173,7 @@ class MultiGpuFused final : public MultiGpuMoeBase {
   }
 
   void size_workspace() override {
-    ExpertParallelWindow layout = window_layout(mesh_, problem_.shape, max_device_tokens_);
+    ExpertParallelWindow layout = window_layout(problem_, max_device_tokens_);
     windows_.grow(layout.bytes);
     group_.for_each([&](int local) {
       Device& d = device(local);
@@ -116,16 +181,12 @@ class MultiGpuFused final : public MultiGpuMoeBase {
       const auto rows = static_cast<std::size_t>(layout.num_devices) * static_cast<std::size_t>(layout.source_capacity);
       const auto pairs = static_cast<std::size_t>(layout.pair_capacity);
       d.routing.resize(static_cast<std::size_t>(g.local_experts), pairs, rows);
-      d.h.resize(rows * static_cast<std::size_t>(g.intermediate_stride()));
-      moe_kernels::FusedMoeEpArgs& a = d.args;
-      MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&a.h_map, d.h.data(), rows, std::max(g.intermediate, 1),
-                                                     g.intermediate_stride(), g.block_m));
-      MOE_CUDA_CHECK(moe_kernels::fused_moe_ep_max_ctas(local, g.block_m, &d.num_ctas));
+      typename Operands::Args& a = d.args;
+      d.operands.size(g, rows, windows_.memory(local) + layout.recv_x, a);
+      MOE_CUDA_CHECK(Operands::max_ctas(local, g.block_m, &d.num_ctas));
       if (trace_ctas_) d.cta_trace.resize(static_cast<std::size_t>(d.num_ctas));
       layout.device = group_.rank(local);
       a.window = layout;
-      a.x = reinterpret_cast<const __nv_bfloat16*>(windows_.memory(local) + layout.recv_x);
-      a.h = d.h.data();
       a.geometry = g;
       a.routing = d.routing.view();
       a.activation = problem_.shape.activation;
@@ -196,7 +257,9 @@ class MultiGpuFused final : public MultiGpuMoeBase {
 
 std::unique_ptr<MoeImplementation> make_multi_gpu_fused(DeviceGroup& group, const Problem& problem,
                                                         const EpWeights& weights, std::int64_t max_tokens) {
-  return std::make_unique<MultiGpuFused>(group, problem, weights, max_tokens);
+  if (problem.dtype == WeightDtype::kFp8Block128)
+    return std::make_unique<MultiGpuFused<Fp8Operands>>(group, problem, weights, max_tokens);
+  return std::make_unique<MultiGpuFused<Bf16Operands>>(group, problem, weights, max_tokens);
 }
 
 // Per GPU: its weight shard, the token shard, the symmetric window and the received rows' h.
@@ -207,7 +270,7 @@ double multi_gpu_fused_bytes_per_device(const Problem& problem, std::int64_t num
   const double I = static_cast<double>(mesh.intermediate_range(0).size());
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
   const std::int64_t tokens = mesh.token_range(num_tokens, 0).size();
-  const ExpertParallelWindow w = window_layout(mesh, s, tokens);
+  const ExpertParallelWindow w = window_layout(problem, tokens);
   const double rows = static_cast<double>(w.num_devices) * w.source_capacity;
   const double weights = 2.0 * (E * 2 * Ip * Hs + E * H * Is);
   const double shard = static_cast<double>(tokens) * (2.0 * (Hs + H) + 4.0 * static_cast<double>(s.num_experts));

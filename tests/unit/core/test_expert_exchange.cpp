@@ -92,5 +92,18 @@ TEST(ExpertExchange, WindowRegionsAreAlignedDisjointAndHoldTheWorstCase) {
   }
 }
 
+// Received rows are bf16 rows of hidden_stride unless the path names its own (the FP8 kernel's
+// packed rows, smaller past a few dozen channels, larger below).
+TEST(ExpertExchange, WindowRowsAreThePathsRows) {
+  for (int hidden : {8, 100, 2048}) {
+    const auto bf16 = moe_kernels::expert_parallel_window(2, 2, 8, 2, hidden, 10);
+    EXPECT_EQ(bf16.recv_row_bytes, static_cast<std::uint64_t>((hidden + 7) / 8 * 8) * 2);
+    const auto fp8 = moe_kernels::expert_parallel_window(2, 2, 8, 2, hidden, 10, 2064);
+    EXPECT_EQ(fp8.recv_row_bytes, 2064u);
+    EXPECT_GE(fp8.recv_meta, fp8.recv_x + 2ull * fp8.source_capacity * 2064);
+    EXPECT_EQ(fp8.y_back - fp8.recv_count, bf16.y_back - bf16.recv_count);  // y goes back in bf16 either way
+  }
+}
+
 }  // namespace
 }  // namespace moebench

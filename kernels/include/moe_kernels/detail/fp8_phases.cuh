@@ -101,9 +101,11 @@ __device__ __forceinline__ void gate_up_phase_fp8(const Args& a, typename E::Sto
   run_gemm_phase<E>(s, state, phase, role, make_load, epilogue);
 }
 
-// The fused kernel's down phase in FP8, y in bf16.
-template <typename E, typename Args>
-__device__ __forceinline__ void down_phase_fp8(const Args& a, typename E::Storage& s, PipelineState& state, int role) {
+// The fused kernels' down phase in FP8, y in bf16 by `store` (as fused_phases.cuh's down_phase:
+// the one-GPU kernel's fp8_down_epilogue into a.y, the expert-parallel kernel's store to sources).
+template <typename E, typename Args, typename Store>
+__device__ __forceinline__ void down_phase_fp8(const Args& a, typename E::Storage& s, PipelineState& state, int role,
+                                               Store store) {
   const MoeGeometry& g = a.geometry;
   const RoutingBuffers& r = a.routing;
   PhaseTiles phase{r.down_tile_prefix, r.expert_offsets, g.local_experts, fp8_groups(g.intermediate),
@@ -123,9 +125,6 @@ __device__ __forceinline__ void down_phase_fp8(const Args& a, typename E::Storag
     load.b_expert = c.expert;
     down_block_scales(a.scales, g, c.expert, c.n_block, load);
     return load;
-  };
-  auto store = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
-    fp8_down_epilogue(c, acc, row_offset, a.y, g, thread);
   };
   run_gemm_phase<E>(s, state, phase, role, make_load, store);
 }
