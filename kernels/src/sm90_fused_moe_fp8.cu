@@ -54,7 +54,7 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
   }
 
   PipelineState state;
-  run_roles<E>([&](int role) {
+  run_roles<E, !kSortedX>([&](int role) {
     stamp_stage(a, FusedStage::kGateUp);
     gate_up_phase_fp8<E, kSortedX>(a, s, state, role);
     if (r.row_block_done == nullptr) grid.sync();

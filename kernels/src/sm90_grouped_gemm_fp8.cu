@@ -48,7 +48,7 @@ __global__ void __launch_bounds__(E::kThreads, 1)
   auto epilogue = [&](const TileCoord& c, float(&acc)[128], int row_offset, int thread) {
     fp8_gate_up_epilogue(c, acc, row_offset, act, h, g, thread);
   };
-  run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  run_roles<E, false>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
   leave_cluster<E>();
 }
 
@@ -75,7 +75,7 @@ __global__ void __launch_bounds__(E::kThreads, 1)
   auto epilogue = [&](const TileCoord& c, const float(&acc)[128], int row_offset, int thread) {
     fp8_down_epilogue(c, acc, row_offset, y, g, thread);
   };
-  run_roles<E>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
+  run_roles<E, false>([&](int role) { run_gemm_phase<E>(s, state, phase, role, make_load, epilogue); });
   leave_cluster<E>();
 }
 

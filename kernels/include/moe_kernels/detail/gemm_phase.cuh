@@ -88,24 +88,28 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
 // tails the producer holds ten gathered row pointers a tile instead of eight: with 40 registers it
 // spilled them and reloaded them every K step. The FP8 engine's consumers hold 128 accumulators
 // and a 64-register partial (fp8_pipeline.cuh), and its gathering producer each row's index and
-// the weight blocks' scales. What either role still spills at these counts (a few words a tile,
-// never inside a K loop) is listed beside the kernels that use them.
-template <typename E>
-constexpr int kProducerRegisters = E::kFp8 || E::kTailRows > 0 ? 56 : 40;
-template <typename E>
-constexpr int kConsumerRegisters = E::kFp8 || E::kTailRows > 0 ? 224 : 232;
+// the weight blocks' scales: with 40 that producer spills inside its K loop, and with 224 the
+// fused FP8 kernel's consumers spill three words every K step. FP8 producers that load A by TMA
+// (kGatheredFp8A false: the grouped GEMMs, fused with MOEBENCH_FUSED_FP8_X=sorted) fit in 40, and
+// their consumers get 232. What either role still spills at these counts (a few words a tile,
+// never inside a K loop, but for the gathering fused FP8 kernel's consumers) is listed beside
+// the kernels that use them.
+template <typename E, bool kGatheredFp8A = E::kFp8>
+constexpr int kProducerRegisters = kGatheredFp8A || E::kTailRows > 0 ? 56 : 40;
+template <typename E, bool kGatheredFp8A = E::kFp8>
+constexpr int kConsumerRegisters = kGatheredFp8A || E::kTailRows > 0 ? 224 : 232;
 
 // Runs body(role) in the warp-specialised roles, role 0 the producer warpgroup and 1 + consumer
 // index the others. With two consumers the producer first gives registers to them; setmaxnreg
 // needs each role to be one branch of a single if/else, hence the body appears in both.
-template <typename E, typename Body>
+template <typename E, bool kGatheredFp8A = E::kFp8, typename Body>
 __device__ __forceinline__ void run_roles(Body body) {
   const int role = threadIdx.x / kProducerThreads;
   if (role == 0) {
-    if constexpr (E::kConsumers == 2) ptx::release_registers<kProducerRegisters<E>>();
+    if constexpr (E::kConsumers == 2) ptx::release_registers<kProducerRegisters<E, kGatheredFp8A>>();
     body(role);
   } else {
-    if constexpr (E::kConsumers == 2) ptx::claim_registers<kConsumerRegisters<E>>();
+    if constexpr (E::kConsumers == 2) ptx::claim_registers<kConsumerRegisters<E, kGatheredFp8A>>();
     body(role);
   }
 }
