@@ -195,8 +195,9 @@ if named cluster; then
     done
   done
 fi
-# fused's tiled FP8 kernel reading x by TMA from a copy in expert order (MOEBENCH_FUSED_FP8_X=sorted)
-# against the gather, in one call: the files tagged x-gather and x-sorted (epmoe runs too, alike).
+# fused's tiled FP8 kernel gathering x's rows (MOEBENCH_FUSED_FP8_X=gather) against reading them by
+# TMA from a copy in expert order (the default, =sorted), in one call: the files tagged x-gather
+# and x-sorted (epmoe runs too, alike).
 if named fp8-fused-x; then
   for setting in gather sorted; do
     MOEBENCH_FUSED_FP8_X=$setting BENCH_TAG=x-$setting run_grid fp8-fused-x "qwen3-30b-a3b mixtral-8x7b" \

@@ -4,8 +4,9 @@
 //   1. route every token and count tokens per expert; meanwhile quantize x per token per 128
 //      channels into packed e4m3 rows (the layer's own work: it is timed);
 //   2. one CTA scans the counts; 3. scatter (token, slot) pairs into expert order;
-//   4. gate/up GEMM tiles, A rows gathered from the packed x, the activation quantized per row in
-//      the epilogue into h's codes and scales;
+//   4. the packed rows copied into expert order (kSortedX, the default), then gate/up GEMM tiles,
+//      A loaded by TMA from that copy (or, with MOEBENCH_FUSED_FP8_X=gather, gathered from the
+//      packed x), the activation quantized per row in the epilogue into h's codes and scales;
 //   5. down GEMM tiles over h through TMA, y in bf16, each tile started once its rows' gate/up
 //      tiles are done (as the bf16 kernel does);
 //   6. the weighted combine into the bf16 output.
@@ -20,13 +21,13 @@ namespace moe_kernels {
 
 namespace {
 
-// ptxas (since the 128-row tiles): a 144-byte frame, 200 bytes of spill stores. nvdisasm -g puts
-// them at route_phase's best[] (routing.cuh, the 16-byte frame of fused_moe_kernel<1, 0>), the
-// tile schedule's bookkeeping (gemm_phase.cuh) and, in the consumers, the stage ring's position
-// and the row scales' loads at the head of each K step (fp8_pipeline.cuh); the grouped FP8
-// kernels, with the same engine and no gather, spill nothing. Not yet traced further.
-// kSortedX (MOEBENCH_FUSED_FP8_X=sorted, args.x_sorted): after the scatter, one more phase copies
-// x's rows into expert order, and the gate/up tiles load A by TMA from there.
+// kSortedX (args.x_sorted; the default since the seventeenth session, 5-24% faster on an H100):
+// after the scatter, one more phase copies x's rows into expert order, and the gate/up tiles load
+// A by TMA from there; its producer needs no registers for a gather, so the consumers get 232
+// (gemm_phase.cuh). ptxas, nvdisasm -g: <true> a 112-byte frame, 144 bytes of spill stores, none
+// inside a K loop (route_phase's best[], routing.cuh; the tile schedule's bookkeeping,
+// gemm_phase.cuh); <false> (the gather, consumers at 224) a 144-byte frame, 200 bytes, among them
+// a store and two loads of the consumers' stage ring at the head of every K step.
 template <bool kSortedX>
 __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
     fused_moe_fp8_kernel(const __grid_constant__ FusedMoeFp8Args a) {

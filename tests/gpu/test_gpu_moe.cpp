@@ -385,11 +385,12 @@ TEST_F(GpuMoe, Fp8ClusteredGemms) {
   unsetenv("MOEBENCH_GEMM_CLUSTER");
 }
 
-// fused's tiled FP8 kernel reading x by TMA from a copy in expert order (MOEBENCH_FUSED_FP8_X=sorted)
-// instead of gathering it: rows on and off the tile height, experts with no rows, H off the
-// 128-channel groups, the gate/up and down GEMMs overlapped or not, every activation.
-TEST_F(GpuMoe, Fp8FusedSortedX) {
-  setenv("MOEBENCH_FUSED_FP8_X", "sorted", 1);
+// fused's tiled FP8 kernel gathering x's rows (MOEBENCH_FUSED_FP8_X=gather) instead of reading them
+// by TMA from a copy in expert order (the default, which every other FP8 test runs): rows on and
+// off the tile height, experts with no rows, H off the 128-channel groups, the gate/up and down
+// GEMMs overlapped or not, every activation.
+TEST_F(GpuMoe, Fp8FusedGatheredX) {
+  setenv("MOEBENCH_FUSED_FP8_X", "gather", 1);
   check_fp8({64, 128, 8, 2048, 768}, 251);                          // Qwen3-30B-A3B
   check_fp8({33, 128, 4, 2880, 360, Activation::kSwigluOai}, 252);  // gpt-oss H: 22.5 groups
   check_fp8({300, 8, 2, 1024, 1408, Activation::kGelu}, 253);

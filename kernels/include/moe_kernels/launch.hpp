@@ -190,9 +190,9 @@ struct FusedMoeFp8Args {
   MoeGeometry geometry;  // spill: none (FP8 tiles carry no tails)
   RouterParams router;
   Activation activation;
-  // Opt-in (MOEBENCH_FUSED_FP8_X=sorted): x's rows copied into expert order after the scatter, so
-  // that the gate/up tiles load A by TMA instead of gathering it (codes null: the gather). Last,
-  // so that the other fields keep their offsets.
+  // x's rows copied into expert order after the scatter, so that the gate/up tiles load A by TMA
+  // (the default); codes null: the gate/up tiles gather A from x_fp8 (MOEBENCH_FUSED_FP8_X=gather).
+  // Last, so that the other fields keep their offsets.
   Fp8Rows x_sorted;         // (T*k) rows of H: x_fp8's rows in sorted order
   CUtensorMap x_map;        // e4m3 2D (H, T*k) over x_sorted.codes, box rows kFp8BlockM
   CUtensorMap x_scale_map;  // f32 2D (T*k, groups) over x_sorted.scales, box (kFp8BlockM + kScaleBoxSlack, 1)

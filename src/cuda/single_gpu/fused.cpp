@@ -172,12 +172,14 @@ double single_gpu_fused_bytes(const Problem& problem, std::int64_t num_tokens) {
   const double pairs = T * static_cast<double>(s.top_k);
   const double Hs = (H + 7) / 8 * 8, Is = (I + 7) / 8 * 8, Ip = (I + 127) / 128 * 128;
   if (problem.dtype == WeightDtype::kFp8Block128) {
-    // A byte per weight and an f32 scale per 128 x 128 block; x's e4m3 rows; h's codes and scales;
-    // y in bf16 (tiled kernel) or the decode kernel's f32 partial sums (up to 64 tokens).
+    // A byte per weight and an f32 scale per 128 x 128 block; x's e4m3 rows, and their copy in
+    // expert order (pairs of them); h's codes and scales; y in bf16 (tiled kernel) or the decode
+    // kernel's f32 partial sums (up to 64 tokens).
     const double Hb = std::ceil(H / 128), Ib = std::ceil(I / 128), H16 = std::ceil(H / 16) * 16;
     const double I16 = std::ceil(I / 16) * 16;
     const double weights = E * 2 * Ip * H16 + E * H * I16 + 4.0 * 3 * E * Hb * Ib;
-    const double activations = T * (H16 + 4 * Hb + 16) + pairs * (I16 + 4 * Ib) + 2.0 * pairs * Hs;
+    const double activations =
+        T * (H16 + 4 * Hb + 16) + pairs * (H16 + 4 * Hb) + pairs * (I16 + 4 * Ib) + 2.0 * pairs * Hs;
     const double decode = T <= moe_kernels::kDecodeMaxTokens ? 4.0 * (pairs * 2 * Ip + T * H) : 0.0;
     return weights + activations + decode + 2.0 * (T * Hs + T * H) + 4.0 * T * E + 24.0 * pairs;
   }

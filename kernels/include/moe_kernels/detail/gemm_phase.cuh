@@ -90,7 +90,7 @@ __device__ __forceinline__ void wait_rows_written(const std::int32_t* done, int 
 // and a 64-register partial (fp8_pipeline.cuh), and its gathering producer each row's index and
 // the weight blocks' scales: with 40 that producer spills inside its K loop, and with 224 the
 // fused FP8 kernel's consumers spill three words every K step. FP8 producers that load A by TMA
-// (kGatheredFp8A false: the grouped GEMMs, fused with MOEBENCH_FUSED_FP8_X=sorted) fit in 40, and
+// (kGatheredFp8A false: the grouped GEMMs, and fused unless MOEBENCH_FUSED_FP8_X=gather) fit in 40, and
 // their consumers get 232. What either role still spills at these counts (a few words a tile,
 // never inside a K loop, but for the gathering fused FP8 kernel's consumers) is listed beside
 // the kernels that use them.
