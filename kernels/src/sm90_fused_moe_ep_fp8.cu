@@ -17,7 +17,6 @@
 #include "moe_kernels/detail/ep_exchange.cuh"
 #include "moe_kernels/detail/fp8_phases.cuh"
 #include "moe_kernels/detail/fp8_quantize.cuh"
-#include "moe_kernels/detail/grid_barrier.cuh"
 #include "moe_kernels/launch.hpp"
 
 namespace moe_kernels {
@@ -43,44 +42,10 @@ __global__ void __launch_bounds__(Fp8Engine::kThreads, 1)
   using E = Fp8Engine;
   extern __shared__ std::uint8_t smem_raw[];
   E::Storage& s = E::storage(smem_raw);
-  GridBarrier grid{a.barrier, a.barrier + 1, a.cta_trace != nullptr ? &a.cta_trace[blockIdx.x].grid_arrived : nullptr};
-  const MoeGeometry& g = a.geometry;
-  const ExpertParallelWindow& w = a.window;
-
-  report_launch(a);
-  route_and_dispatch(a, s.a[0], a.own_fp8.row_bytes / 16,
-                     [&](int t, int lane) { return quantize_own_row(a, t, lane); });
-  __threadfence_system();
-  grid.sync();
-  if (blockIdx.x == 0) publish_counts(a);
-  grid.sync();
-  count_received(a);
-  grid.sync();
-  if (blockIdx.x == 0) scan_expert_counts(g, a.routing, reinterpret_cast<int*>(s.a[0]));
-  grid.sync();
-  scatter_received(a);
-  E::init(s);
-  grid.sync();
-
-  PipelineState state;
-  const std::uint8_t* own = a.peer_window[w.device];
-  const CombineSource partials{reinterpret_cast<const __nv_bfloat16*>(own + w.y_back), g.hidden_stride(), w.tp_actual,
-                               static_cast<std::int64_t>(w.pair_capacity) * g.hidden_stride(), true};
-  run_roles<E>([&](int role) {
-    report_stage(a, EpStage::kGateUp);
-    gate_up_phase_fp8<E>(a, s, state, role);
-    grid.sync();
-    report_stage(a, EpStage::kDown);
-    down_phase_fp8<E>(a, s, state, role, store_to_sources(a));
-    __threadfence_system();
-    grid.sync();
-    report_stage(a, EpStage::kResultsBarrier);
-    if (blockIdx.x == 0 && threadIdx.x == 0) cross_gpu_barrier(a);
-    report_stage(a, EpStage::kCombine);
-    grid.sync();
-    if (role > 0) combine_phase<E::kConsumers>(partials, g, a.routing, a.out);
-  });
-  stamp_last_cta_out(&a.barrier[3], &a.progress->end_ns);
+  run_expert_parallel_layer<E>(
+      a, s, a.own_fp8.row_bytes / 16, [&](int t, int lane) { return quantize_own_row(a, t, lane); },
+      [&](PipelineState& state, int role) { gate_up_phase_fp8<E>(a, s, state, role); },
+      [&](PipelineState& state, int role) { down_phase_fp8<E>(a, s, state, role, store_to_sources(a)); });
 }
 
 }  // namespace

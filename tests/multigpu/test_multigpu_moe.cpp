@@ -52,22 +52,30 @@ std::vector<float> run_once(MoeImplementation& impl, const std::string& what) {
   return out;
 }
 
+// Both paths on `layout` against the float64 reference (of the quantized layer for fp8) and against
+// the same path on one GPU. fp8's bound against its reference is 2e-2, the issue's: an h value at
+// an e4m3 rounding boundary may take the next code on the GPU.
 class MultiGpuMoe : public ::testing::Test {
  protected:
-  void check_layout(const Layout& layout, const std::vector<MeshCase>& cases) {
+  void check_layout(const Layout& layout, const std::vector<MeshCase>& cases, WeightDtype dtype = WeightDtype::kBf16) {
     if (cuda_device_count() < layout.tp_size)
       GTEST_SKIP() << fmt::format("needs {} GPUs, this machine has {}", layout.tp_size, cuda_device_count());
+    const bool fp8 = dtype == WeightDtype::kFp8Block128;
     std::unique_ptr<Backend> one_gpu = make_cuda_backend();
     std::unique_ptr<Backend> mesh = make_cuda_backend(layout);
-    std::uint64_t seed = 1000 + static_cast<std::uint64_t>(layout.tp_size * 10 + layout.ep_size);
+    std::uint64_t seed = (fp8 ? 2000 : 1000) + static_cast<std::uint64_t>(layout.tp_size * 10 + layout.ep_size);
     for (const MeshCase& c : cases) {
-      const Problem problem = problem_of(c, layout);
+      Problem problem = problem_of(c, layout);
+      problem.dtype = dtype;
+      ASSERT_EQ(dtype_layout_problem(problem), "") << describe(c, layout);
       const EpWeights weights = generate_ep_weights(problem.shape, seed);
       const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed++);
       const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), {});
-      const std::vector<double> expected = reference_moe(inputs.hidden_states, routing, weights, c.activation);
+      const std::vector<double> expected =
+          fp8 ? reference_moe_fp8(inputs.hidden_states, routing, quantize_ep_weights(weights), c.activation)
+              : reference_moe(inputs.hidden_states, routing, weights, c.activation);
       for (ImplKind kind : {ImplKind::kFused, ImplKind::kEpMoe}) {
-        const std::string what = fmt::format("{} {}", impl_name(kind), describe(c, layout));
+        const std::string what = fmt::format("{}{} {}", impl_name(kind), fp8 ? " fp8" : "", describe(c, layout));
         Problem single = problem;
         single.layout = Layout{};
         auto alone = one_gpu->create(kind, single, weights);
@@ -78,7 +86,7 @@ class MultiGpuMoe : public ::testing::Test {
         for (int run = 0; run < 2; ++run) {
           const std::vector<float> out = run_once(*impl, what);
           ASSERT_EQ(out.size(), expected.size());
-          EXPECT_LT(relative_error(out, expected), 1e-2) << what << " run " << run << " vs the reference";
+          EXPECT_LT(relative_error(out, expected), fp8 ? 2e-2 : 1e-2) << what << " run " << run << " vs the reference";
           EXPECT_LT(relative_error(out, baseline), 1e-2) << what << " run " << run << " vs one GPU";
         }
       }
@@ -106,43 +114,6 @@ TEST_F(MultiGpuMoe, Ep4On4Gpus) { check_layout({4, 4, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Ep2Tp2On4Gpus) { check_layout({4, 2, 1, 0}, mesh_cases()); }
 TEST_F(MultiGpuMoe, Tp4On4Gpus) { check_layout({4, 1, 1, 0}, mesh_cases()); }
 
-// Both paths in fp8: against the float64 reference of the quantized layer (2e-2, the bound:
-// an h value at an e4m3 rounding boundary may take the next code on the GPU) and against the same
-// path in fp8 on one GPU (1e-2).
-void check_fp8_layout(const Layout& layout, const std::vector<MeshCase>& cases) {
-  if (cuda_device_count() < layout.tp_size)
-    GTEST_SKIP() << fmt::format("needs {} GPUs, this machine has {}", layout.tp_size, cuda_device_count());
-  std::unique_ptr<Backend> one_gpu = make_cuda_backend();
-  std::unique_ptr<Backend> mesh = make_cuda_backend(layout);
-  std::uint64_t seed = 2000 + static_cast<std::uint64_t>(layout.tp_size * 10 + layout.ep_size);
-  for (const MeshCase& c : cases) {
-    Problem problem = problem_of(c, layout);
-    problem.dtype = WeightDtype::kFp8Block128;
-    ASSERT_EQ(dtype_layout_problem(problem), "") << describe(c, layout);
-    const EpWeights weights = generate_ep_weights(problem.shape, seed);
-    const CaseInputs inputs = make_case_inputs(problem.shape, {c.scenario, c.T}, c.imbalance_factor, seed++);
-    const Routing routing = route_all(inputs.router_logits, c.T, static_cast<int>(c.E), static_cast<int>(c.k), {});
-    const std::vector<double> expected =
-        reference_moe_fp8(inputs.hidden_states, routing, quantize_ep_weights(weights), c.activation);
-    for (ImplKind kind : {ImplKind::kFused, ImplKind::kEpMoe}) {
-      const std::string what = fmt::format("{} fp8 {}", impl_name(kind), describe(c, layout));
-      Problem single = problem;
-      single.layout = Layout{};
-      auto alone = one_gpu->create(kind, single, weights);
-      alone->prepare(inputs);
-      const std::vector<float> baseline = run_once(*alone, what + " (one GPU)");
-      auto impl = mesh->create(kind, problem, weights);
-      impl->prepare(inputs);
-      for (int run = 0; run < 2; ++run) {
-        const std::vector<float> out = run_once(*impl, what);
-        ASSERT_EQ(out.size(), expected.size());
-        EXPECT_LT(relative_error(out, expected), 2e-2) << what << " run " << run << " vs the reference";
-        EXPECT_LT(relative_error(out, baseline), 1e-2) << what << " run " << run << " vs one GPU";
-      }
-    }
-  }
-}
-
 // fp8's shapes: I whole 128-channel groups on every TP rank of every layout (512 = 4 x 128), H off
 // the group size, tokens fewer than GPUs, an expert taking every token, thousands of rows.
 std::vector<MeshCase> fp8_mesh_cases() {
@@ -157,11 +128,10 @@ std::vector<MeshCase> fp8_mesh_cases() {
 }
 
 TEST_F(MultiGpuMoe, Fp8On2Gpus) {
-  check_fp8_layout({2, 2, 1, 0}, fp8_mesh_cases());
-  check_fp8_layout({2, 1, 1, 0}, fp8_mesh_cases());
+  for (int ep : {2, 1}) check_layout({2, ep, 1, 0}, fp8_mesh_cases(), WeightDtype::kFp8Block128);
 }
 TEST_F(MultiGpuMoe, Fp8On4Gpus) {
-  for (int ep : {4, 2, 1}) check_fp8_layout({4, ep, 1, 0}, fp8_mesh_cases());
+  for (int ep : {4, 2, 1}) check_layout({4, ep, 1, 0}, fp8_mesh_cases(), WeightDtype::kFp8Block128);
 }
 
 // One implementation through cases of growing T: the buffers and the symmetric window grow.

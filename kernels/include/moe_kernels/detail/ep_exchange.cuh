@@ -1,17 +1,21 @@
 // The expert-parallel fused kernels' exchange (sm90_fused_moe_ep.cu in bf16, sm90_fused_moe_ep_fp8.cu
 // in FP8), as device functions on either kernel's argument struct: the routed rows stored into the
 // windows of the devices owning their experts, the counts and the cross-GPU barrier, the received
-// rows counted and scattered by local expert, y stored back into its source's window, and CTA 0's
-// progress for the host. `Args` names window, peer_window, dev_comm, send_count, routing,
-// geometry, router, logits, progress, cta_trace and barrier alike in both.
+// rows counted and scattered by local expert, y stored back into its source's window, CTA 0's
+// progress for the host, and the whole launch around a dtype's two GEMM phases
+// (run_expert_parallel_layer). `Args` names window, peer_window, dev_comm, send_count, routing,
+// geometry, router, logits, tokens, out, progress, cta_trace and barrier alike in both.
 #pragma once
 
 #include <cuda/atomic>
 #include <nccl_device.h>
 
 #include "moe_kernels/detail/epilogues.cuh"
+#include "moe_kernels/detail/fused_phases.cuh"
 #include "moe_kernels/detail/gemm_phase.cuh"
+#include "moe_kernels/detail/grid_barrier.cuh"
 #include "moe_kernels/detail/kernel_stamps.cuh"
+#include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/ep_progress.hpp"
 #include "moe_kernels/expert_parallel_window.hpp"
@@ -71,16 +75,8 @@ __device__ __forceinline__ void cross_gpu_barrier(const Args& a) {
 template <typename Args, typename RowOf>
 __device__ void route_and_dispatch(const Args& a, std::uint8_t* smem, int vectors, RowOf row_of) {
   const MoeGeometry& g = a.geometry;
-  const RoutingBuffers& r = a.routing;
   const ExpertParallelWindow& w = a.window;
-  const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float* scores = reinterpret_cast<float*>(smem) + warp * (a.router.num_experts + a.router.num_groups);
-  float* group_scores = scores + a.router.num_experts;
-  for (int t = blockIdx.x * warps + warp; t < g.num_tokens; t += gridDim.x * warps) {
-    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
-    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
-    route_token_warp(a.logits + static_cast<std::int64_t>(t) * a.router.num_experts, a.router, scores, group_scores,
-                     ids, weights, lane);
+  route_tokens_by_warp(a, smem, [&](int t, const std::int32_t* ids, const float*, int lane) {
     __syncwarp();
     const uint4* row = row_of(t, lane);
     for (int j = 0; j < g.top_k; ++j) {
@@ -101,7 +97,7 @@ __device__ void route_and_dispatch(const Args& a, std::uint8_t* smem, int vector
         for (int v = lane; v < vectors; v += 32) dst[v] = row[v];
       }
     }
-  }
+  });
 }
 
 // Phase 2 on CTA 0: the counts, then the barrier. Resets the send counters for the next iteration.
@@ -182,6 +178,53 @@ __device__ __forceinline__ auto store_to_sources(const Args& a) {
     };
     store_rows_bf16_routed(acc, row_pointer, c.rows - row_offset, c.n_block * kBlockNB, g.hidden_stride(), thread);
   };
+}
+
+// One launch of an expert-parallel fused kernel, either dtype (the phases in
+// sm90_fused_moe_ep.cu's header): the dispatch of the rows row_of gives (`vectors` 16-byte words
+// each), the counts and the first cross-GPU barrier, the received rows counted, scanned and
+// scattered, then in the warp-specialised roles gate_up(state, role) and down(state, role) (which
+// stores y into the sources' windows), the second barrier and the combine.
+template <typename E, typename Args, typename RowOf, typename GateUp, typename Down>
+__device__ __forceinline__ void run_expert_parallel_layer(const Args& a, typename E::Storage& s, int vectors,
+                                                          RowOf row_of, GateUp gate_up, Down down) {
+  GridBarrier grid{a.barrier, a.barrier + 1, a.cta_trace != nullptr ? &a.cta_trace[blockIdx.x].grid_arrived : nullptr};
+  const MoeGeometry& g = a.geometry;
+  const ExpertParallelWindow& w = a.window;
+
+  report_launch(a);
+  route_and_dispatch(a, s.a[0], vectors, row_of);
+  __threadfence_system();
+  grid.sync();
+  if (blockIdx.x == 0) publish_counts(a);
+  grid.sync();
+  count_received(a);
+  grid.sync();
+  if (blockIdx.x == 0) scan_expert_counts(g, a.routing, reinterpret_cast<int*>(s.a[0]));
+  grid.sync();
+  scatter_received(a);
+  E::init(s);
+  grid.sync();
+
+  PipelineState state;
+  const std::uint8_t* own = a.peer_window[w.device];
+  const CombineSource partials{reinterpret_cast<const __nv_bfloat16*>(own + w.y_back), g.hidden_stride(), w.tp_actual,
+                               static_cast<std::int64_t>(w.pair_capacity) * g.hidden_stride(), true};
+  run_roles<E>([&](int role) {
+    report_stage(a, EpStage::kGateUp);
+    gate_up(state, role);
+    grid.sync();
+    report_stage(a, EpStage::kDown);
+    down(state, role);
+    __threadfence_system();
+    grid.sync();
+    report_stage(a, EpStage::kResultsBarrier);
+    if (blockIdx.x == 0 && threadIdx.x == 0) cross_gpu_barrier(a);
+    report_stage(a, EpStage::kCombine);
+    grid.sync();
+    if (role > 0) combine_phase<E::kConsumers>(partials, g, a.routing, a.out);
+  });
+  stamp_last_cta_out(&a.barrier[3], &a.progress->end_ns);
 }
 
 }  // namespace moe_kernels

@@ -40,21 +40,13 @@ __device__ __forceinline__ TileSpan* phase_tile_spans(const Args& a, int gemm) {
 template <typename Args>
 __device__ void route_phase(const Args& a, std::uint8_t* smem) {
   const MoeGeometry& g = a.geometry;
-  const RoutingBuffers& r = a.routing;
-  const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  float* scores = reinterpret_cast<float*>(smem) + warp * (a.router.num_experts + a.router.num_groups);
-  float* group_scores = scores + a.router.num_experts;
-  for (int t = blockIdx.x * warps + warp; t < g.num_tokens; t += gridDim.x * warps) {
-    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
-    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
-    route_token_warp(a.logits + static_cast<std::int64_t>(t) * a.router.num_experts, a.router, scores, group_scores,
-                     ids, weights, lane);
+  route_tokens_by_warp(a, smem, [&](int, const std::int32_t* ids, const float*, int lane) {
     for (int j = lane; j < g.top_k; j += 32) {
       const int expert = ids[j] - g.expert_begin;
-      if (expert >= 0 && expert < g.local_experts) atomicAdd(&r.expert_counts[expert], 1);
+      if (expert >= 0 && expert < g.local_experts) atomicAdd(&a.routing.expert_counts[expert], 1);
     }
     __syncwarp();
-  }
+  });
 }
 
 template <typename E, typename Args>

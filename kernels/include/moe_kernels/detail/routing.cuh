@@ -133,4 +133,24 @@ __device__ __forceinline__ void route_token_warp(const float* __restrict__ logit
   __syncwarp();
 }
 
+// The fused kernels' routing: each warp routes tokens over the grid (its scores in its slice of
+// `smem`, num_experts + num_groups floats a warp), then calls routed(t, ids, weights, lane) with the
+// token's k experts and weights as a.routing's topk_* hold them. Args names geometry, routing,
+// router and logits.
+template <typename Args, typename Routed>
+__device__ __forceinline__ void route_tokens_by_warp(const Args& a, std::uint8_t* smem, Routed routed) {
+  const MoeGeometry& g = a.geometry;
+  const RoutingBuffers& r = a.routing;
+  const int warps = blockDim.x / 32, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float* scores = reinterpret_cast<float*>(smem) + warp * (a.router.num_experts + a.router.num_groups);
+  float* group_scores = scores + a.router.num_experts;
+  for (int t = blockIdx.x * warps + warp; t < g.num_tokens; t += gridDim.x * warps) {
+    std::int32_t* ids = r.topk_ids + static_cast<std::int64_t>(t) * g.top_k;
+    float* weights = r.topk_weights + static_cast<std::int64_t>(t) * g.top_k;
+    route_token_warp(a.logits + static_cast<std::int64_t>(t) * a.router.num_experts, a.router, scores, group_scores,
+                     ids, weights, lane);
+    routed(t, ids, weights, lane);
+  }
+}
+
 }  // namespace moe_kernels
