@@ -30,6 +30,21 @@ TEST(KernelGeometry, StridesAndTiles) {
   EXPECT_EQ(g.max_pairs(), 30);
 }
 
+// A packed FP8 row (what the FP8 dispatch sends and the fused gather reads): its codes padded to
+// 16 bytes, then one f32 scale per 128 channels padded to 16 bytes; exactly docs/fp8.md's H + 4
+// ceil(H / 128) bytes where H is a multiple of 512.
+TEST(KernelGeometry, PackedFp8RowsAreCodesThenScales) {
+  const std::tuple<int, int, int> rows[] = {{2048, 2048, 2112}, {7168, 7168, 7392}, {2880, 2880, 2976},
+                                            {100, 112, 128},    {8, 16, 32},        {4096, 4096, 4224}};
+  for (const auto& [hidden, codes, row] : rows) {
+    const moe_kernels::Fp8PackedRows packed = moe_kernels::Fp8PackedRows::of_width(nullptr, hidden);
+    EXPECT_EQ(packed.codes_bytes, codes) << hidden;
+    EXPECT_EQ(packed.row_bytes, row) << hidden;
+    EXPECT_EQ(packed.row_bytes % 16, 0) << hidden;
+    EXPECT_GE(packed.row_bytes - packed.codes_bytes, 4 * moe_kernels::fp8_groups(hidden)) << hidden;
+  }
+}
+
 TEST(KernelGeometry, TileHeightFollowsTokensPerExpert) {
   EXPECT_EQ(choose_block_m(64, 8, 128), 64);     // 4 rows per expert
   EXPECT_EQ(choose_block_m(512, 8, 128), 64);    // 32 rows per expert
