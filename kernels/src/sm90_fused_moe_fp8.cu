@@ -21,7 +21,7 @@ namespace moe_kernels {
 
 namespace {
 
-// kSortedX (args.x_sorted; the default since the seventeenth session, 5-24% faster on an H100):
+// kSortedX (args.x_sorted; the default since the seventeenth session, 5-22% faster on an H100):
 // after the scatter, one more phase copies x's rows into expert order, and the gate/up tiles load
 // A by TMA from there; its producer needs no registers for a gather, so the consumers get 232
 // (gemm_phase.cuh). ptxas, nvdisasm -g: <true> a 112-byte frame, 144 bytes of spill stores, none

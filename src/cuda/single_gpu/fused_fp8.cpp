@@ -94,7 +94,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     if (gathered_x_requested()) {
       log_verbose("fused T={}: x's rows gathered by the gate/up tiles (MOEBENCH_FUSED_FP8_X=gather)", g.num_tokens);
     } else {
-      // 5-24% faster than the gather on an H100 (bench/notes.md, seventeenth session).
+      // 5-22% faster than the gather on an H100 (bench/notes.md, seventeenth session).
       x_sorted_.size(static_cast<int>(pairs), g.hidden, g.block_m);
       args_.x_sorted = x_sorted_.rows();
       args_.x_map = x_sorted_.codes_map();
