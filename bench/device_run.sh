@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|fp8-mesh|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, floor, decode, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-handoff|fp8-decode-handoff|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|fp8-mesh|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-handoff, fp8-decode-handoff, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
 # fp8-mesh, l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
@@ -202,6 +202,24 @@ if named fp8-fused-x; then
   for setting in gather sorted; do
     MOEBENCH_FUSED_FP8_X=$setting BENCH_TAG=x-$setting run_grid fp8-fused-x "qwen3-30b-a3b mixtral-8x7b" \
       "1024 4096 16384" --dtype fp8
+  done
+fi
+# The decode kernels' units finished by the consumers (the default) and by the finisher warps
+# (MOEBENCH_DECODE_HANDOFF=on: detail/decode_handoff.cuh), then fused also prefetching each CTA's
+# first down steps' weights into L2 (MOEBENCH_DECODE_PREFETCH), the decode grid each, in one call;
+# fp8-decode-handoff the FP8 decode grid off and on. GRID_MODELS and GRID_TOKENS narrow them.
+if named decode-handoff; then
+  for setting in off on; do
+    MOEBENCH_DECODE_HANDOFF=$setting BENCH_TAG=handoff-$setting run_grid decode \
+      "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8 16 32 64" --cold-l2
+  done
+  MOEBENCH_DECODE_HANDOFF=on MOEBENCH_DECODE_PREFETCH=${DECODE_PREFETCH:-6} BENCH_TAG=handoff-prefetch run_grid decode \
+    "qwen3-30b-a3b qwen1.5-moe-a2.7b gpt-oss-120b deepseek-v3" "1 2 4 8 16" --cold-l2
+fi
+if named fp8-decode-handoff; then
+  for setting in off on; do
+    MOEBENCH_DECODE_HANDOFF=$setting BENCH_TAG=handoff-$setting run_grid fp8-decode \
+      "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
   done
 fi
 if named prefill; then

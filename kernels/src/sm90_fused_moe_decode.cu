@@ -4,7 +4,8 @@
 //   2. each CTA streams its equal run of the gate/up GEMM's K steps, then of the down GEMM's
 //      (decode_pipeline.cuh): a producer warp loads, two consumer warpgroups multiply;
 //   3. counters hand each finished gate/up tile's activation, each ready expert and each finished
-//      block of output columns to the CTA that completed it.
+//      block of output columns to the CTA that completed it: to its consumers, or with the
+//      hand-off (DecodeFinish::kHandoff, decode_handoff.cuh) to its finisher warps.
 // CTA 0 stamps the phases it sees for --profile (fused_stages.hpp): route (logits to shared memory
 // and a warp per token), sort by expert, gate_up_gemm, down_gemm from its first down step, and
 // combine from the end of its last one (the last output blocks are written by whichever CTAs
@@ -42,6 +43,8 @@ __device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, Decode
     });
   });
   const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  if (lane == 0 && a.prefetch_down_steps > 0)
+    prefetch_run_weights_l2(&a.w2, s.routes, down, shape.down_blocks, shape.down_steps, a.prefetch_down_steps);
   for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
     const int expert = s.routes.active_expert[unit.active];
     produce_tma_unit(s, ring, StageWeights{&a.w2, nullptr, unit.tile * kBlockNB, expert}, &a.h_map,
@@ -50,8 +53,42 @@ __device__ __forceinline__ void run_producer(const FusedMoeDecodeArgs& a, Decode
   });
 }
 
-// kSpans: the instantiation that records each unit's span (args.tile_spans).
-template <bool kSpans>
+// What follows a gate/up unit's stores, on `team` (the consumers, or the finishers once they
+// have taken the unit): a split tile's count, and where this CTA completes the tile its
+// activation into h; then, where the tile is complete, the expert's count and its ready stamp.
+template <typename Team>
+__device__ __forceinline__ void finish_gate_up_unit(const FusedMoeDecodeArgs& a, DecodeStorage& s,
+                                                    const DecodeShape& shape, const DecodeCounters& counters,
+                                                    int ready_stamp, const DecodeUnit& unit, Team team) {
+  const DecodeRoutes& routes = s.routes;
+  const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+  if (unit.k_begin != 0 || unit.k_end != shape.gate_up_steps) {
+    int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
+    if (!count_and_check_last(s.handoff, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, team)) return;
+    finish_gate_up_tile(a.activation, a.gate_up_partial, 2 * shape.gate_up_tiles * kGateUpBlock, row_begin,
+                        routes.active_offset[unit.active + 1] - row_begin, unit.tile, a.h,
+                        a.geometry.intermediate_stride(), a.geometry.intermediate, team);
+  }
+  int* tiles_done = a.counters + counters.expert_tiles_done(expert);
+  if (count_and_check_last(s.handoff, tiles_done, 1, shape.gate_up_tiles, team) && team.thread == 0)
+    ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+}
+
+// What follows a down unit's stores: its output block's count, and where this CTA completes the
+// block, those columns of the output.
+template <typename Team>
+__device__ __forceinline__ void finish_down_unit(const FusedMoeDecodeArgs& a, DecodeStorage& s,
+                                                 const DecodeShape& shape, const DecodeCounters& counters,
+                                                 const DecodeUnit& unit, Team team) {
+  int* block_steps = a.counters + counters.down_block_steps(unit.tile);
+  if (count_and_check_last(s.handoff, block_steps, unit.k_end - unit.k_begin, s.routes.num_active * shape.down_steps,
+                           team))
+    finish_output_block(a.out_partial, a.out, a.geometry.num_tokens, a.geometry.hidden, unit.tile, team);
+}
+
+// kSpans: the instantiation that records each unit's span (args.tile_spans). kFinish: whether the
+// consumers finish each unit themselves or post it to the finishers.
+template <bool kSpans, DecodeFinish kFinish>
 __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
                                              const DecodeCounters& counters, int ready_stamp) {
   const int thread = threadIdx.x;  // within the consumer warpgroups
@@ -60,20 +97,19 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
   const DecodeRoutes& routes = s.routes;
   const int active = routes.num_active;
   const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
-  StageRing ring;
+  StageRing ring, posts;
   auto span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, thread);
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
-    const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+    const int row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
-    const bool whole_tile = unit.k_begin == 0 && unit.k_end == shape.gate_up_steps;
     span.start();
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
       DecodeAccumulators<kN> acc;
       decode_mainloop<kN>(s, ring, unit.k_end - unit.k_begin, acc, true, consumer, in_warpgroup);
       span.mainloop_done();
-      if (whole_tile) {
+      if (unit.k_begin == 0 && unit.k_end == shape.gate_up_steps) {
         with_activation(a.activation, [&](auto act) {
           store_gate_up_direct<kN>(acc, act, a.h, g.intermediate_stride(), row_begin, tokens, unit.tile, g.intermediate,
                                    consumer, in_warpgroup);
@@ -83,19 +119,9 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
                              partial_stride, consumer, in_warpgroup);
       }
     });
-    if (!whole_tile) {
-      int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
-      if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) {
-        span.finish(unit, expert, tokens);
-        return;
-      }
-      finish_gate_up_tile(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
-                          g.intermediate_stride(), g.intermediate, thread);
-    }
-    int* tiles_done = a.counters + counters.expert_tiles_done(expert);
-    if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
-      ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
-    span.finish(unit, expert, tokens);
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, ConsumerTeam{thread});
+    span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kDown);
   auto down_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 1, thread);
@@ -111,40 +137,70 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
       down_span.mainloop_done();
       add_down_partial<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer, in_warpgroup);
     });
-    int* block_steps = a.counters + counters.down_block_steps(unit.tile);
-    if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
-      finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_down_unit(a, s, shape, counters, unit, ConsumerTeam{thread});
     down_span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kCombine);
 }
 
-// ptxas: see the note beside kDecodeConsumerRegisters (decode_limits.hpp); the 16-byte frame is
-// route_tokens_in_cta's best[] (routing.cuh), which only grouped routers touch. The timeline's
-// instantiation (kSpans) spills 8 bytes more, outside the K loops: only MOEBENCH_TILE_TIMELINE
-// runs it, and its times are not the ones to quote.
-template <bool kSpans>
+// The finishers (kHandoff): each unit the consumers post, in their order.
+__device__ __forceinline__ void run_finishers(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
+                                              const DecodeCounters& counters, int ready_stamp) {
+  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  const int active = s.routes.num_active;
+  StageRing posts;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
+  });
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_down_unit(a, s, shape, counters, unit, team);
+  });
+}
+
+// ptxas: see decode_register_split (decode_limits.hpp); the 16-byte frame is route_tokens_in_cta's
+// best[] (routing.cuh), which only grouped routers touch. The timeline's instantiation (kSpans)
+// spills 8 bytes more without the hand-off, outside the K loops: only MOEBENCH_TILE_TIMELINE runs
+// it, and its times are not the ones to quote.
+template <bool kSpans, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
   extern __shared__ std::uint8_t smem_raw[];
   DecodeStorage& s = decode_storage(smem_raw);
   const DecodeShape shape = decode_shape(a.geometry);
   const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
-  run_fused_decode<kDecodeProducerRegisters, kDecodeConsumerRegisters, kDecodeFullArrivals>(
+  constexpr DecodeRegisterSplit kSplit = decode_register_split(kFinish);
+  run_fused_decode<kSplit.producer, kSplit.consumer, kDecodeFullArrivals>(
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
-      [&](int ready_stamp) { run_consumer<kSpans>(a, s, shape, counters, ready_stamp); });
+      [&](int ready_stamp) {
+        if constexpr (kFinish == DecodeFinish::kHandoff) run_finishers(a, s, shape, counters, ready_stamp);
+      },
+      [&](int ready_stamp) { run_consumer<kSpans, kFinish>(a, s, shape, counters, ready_stamp); });
+}
+
+template <bool kSpans>
+cudaError_t launch_with_finish(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
+  return args.finish == DecodeFinish::kHandoff
+             ? launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<kSpans, DecodeFinish::kHandoff>, args,
+                                                     num_ctas, stream)
+             : launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<kSpans, DecodeFinish::kInline>, args,
+                                                     num_ctas, stream);
 }
 
 }  // namespace
 
 cudaError_t fused_moe_decode_max_ctas(int device, int* num_ctas) {
-  return max_cooperative_ctas<DecodeLaunchShape>(fused_moe_decode_kernel<false>, device, num_ctas);
+  return max_cooperative_ctas<DecodeLaunchShape>(fused_moe_decode_kernel<false, DecodeFinish::kInline>, device,
+                                                 num_ctas);
 }
 
 cudaError_t launch_fused_moe_decode(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.tile_spans != nullptr
-             ? launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<true>, args, num_ctas, stream)
-             : launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<false>, args, num_ctas, stream);
+  return args.tile_spans != nullptr ? launch_with_finish<true>(args, num_ctas, stream)
+                                    : launch_with_finish<false>(args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

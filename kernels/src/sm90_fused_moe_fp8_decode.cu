@@ -6,7 +6,8 @@
 //   3. each CTA streams its equal run of the gate/up GEMM's K steps, then of the down GEMM's
 //      (fp8_decode_pipeline.cuh), the token rows of a gate/up step gathered once x is ready;
 //   4. counters hand each finished gate/up tile's activation (quantized per row into h), each
-//      ready expert and each finished block of output columns to the CTA that completed it.
+//      ready expert and each finished block of output columns to the CTA that completed it: to
+//      its consumers, or with the hand-off (decode_handoff.cuh) to its finisher warps.
 // CTA 0 stamps the phases it sees for --profile (fused_stages.hpp), as the bf16 decode kernel does;
 // its route stage includes its share of x's quantization. With MOEBENCH_TILE_TIMELINE a second
 // instantiation records each unit's span, as the bf16 kernel's does.
@@ -63,8 +64,40 @@ __device__ __forceinline__ void run_producer(const FusedMoeFp8DecodeArgs& a, Fp8
   });
 }
 
-// kSpans: the instantiation that records each unit's span (args.tile_spans).
-template <bool kSpans>
+// What follows a gate/up unit's sums, on `team` (the consumers, or the finishers once they have
+// taken the unit): the tile's count, and where this CTA completes the tile its activation,
+// quantized into h; then the expert's count and its ready stamp.
+template <typename Team>
+__device__ __forceinline__ void finish_gate_up_unit(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                    const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
+                                                    int ready_stamp, const DecodeUnit& unit, Team team) {
+  const DecodeRoutes& routes = s.routes;
+  const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+  int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
+  if (!count_and_check_last(s.handoff, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, team)) return;
+  finish_gate_up_tile_fp8(a.activation, a.gate_up_partial, 2 * shape.gate_up_tiles * kGateUpBlock, row_begin,
+                          routes.active_offset[unit.active + 1] - row_begin, unit.tile, a.h, a.geometry.intermediate,
+                          team);
+  int* tiles_done = a.counters + counters.expert_tiles_done(expert);
+  if (count_and_check_last(s.handoff, tiles_done, 1, shape.gate_up_tiles, team) && team.thread == 0)
+    ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
+}
+
+// What follows a down unit's sums: its output block's count, and where this CTA completes the
+// block, those columns of the output.
+template <typename Team>
+__device__ __forceinline__ void finish_down_unit(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                 const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
+                                                 const DecodeUnit& unit, Team team) {
+  int* block_steps = a.counters + counters.down_block_steps(unit.tile);
+  if (count_and_check_last(s.handoff, block_steps, unit.k_end - unit.k_begin, s.routes.num_active * shape.down_steps,
+                           team))
+    finish_output_block(a.out_partial, a.out, a.geometry.num_tokens, a.geometry.hidden, unit.tile, team);
+}
+
+// kSpans: the instantiation that records each unit's span (args.tile_spans). kFinish: whether the
+// consumers finish each unit themselves or post it to the finishers.
+template <bool kSpans, DecodeFinish kFinish>
 __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
                                              const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
                                              int ready_stamp) {
@@ -76,11 +109,11 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
   const int partial_stride = 2 * shape.gate_up_tiles * kGateUpBlock;
   quantize_x_share(a.x, g, a.x_fp8, a.counters + counters.x_groups_done(), a.counters + counters.x_ready(), ready_stamp,
                    thread);
-  StageRing ring;
+  StageRing ring, posts;
   auto span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, thread);
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
-    const int expert = routes.active_expert[unit.active], row_begin = routes.active_offset[unit.active];
+    const int row_begin = routes.active_offset[unit.active];
     const int tokens = routes.active_offset[unit.active + 1] - row_begin;
     span.start();
     with_token_width(tokens, [&](auto n) {
@@ -91,17 +124,9 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
       add_gate_up_partial_fp8<kN>(acc, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, consumer,
                                   in_warpgroup);
     });
-    int* tile_steps = a.counters + counters.gate_up_tile_steps(expert, unit.tile);
-    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, shape.gate_up_steps, thread)) {
-      span.finish(unit, expert, tokens);
-      return;
-    }
-    finish_gate_up_tile_fp8(a.activation, a.gate_up_partial, partial_stride, row_begin, tokens, unit.tile, a.h,
-                            g.intermediate, thread);
-    int* tiles_done = a.counters + counters.expert_tiles_done(expert);
-    if (count_and_check_last(s, tiles_done, 1, shape.gate_up_tiles, thread) && thread == 0)
-      ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
-    span.finish(unit, expert, tokens);
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, ConsumerTeam{thread});
+    span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kDown);
   auto down_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 1, thread);
@@ -119,37 +144,68 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
       add_down_partial_fp8<kN>(acc, routes, a.out_partial, g.hidden, row_begin, tokens, unit.tile, consumer,
                                in_warpgroup);
     });
-    int* block_steps = a.counters + counters.down_block_steps(unit.tile);
-    if (count_and_check_last(s, block_steps, unit.k_end - unit.k_begin, active * shape.down_steps, thread))
-      finish_output_block(a.out_partial, a.out, g.num_tokens, g.hidden, unit.tile, thread);
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_down_unit(a, s, shape, counters, unit, ConsumerTeam{thread});
     down_span.finish(unit, routes.active_expert[unit.active], tokens);
   });
   stamp_stage(a, FusedStage::kCombine);
 }
 
-// ptxas: a 16-byte frame, no spills (kFp8DecodeProducerRegisters).
-template <bool kSpans>
+// The finishers (kHandoff): each unit the consumers post, in their order.
+__device__ __forceinline__ void run_finishers(const FusedMoeFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                              const Fp8DecodeShape& shape, const Fp8DecodeCounters& counters,
+                                              int ready_stamp) {
+  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  const int active = s.routes.num_active;
+  StageRing posts;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
+  });
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_down_unit(a, s, shape, counters, unit, team);
+  });
+}
+
+// ptxas: a 16-byte frame, no spills (fp8_decode_register_split).
+template <bool kSpans, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_fp8_decode_kernel(const __grid_constant__ FusedMoeFp8DecodeArgs a) {
   extern __shared__ std::uint8_t smem_raw[];
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
   const Fp8DecodeShape shape = fp8_decode_shape(a.geometry);
   const Fp8DecodeCounters counters{{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks}};
-  run_fused_decode<kFp8DecodeProducerRegisters, kFp8DecodeConsumerRegisters, kFp8DecodeFullArrivals>(
+  constexpr DecodeRegisterSplit kSplit = fp8_decode_register_split(kFinish);
+  run_fused_decode<kSplit.producer, kSplit.consumer, kFp8DecodeFullArrivals>(
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
-      [&](int ready_stamp) { run_consumer<kSpans>(a, s, shape, counters, ready_stamp); });
+      [&](int ready_stamp) {
+        if constexpr (kFinish == DecodeFinish::kHandoff) run_finishers(a, s, shape, counters, ready_stamp);
+      },
+      [&](int ready_stamp) { run_consumer<kSpans, kFinish>(a, s, shape, counters, ready_stamp); });
+}
+
+template <bool kSpans>
+cudaError_t launch_with_finish(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream) {
+  return args.finish == DecodeFinish::kHandoff
+             ? launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<kSpans, DecodeFinish::kHandoff>,
+                                                        args, num_ctas, stream)
+             : launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<kSpans, DecodeFinish::kInline>,
+                                                        args, num_ctas, stream);
 }
 
 }  // namespace
 
 cudaError_t fused_moe_fp8_decode_max_ctas(int device, int* num_ctas) {
-  return max_cooperative_ctas<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<false>, device, num_ctas);
+  return max_cooperative_ctas<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<false, DecodeFinish::kInline>, device,
+                                                    num_ctas);
 }
 
 cudaError_t launch_fused_moe_fp8_decode(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.tile_spans != nullptr
-             ? launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<true>, args, num_ctas, stream)
-             : launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<false>, args, num_ctas, stream);
+  return args.tile_spans != nullptr ? launch_with_finish<true>(args, num_ctas, stream)
+                                    : launch_with_finish<false>(args, num_ctas, stream);
 }
 
 }  // namespace moe_kernels

@@ -2,7 +2,8 @@
 // two kernels of the epmoe pipeline. Each CTA takes an equal run of the GEMM's K steps over the
 // experts with rows (from the scan kernel's offsets); the token rows come by TMA from the permuted
 // x (gate/up) or from h (down); partial sums go to an f32 workspace, and the CTA that completes an
-// (expert, output tile) writes it in bf16: h with the activation, or the expert's y rows.
+// (expert, output tile) writes it in bf16, h with the activation or the expert's y rows, on its
+// consumers or, with the hand-off, its finisher warps (decode_handoff.cuh).
 // Launched with programmatic stream serialisation, a kernel streams the weights of its first
 // stages while the previous kernel finishes, and waits for it only before loading token rows.
 #include "moe_kernels/detail/decode_pipeline.cuh"
@@ -23,49 +24,58 @@ struct GroupedDecodeArgs {
 };
 
 template <bool kGateUp>
-__global__ void __launch_bounds__(kDecodeThreads, 1)
-    grouped_decode_kernel(const __grid_constant__ GroupedDecodeArgs a) {
-  extern __shared__ std::uint8_t smem_raw[];
-  DecodeStorage& s = decode_storage(smem_raw);
-  const MoeGeometry& g = a.geometry;
-  if (threadIdx.x == 0) {
-    for (int i = 0; i < kDecodeStages; ++i) {
-      ptx::mbarrier_init(&s.full[i], kDecodeFullArrivals);
-      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
-    }
-    ptx::fence_barrier_init();
-  }
-  // The offsets come from the scan kernel, two or three launches back: complete once this grid
-  // runs, since each kernel between waited for its own predecessor before letting this one start.
-  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
-  ptx::launch_dependent_grids();
-  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
-  const int k_steps = ceil_div(kGateUp ? g.hidden : g.intermediate, kBlockK);
-  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
+__device__ __forceinline__ void run_grouped_producer(const GroupedDecodeArgs& a, DecodeStorage& s, const StepRun& run,
+                                                     int tiles, int k_steps) {
+  const int lane = threadIdx.x % 32;
   StageRing ring;
-  if (threadIdx.x >= kDecodeConsumerThreads) {
-    ptx::release_registers<kDecodeProducerRegisters>();
-    if (threadIdx.x >= kDecodeConsumerThreads + 32) return;  // one warp of the producer warpgroup loads
-    const int lane = threadIdx.x % 32;
-    for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
-      const int expert = s.routes.active_expert[unit.active];
-      const StageWeights weights = kGateUp ? StageWeights{&a.maps.b, &a.maps.b_up, unit.tile * kGateUpBlock, expert}
-                                           : StageWeights{&a.maps.b, nullptr, unit.tile * kBlockNB, expert};
-      produce_tma_unit(s, ring, weights, &a.maps.a, s.routes.active_offset[unit.active], unit.k_begin, unit.k_end, lane,
-                       [] {
-                         ptx::wait_prior_grids();
-                         return true;
-                       });
-    });
-    return;
-  }
-  ptx::claim_registers<kDecodeConsumerRegisters>();
-  const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
-  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y. Columns past it
-  // are the tiles' padding.
-  const int partial_stride = kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
-    const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+    const int expert = s.routes.active_expert[unit.active];
+    const StageWeights weights = kGateUp ? StageWeights{&a.maps.b, &a.maps.b_up, unit.tile * kGateUpBlock, expert}
+                                         : StageWeights{&a.maps.b, nullptr, unit.tile * kBlockNB, expert};
+    produce_tma_unit(s, ring, weights, &a.maps.a, s.routes.active_offset[unit.active], unit.k_begin, unit.k_end, lane,
+                     [] {
+                       ptx::wait_prior_grids();
+                       return true;
+                     });
+  });
+}
+
+// gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y. Columns past it are
+// the tiles' padding.
+template <bool kGateUp>
+__device__ __forceinline__ int grouped_partial_stride(const MoeGeometry& g, int tiles) {
+  return kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
+}
+
+// What follows a split unit's sums, on `team` (the consumers, or the finishers once they have
+// taken the unit): the tile's count, and where this CTA completes the tile, the tile in bf16.
+template <bool kGateUp, typename Team>
+__device__ __forceinline__ void finish_grouped_unit(const GroupedDecodeArgs& a, DecodeStorage& s,
+                                                    const DecodeUnit& unit, int tiles, int k_steps, Team team) {
+  const MoeGeometry& g = a.geometry;
+  const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+  const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
+  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
+  if (!count_and_check_last(s.handoff, tile_steps, unit.k_end - unit.k_begin, k_steps, team)) return;
+  if constexpr (kGateUp) {
+    finish_gate_up_tile(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.out,
+                        g.intermediate_stride(), g.intermediate, team);
+  } else {
+    finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.out,
+                      g.hidden_stride(), team);
+  }
+}
+
+template <bool kGateUp, DecodeFinish kFinish>
+__device__ __forceinline__ void run_grouped_consumer(const GroupedDecodeArgs& a, DecodeStorage& s, const StepRun& run,
+                                                     int tiles, int k_steps) {
+  const MoeGeometry& g = a.geometry;
+  const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
+  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  StageRing ring, posts;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    const int row_begin = s.routes.active_offset[unit.active];
     const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
     const bool whole_tile = unit.k_begin == 0 && unit.k_end == k_steps;
     with_token_width(tokens, [&](auto n) {
@@ -85,26 +95,72 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
                               consumer, in_warpgroup);
       }
     });
-    if (whole_tile) return;
-    int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
-    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, k_steps, thread)) return;
-    if constexpr (kGateUp) {
-      finish_gate_up_tile(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.out,
-                          g.intermediate_stride(), g.intermediate, thread);
-    } else {
-      finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.out,
-                        g.hidden_stride(), thread);
-    }
+    if (whole_tile) return;  // written: nothing to count
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_grouped_unit<kGateUp>(a, s, unit, tiles, k_steps, ConsumerTeam{thread});
   });
+}
+
+// The finishers (kHandoff): each split unit the consumers post, in their order.
+template <bool kGateUp>
+__device__ __forceinline__ void run_grouped_finishers(const GroupedDecodeArgs& a, DecodeStorage& s, const StepRun& run,
+                                                      int tiles, int k_steps) {
+  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  StageRing posts;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    if (unit.k_begin == 0 && unit.k_end == k_steps) return;  // never posted
+    take_unit(s.handoff, posts);
+    finish_grouped_unit<kGateUp>(a, s, unit, tiles, k_steps, team);
+  });
+}
+
+template <bool kGateUp, DecodeFinish kFinish>
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    grouped_decode_kernel(const __grid_constant__ GroupedDecodeArgs a) {
+  extern __shared__ std::uint8_t smem_raw[];
+  DecodeStorage& s = decode_storage(smem_raw);
+  const MoeGeometry& g = a.geometry;
+  if (threadIdx.x == 0) {
+    for (int i = 0; i < kDecodeStages; ++i) {
+      ptx::mbarrier_init(&s.full[i], kDecodeFullArrivals);
+      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+    }
+    init_decode_handoff(s.handoff);
+    ptx::fence_barrier_init();
+  }
+  // The offsets come from the scan kernel, two or three launches back: complete once this grid
+  // runs, since each kernel between waited for its own predecessor before letting this one start.
+  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
+  ptx::launch_dependent_grids();
+  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
+  const int k_steps = ceil_div(kGateUp ? g.hidden : g.intermediate, kBlockK);
+  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
+  constexpr DecodeRegisterSplit kSplit = decode_register_split(kFinish);
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kSplit.producer>();
+    if (threadIdx.x < kDecodeFinisherFirstThread) run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps);
+    else if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
+  } else {
+    ptx::claim_registers<kSplit.consumer>();
+    run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps);
+  }
+}
+
+template <bool kGateUp, DecodeFinish kFinish>
+cudaError_t launch_grouped_decode_kernel(const GroupedDecodeArgs& args, int num_ctas, cudaStream_t stream,
+                                         StreamOrder order) {
+  const cudaError_t status = cudaFuncSetAttribute(grouped_decode_kernel<kGateUp, kFinish>,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kDecodeSmemBytes);
+  if (status != cudaSuccess) return status;
+  return launch_in_order(order, grouped_decode_kernel<kGateUp, kFinish>, dim3(num_ctas), dim3(kDecodeThreads),
+                         kDecodeSmemBytes, stream, args);
 }
 
 template <bool kGateUp>
 cudaError_t launch_grouped_decode(const GroupedDecodeArgs& args, int num_ctas, cudaStream_t stream, StreamOrder order) {
-  const cudaError_t status = cudaFuncSetAttribute(grouped_decode_kernel<kGateUp>,
-                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kDecodeSmemBytes);
-  if (status != cudaSuccess) return status;
-  return launch_in_order(order, grouped_decode_kernel<kGateUp>, dim3(num_ctas), dim3(kDecodeThreads), kDecodeSmemBytes,
-                         stream, args);
+  return args.workspace.finish == DecodeFinish::kHandoff
+             ? launch_grouped_decode_kernel<kGateUp, DecodeFinish::kHandoff>(args, num_ctas, stream, order)
+             : launch_grouped_decode_kernel<kGateUp, DecodeFinish::kInline>(args, num_ctas, stream, order);
 }
 
 }  // namespace

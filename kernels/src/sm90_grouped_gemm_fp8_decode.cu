@@ -2,10 +2,11 @@
 // kernels on the FP8 decode pipeline (fp8_decode_pipeline.cuh). Each CTA takes an equal run of
 // the GEMM's K steps over the experts with rows; the token rows and their scales come by TMA from
 // the permuted x (quantized by the permute kernel) or from h; partial sums go to an f32
-// workspace, and the CTA that completes an (expert, output tile) writes it: h quantized per row
-// after the activation, or the expert's y rows in bf16. Launched with programmatic stream
-// serialisation, a kernel streams the weights of its first stages while the previous kernel
-// finishes, and waits for it only before loading token rows.
+// workspace, and the CTA that completes an (expert, output tile) writes it on its consumers or,
+// with the hand-off, its finisher warps (decode_handoff.cuh): h quantized per row after the
+// activation, or the expert's y rows in bf16. Launched with programmatic stream serialisation, a
+// kernel streams the weights of its first stages while the previous kernel finishes, and waits
+// for it only before loading token rows.
 #include "moe_kernels/detail/fp8_decode_pipeline.cuh"
 #include "moe_kernels/detail/stream_launch.cuh"
 #include "moe_kernels/launch.hpp"
@@ -52,16 +53,42 @@ __device__ __forceinline__ void run_grouped_producer(const GroupedFp8DecodeArgs&
   });
 }
 
+// gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
 template <bool kGateUp>
+__device__ __forceinline__ int grouped_partial_stride(const MoeGeometry& g, int tiles) {
+  return kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
+}
+
+// What follows a unit's sums, on `team` (the consumers, or the finishers once they have taken
+// the unit): the tile's count, and where this CTA completes the tile, h quantized per row after
+// the activation, or the expert's y rows in bf16.
+template <bool kGateUp, typename Team>
+__device__ __forceinline__ void finish_grouped_unit(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                    const DecodeUnit& unit, int tiles, int k_steps, Team team) {
+  const MoeGeometry& g = a.geometry;
+  const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+  const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
+  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
+  if (!count_and_check_last(s.handoff, tile_steps, unit.k_end - unit.k_begin, k_steps, team)) return;
+  if constexpr (kGateUp) {
+    finish_gate_up_tile_fp8(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.h,
+                            g.intermediate, team);
+  } else {
+    finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.y,
+                      g.hidden_stride(), team);
+  }
+}
+
+template <bool kGateUp, DecodeFinish kFinish>
 __device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
                                                      const StepRun& run, int tiles, int k_steps) {
   const MoeGeometry& g = a.geometry;
   const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
-  // gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
-  const int partial_stride = kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
-  StageRing ring;
+  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  StageRing ring, posts;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
-    const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
+    const int row_begin = s.routes.active_offset[unit.active];
     const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
     with_token_width(tokens, [&](auto n) {
       constexpr int kN = decltype(n)::value;
@@ -76,20 +103,25 @@ __device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs&
                                  consumer, in_warpgroup);
       }
     });
-    int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
-    if (!count_and_check_last(s, tile_steps, unit.k_end - unit.k_begin, k_steps, thread)) return;
-    if constexpr (kGateUp) {
-      finish_gate_up_tile_fp8(a.activation, a.workspace.partial, partial_stride, row_begin, tokens, unit.tile, a.h,
-                              g.intermediate, thread);
-    } else {
-      finish_rows_block(a.workspace.partial, partial_stride, row_begin, tokens, unit.tile * kBlockNB, g.hidden, a.y,
-                        g.hidden_stride(), thread);
-    }
+    if constexpr (kFinish == DecodeFinish::kHandoff) post_unit(s.handoff, posts, thread);
+    else finish_grouped_unit<kGateUp>(a, s, unit, tiles, k_steps, ConsumerTeam{thread});
   });
 }
 
-// ptxas: see kFp8DecodeProducerRegisters.
+// The finishers (kHandoff): each unit the consumers post, in their order.
 template <bool kGateUp>
+__device__ __forceinline__ void run_grouped_finishers(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
+                                                      const StepRun& run, int tiles, int k_steps) {
+  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  StageRing posts;
+  for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_grouped_unit<kGateUp>(a, s, unit, tiles, k_steps, team);
+  });
+}
+
+// ptxas: see fp8_decode_register_split.
+template <bool kGateUp, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     grouped_fp8_decode_kernel(const __grid_constant__ GroupedFp8DecodeArgs a) {
   extern __shared__ std::uint8_t smem_raw[];
@@ -100,6 +132,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
       ptx::mbarrier_init(&s.full[i], kFp8DecodeFullArrivals);
       ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
     }
+    init_decode_handoff(s.handoff);
     ptx::fence_barrier_init();
   }
   // The offsets come from the scan kernel, two or three launches back: complete once this grid
@@ -109,23 +142,33 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
   const int k_steps = fp8_groups(kGateUp ? g.hidden : g.intermediate);
   const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
+  constexpr DecodeRegisterSplit kSplit = fp8_decode_register_split(kFinish);
   if (threadIdx.x >= kDecodeConsumerThreads) {
-    ptx::release_registers<kFp8DecodeProducerRegisters>();
-    if (threadIdx.x < kDecodeConsumerThreads + 32) run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps);
+    ptx::release_registers<kSplit.producer>();
+    if (threadIdx.x < kDecodeFinisherFirstThread) run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps);
+    else if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
   } else {
-    ptx::claim_registers<kFp8DecodeConsumerRegisters>();
-    run_grouped_consumer<kGateUp>(a, s, run, tiles, k_steps);
+    ptx::claim_registers<kSplit.consumer>();
+    run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps);
   }
+}
+
+template <bool kGateUp, DecodeFinish kFinish>
+cudaError_t launch_grouped_fp8_decode_kernel(const GroupedFp8DecodeArgs& args, int num_ctas, cudaStream_t stream,
+                                             StreamOrder order) {
+  const cudaError_t status = cudaFuncSetAttribute(grouped_fp8_decode_kernel<kGateUp, kFinish>,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kFp8DecodeSmemBytes);
+  if (status != cudaSuccess) return status;
+  return launch_in_order(order, grouped_fp8_decode_kernel<kGateUp, kFinish>, dim3(num_ctas), dim3(kDecodeThreads),
+                         kFp8DecodeSmemBytes, stream, args);
 }
 
 template <bool kGateUp>
 cudaError_t launch_grouped_fp8_decode(const GroupedFp8DecodeArgs& args, int num_ctas, cudaStream_t stream,
                                       StreamOrder order) {
-  const cudaError_t status = cudaFuncSetAttribute(grouped_fp8_decode_kernel<kGateUp>,
-                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, kFp8DecodeSmemBytes);
-  if (status != cudaSuccess) return status;
-  return launch_in_order(order, grouped_fp8_decode_kernel<kGateUp>, dim3(num_ctas), dim3(kDecodeThreads),
-                         kFp8DecodeSmemBytes, stream, args);
+  return args.workspace.finish == DecodeFinish::kHandoff
+             ? launch_grouped_fp8_decode_kernel<kGateUp, DecodeFinish::kHandoff>(args, num_ctas, stream, order)
+             : launch_grouped_fp8_decode_kernel<kGateUp, DecodeFinish::kInline>(args, num_ctas, stream, order);
 }
 
 }  // namespace

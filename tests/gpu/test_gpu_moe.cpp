@@ -155,6 +155,48 @@ class GpuMoe : public ::testing::Test {
         << "epmoe against fused, fp8, decode " << decode << " " << describe(c);
   }
 
+  // DecodeShapes' cases from `seed` on.
+  void check_decode_shapes(std::uint64_t seed) {
+    const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
+    const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
+    int index = 0;
+    for (std::int64_t T : tokens) {
+      GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
+      ASSERT_TRUE(decode_applies(c, problem_for(c))) << describe(c);
+      check(c, seed++);
+      ++index;
+    }
+    check({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
+    check({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert, 40 rows: N 64
+    check({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
+    check({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
+    check({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
+    check({2, 128, 8, 2048, 768}, seed++);                                               // Qwen3-30B-A3B
+    check({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
+    check({33, 128, 4, 2880, 360, Activation::kSwigluOai}, seed++);                      // gpt-oss H
+  }
+
+  // DecodeShapesFp8's cases from `seed` on.
+  void check_decode_shapes_fp8(std::uint64_t seed) {
+    const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
+    const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
+    int index = 0;
+    for (std::int64_t T : tokens) {
+      GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
+      Problem problem = problem_for(c);
+      problem.dtype = WeightDtype::kFp8Block128;
+      ASSERT_TRUE(decode_applies(c, problem)) << describe(c);
+      check_fp8(c, seed++);
+      ++index;
+    }
+    check_fp8({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
+    check_fp8({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert: N 64
+    check_fp8({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
+    check_fp8({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
+    check_fp8({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
+    check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
+  }
+
   cuda::CudaContext context_{};
   int checked_ = 0;
 };
@@ -278,30 +320,40 @@ TEST_F(GpuMoe, TilesCarryTails) {
 // beside the tiled ones): every T of the decode grid and token counts that fill no wgmma N, every
 // activation, an expert holding every token, k = 1 and k = E, H and I off the tile sizes, and
 // real layers' widths.
-TEST_F(GpuMoe, DecodeShapes) {
-  const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
-  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
-  std::uint64_t seed = 40;
-  int index = 0;
-  for (std::int64_t T : tokens) {
-    GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
-    const Problem problem = problem_for(c);
-    moe_kernels::MoeGeometry g;
-    g.num_tokens = static_cast<int>(T);
-    g.top_k = static_cast<int>(c.k);
-    g.num_experts = g.local_experts = static_cast<int>(c.E);
-    ASSERT_TRUE(moe_kernels::use_decode_kernel(g, cuda::device_router(problem.shape))) << describe(c);
-    check(c, seed++);
-    ++index;
-  }
-  check({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
-  check({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert, 40 rows: N 64
-  check({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
-  check({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
-  check({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
-  check({2, 128, 8, 2048, 768}, seed++);                                               // Qwen3-30B-A3B
-  check({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
-  check({33, 128, 4, 2880, 360, Activation::kSwigluOai}, seed++);                      // gpt-oss H
+TEST_F(GpuMoe, DecodeShapes) { check_decode_shapes(40); }
+
+// The same with each unit finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on,
+// detail/decode_handoff.cuh) instead of the consumers.
+TEST_F(GpuMoe, DecodeShapesHandoff) {
+  setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
+  check_decode_shapes(440);
+  unsetenv("MOEBENCH_DECODE_HANDOFF");
+}
+
+// The hand-off on small shapes in bf16 and fp8, also under compute-sanitizer (filter
+// GpuMoe.SmallShapes*): one token, rows that fill no wgmma N, H and I off the tiles and groups,
+// every activation, an expert holding every token, more slots than a warp has lanes.
+TEST_F(GpuMoe, SmallShapesHandoff) {
+  setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
+  check({1, 8, 2, 64, 64}, 501);
+  check({3, 8, 1, 100, 60, Activation::kGelu}, 502);
+  check({64, 8, 2, 128, 136, Activation::kSwigluOai, Scenario::kImbalanced, 4.0}, 503);
+  check({5, 64, 40, 64, 64}, 504);
+  check_fp8({1, 8, 2, 128, 128}, 505);
+  check_fp8({3, 8, 1, 100, 60, Activation::kGelu}, 506);
+  check_fp8({64, 8, 2, 192, 136, Activation::kSwigluOai, Scenario::kImbalanced, 4.0}, 507);
+  unsetenv("MOEBENCH_DECODE_HANDOFF");
+}
+
+// Fused bf16 with each CTA's first down steps' weights prefetched into L2
+// (MOEBENCH_DECODE_PREFETCH): the same results, and no fault from the prefetches (filter
+// GpuMoe.SmallShapes* runs it under compute-sanitizer too).
+TEST_F(GpuMoe, SmallShapesPrefetch) {
+  setenv("MOEBENCH_DECODE_PREFETCH", "6", 1);
+  check({1, 8, 2, 64, 64}, 511);
+  check({17, 16, 4, 200, 136, Activation::kGelu}, 512);
+  check({64, 8, 2, 128, 136, Activation::kSwigluOai, Scenario::kImbalanced, 4.0}, 513);
+  unsetenv("MOEBENCH_DECODE_PREFETCH");
 }
 
 TEST_F(GpuMoe, LargerLayers) {
@@ -325,25 +377,13 @@ TEST_F(GpuMoe, SmallShapesFp8) {
 
 // The FP8 decode kernels (up to 64 tokens) on the token counts of the decode grid and rows
 // that fill no wgmma N (3, 5, 17, 63), every activation, H and I off the 128-channel groups.
-TEST_F(GpuMoe, DecodeShapesFp8) {
-  const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
-  const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
-  std::uint64_t seed = 240;
-  int index = 0;
-  for (std::int64_t T : tokens) {
-    GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
-    Problem problem = problem_for(c);
-    problem.dtype = WeightDtype::kFp8Block128;
-    ASSERT_TRUE(decode_applies(c, problem)) << describe(c);
-    check_fp8(c, seed++);
-    ++index;
-  }
-  check_fp8({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
-  check_fp8({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert: N 64
-  check_fp8({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
-  check_fp8({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
-  check_fp8({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
-  check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
+TEST_F(GpuMoe, DecodeShapesFp8) { check_decode_shapes_fp8(240); }
+
+// The same with each unit finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on).
+TEST_F(GpuMoe, DecodeShapesFp8Handoff) {
+  setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
+  check_decode_shapes_fp8(640);
+  unsetenv("MOEBENCH_DECODE_HANDOFF");
 }
 
 // The bf16 grid's shape classes in fp8, H and I on and off the 128-channel groups; T = 1024 in

@@ -271,5 +271,16 @@ TEST(GpuProfile, FusedFp8DecodeTimelineCoversEveryStepOnce) {
   check_decode_timeline(WeightDtype::kFp8Block128);
 }
 
+// With the units finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on) the consumers
+// record the same spans.
+TEST(GpuProfile, FusedDecodeTimelineWithHandoff) {
+  if (cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device: the gpu tests run on a GPU machine (bench/device_run.sh)";
+  setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
+  check_decode_timeline(WeightDtype::kBf16);
+  check_decode_timeline(WeightDtype::kFp8Block128);
+  unsetenv("MOEBENCH_DECODE_HANDOFF");
+}
+
 }  // namespace
 }  // namespace moebench

@@ -22,18 +22,34 @@ constexpr int kDecodeStageBytesW = kBlockNB * kBlockK * 2;
 constexpr int kDecodeStageBytesB = kDecodeMaxTokens * kBlockK * 2;
 // Two consumer warpgroups, each multiplying two of a stage's four 64-row weight blocks (with one
 // warpgroup holding all four, 64 tokens took 128 accumulator registers a thread and ptxas
-// serialised the wgmmas), and a producer warpgroup of which one warp loads. The producer
-// warpgroup is whole so that it can hand its registers to the consumers (setmaxnreg): each SM
-// sub-partition holds one warp of each warpgroup, 16384 registers, and with a lone producer warp
-// (9 warps) the cap was 168 a thread, which spilled the consumers.
+// serialised the wgmmas), and a producer warpgroup of which one warp loads and, with the hand-off
+// below, three finish. The register split (setmaxnreg): each SM sub-partition holds one warp of
+// each warpgroup, 16384 registers (with a lone producer warp, 9 warps, the cap was 168 a thread,
+// which spilled the consumers).
 constexpr int kDecodeConsumers = 2;
 constexpr int kDecodeConsumerThreads = kDecodeConsumers * kProducerThreads;
 constexpr int kDecodeThreads = kDecodeConsumerThreads + kProducerThreads;
 constexpr int kDecodeWarps = kDecodeThreads / 32;
-constexpr int kDecodeProducerRegisters = 56;
-constexpr int kDecodeConsumerRegisters = 224;  // 56 + 2 x 224 = 504 of a sub-partition's 512 a lane
-// ptxas reports 16 bytes of spill stores in the fused decode kernel: the producer warp's, within
-// its 56 registers; the consumers spill nothing (bench/notes.md, tenth session).
+
+// Registers a thread after setmaxnreg.
+struct DecodeRegisterSplit {
+  int producer;  // the producer warpgroup's threads
+  int consumer;  // the consumer warpgroups' threads
+};
+
+// Who finishes a decode kernel's units (the fence, the counter, and what a completed counter hands
+// the CTA): the consumer warpgroups after each unit (kInline), or the producer warpgroup's three
+// idle warps while the consumers go on to the next unit (kHandoff: detail/decode_handoff.cuh).
+enum class DecodeFinish { kInline, kHandoff };
+
+// The bf16 decode kernels' split: 56 + 2 x 224 = 504 of a sub-partition's 512 a lane (ptxas: the
+// producer warp's 16 bytes of spills within its 56, tenth session). With the hand-off the
+// finishers keep four 16-byte loads of gate and up sums in flight a thread, which spilled 1120
+// bytes at 56 registers, 108 at 88 and none at 104; the consumers need no more than 200 (64
+// tokens: 64 accumulator registers), so 104 + 2 x 200.
+MOE_HOST_DEVICE constexpr DecodeRegisterSplit decode_register_split(DecodeFinish finish) {
+  return finish == DecodeFinish::kHandoff ? DecodeRegisterSplit{104, 200} : DecodeRegisterSplit{56, 224};
+}
 
 // Before the pipeline starts, the routing scratch lives in the stage ring: every token's logits,
 // each warp's scores, each (token, slot) pair's expert and weight, each expert's first row.

@@ -9,6 +9,7 @@
 
 #include "moe_kernels/activation.hpp"
 #include "moe_kernels/combine_source.hpp"
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/ep_progress.hpp"
 #include "moe_kernels/expert_parallel_window.hpp"
 #include "moe_kernels/fused_stages.hpp"
@@ -86,8 +87,9 @@ cudaError_t launch_grouped_down_clustered(const GroupedGemmMaps& maps, const CUt
 // The decode GEMMs' f32 partial sums and per-tile counters, zero at allocation; the kernels leave
 // them zero.
 struct GroupedDecodeWorkspace {
-  float* partial;   // gate/up: (T*k, 2 * I padded to kGateUpBlock); down: (T*k, H)
-  int* tile_steps;  // (local_experts, output tiles): K steps done
+  float* partial;       // gate/up: (T*k, 2 * I padded to kGateUpBlock); down: (T*k, H)
+  int* tile_steps;      // (local_experts, output tiles): K steps done
+  DecodeFinish finish;  // who counts the steps and reads the sums back (decode_limits.hpp)
 };
 
 // h[row] = act(gate, up) as launch_grouped_gate_up, for use_decode_kernel geometries: every CTA
@@ -153,6 +155,11 @@ struct FusedMoeDecodeArgs {
   // longer GEMM.
   TileSpan* tile_spans;
   int tile_span_units;
+  // Once a CTA has issued its gate/up loads, the weights of its first prefetch_down_steps down K
+  // steps are prefetched into L2 (0: none), so that they stream while its ring is still full of
+  // gate/up stages and while the experts' h is finished elsewhere.
+  int prefetch_down_steps;
+  DecodeFinish finish;  // who finishes each unit (decode_limits.hpp)
 };
 
 // One cooperative launch of the decode kernel: every CTA routes every token, then streams an
@@ -225,6 +232,7 @@ struct FusedMoeFp8DecodeArgs {
   Activation activation;
   TileSpan* tile_spans;  // as FusedMoeDecodeArgs::tile_spans (its K steps of 128 columns)
   int tile_span_units;
+  DecodeFinish finish;  // who finishes each unit (decode_limits.hpp)
 };
 
 // One cooperative launch of the FP8 decode kernel (fp8_decode_pipeline.cuh), for

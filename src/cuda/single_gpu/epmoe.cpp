@@ -86,7 +86,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     // The decode GEMMs take an expert's rows (at most 64) in one box.
     const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
-    if (decode_) log_verbose("epmoe T={}: the decode grouped GEMMs", g.num_tokens);
+    if (decode_) log_verbose("epmoe T={}: the decode grouped GEMMs{}", g.num_tokens, decode_finish_note());
     clustered_ = use_clustered_gemms();
     if (clustered_)
       log_verbose(
@@ -100,7 +100,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
                                                    g.hidden_stride(), box_rows));
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&down_maps_.a, h_.data(), pairs, g.intermediate,
                                                    g.intermediate_stride(), box_rows));
-    if (decode_) decode_buffers_.size(g);
+    if (decode_) decode_buffers_.size(g, decode_finish());
   }
 
   DeviceWeights weights_;

@@ -84,7 +84,7 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     clustered_ = use_clustered_gemms();
     // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
-    if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs", g.num_tokens);
+    if (decode_) log_verbose("epmoe T={}: the FP8 decode grouped GEMMs{}", g.num_tokens, decode_finish_note());
     if (clustered_)
       log_verbose(
           "epmoe T={}: the clustered FP8 grouped GEMMs (MOEBENCH_GEMM_CLUSTER=on: pairs of CTAs share each "
@@ -94,7 +94,7 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const int box_rows = decode_ ? moe_kernels::kDecodeMaxTokens : g.block_m;
     permuted_x_.size(pairs, g.hidden, box_rows);
     h_.size(pairs, g.intermediate, box_rows);
-    if (decode_) decode_buffers_.size(g);
+    if (decode_) decode_buffers_.size(g, decode_finish());
     y_.resize(static_cast<std::size_t>(pairs) * g.hidden_stride());
     gate_up_maps_.a = permuted_x_.codes_map();
     gate_up_maps_.a_scales = permuted_x_.scales_map();

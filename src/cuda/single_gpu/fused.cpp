@@ -2,6 +2,7 @@
 // (kernels/src/sm90_fused_moe_decode.cu) and of the tiled kernel above (kernels/src/sm90_fused_moe.cu).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
@@ -117,7 +118,8 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   // kernel leaves zero, and its counters (moe_kernels::DecodeCounters).
   void size_decode_workspace() {
     const MoeGeometry& g = geometry_;
-    log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps)", g.num_tokens);
+    log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps){}",
+                g.num_tokens, decode_finish_note());
     const std::uint64_t pairs = g.max_pairs();
     h_.resize(pairs * g.intermediate_stride());
     MOE_CUDA_CHECK(moe_kernels::make_tensor_map_2d(&decode_args_.h_map, h_.data(), pairs, g.intermediate,
@@ -140,6 +142,22 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     decode_args_.counters = decode_counters_.data();
     decode_args_.out = out_.data();
     decode_args_.geometry = g;
+    decode_args_.finish = decode_finish();
+    decode_args_.prefetch_down_steps = decode_prefetch_steps();
+    if (decode_args_.prefetch_down_steps > 0)
+      log_verbose("fused T={}: each CTA prefetches its first {} down steps' weights into L2 (MOEBENCH_DECODE_PREFETCH)",
+                  g.num_tokens, decode_args_.prefetch_down_steps);
+  }
+
+  // MOEBENCH_DECODE_PREFETCH=n: the decode kernel's CTAs prefetch their first n down K steps'
+  // weights into L2 once their gate/up loads are issued (launch.hpp); unset or not a positive
+  // number: none.
+  static int decode_prefetch_steps() {
+    const char* setting = std::getenv("MOEBENCH_DECODE_PREFETCH");
+    if (setting == nullptr) return 0;
+    char* end = nullptr;
+    const long steps = std::strtol(setting, &end, 10);
+    return *end == '\0' && steps > 0 ? static_cast<int>(std::min(steps, 1024L)) : 0;
   }
 
   DeviceWeights weights_;

@@ -119,8 +119,8 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   // (moe_kernels::Fp8DecodeCounters).
   void size_decode_workspace() {
     const MoeGeometry& g = geometry_;
-    log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps)",
-                g.num_tokens);
+    log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps){}",
+                g.num_tokens, decode_finish_note());
     const int pairs = g.max_pairs();
     decode_x_.size(g.num_tokens, g.hidden, moe_kernels::kDecodeMaxTokens);
     h_.size(pairs, g.intermediate, moe_kernels::kDecodeMaxTokens);
@@ -145,6 +145,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     decode_args_.counters = decode_counters_.data();
     decode_args_.out = out_.data();
     decode_args_.geometry = g;
+    decode_args_.finish = decode_finish();
   }
 
   // The tiled kernel's gate/up tiles read x by TMA from a copy in expert order

@@ -30,6 +30,18 @@ SingleGpuMoeBase::DecodeSetting SingleGpuMoeBase::decode_setting() {
   return DecodeSetting::kAuto;
 }
 
+moe_kernels::DecodeFinish SingleGpuMoeBase::decode_finish() {
+  const char* setting = std::getenv("MOEBENCH_DECODE_HANDOFF");
+  return setting != nullptr && std::string_view(setting) == "on" ? moe_kernels::DecodeFinish::kHandoff
+                                                                 : moe_kernels::DecodeFinish::kInline;
+}
+
+const char* SingleGpuMoeBase::decode_finish_note() {
+  return decode_finish() == moe_kernels::DecodeFinish::kHandoff
+             ? "; units finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on)"
+             : "";
+}
+
 bool SingleGpuMoeBase::use_decode_kernels() const {
   if (!moe_kernels::use_decode_kernel(geometry_, router_)) return false;
   switch (decode_setting()) {

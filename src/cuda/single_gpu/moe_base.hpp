@@ -11,6 +11,7 @@
 #include "cuda/device/device_buffer.hpp"
 #include "cuda/device/device_inputs.hpp"
 #include "cuda/device/routing_storage.hpp"
+#include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/moe_types.hpp"
 
 namespace moebench::cuda {
@@ -33,6 +34,11 @@ class SingleGpuMoeBase : public MoeImplementation {
   bool use_decode_kernels() const;
   enum class DecodeSetting { kAuto, kOn, kOff };
   static DecodeSetting decode_setting();
+  // Who finishes the decode kernels' units (moe_kernels::DecodeFinish): the finisher warps with
+  // MOEBENCH_DECODE_HANDOFF=on, else the consumers. Opt-in until a GPU has timed the two.
+  static moe_kernels::DecodeFinish decode_finish();
+  // The --verbose words that say so: "" or "; units finished by the finisher warps (...)".
+  static const char* decode_finish_note();
   // Whether epmoe's tiled GEMMs of this case run on pairs of CTAs that multicast the weight tiles
   // they share (moe_kernels' clustered engines): with MOEBENCH_GEMM_CLUSTER=on, for 128-row tiles
   // and not on the decode kernels. Opt-in until an H100 has timed it against the default.

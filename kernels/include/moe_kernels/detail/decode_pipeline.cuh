@@ -7,9 +7,10 @@
 //   output tile; every CTA takes an equal run of it (stream-K), so each SM streams the same bytes
 //   whatever the experts, tiles and K steps are. A run's partial sums are added in f32 (red.add) to
 //   a workspace that stays zero between launches.
-// - Counters instead of barriers: the CTA that completes a gate/up tile's K steps applies the
-//   activation to it (h, bf16) and zeroes its partial sums; the one that completes an expert's
-//   tiles stamps the expert ready. A down step loads its weights as soon as its stage is free and
+// - Counters instead of barriers, kept by the consumers or, with the hand-off, by the finisher
+//   warps off the consumers' path (decode_handoff.cuh): the CTA that completes a gate/up tile's
+//   K steps applies the activation to it (h, bf16) and zeroes its partial sums; the one that
+//   completes an expert's tiles stamps the expert ready. A down step loads its weights as soon as its stage is free and
 //   only its h rows once their expert is ready, so the weights of the first down steps stream
 //   while the last gate/up tiles finish elsewhere. The CTA that completes a block of output
 //   columns over every expert writes those columns of the bf16 output (the combine, weights
@@ -23,6 +24,7 @@
 #include "moe_kernels/activation.hpp"
 #include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/decode_split.hpp"
+#include "moe_kernels/detail/decode_handoff.cuh"
 #include "moe_kernels/detail/decode_routing.cuh"
 #include "moe_kernels/detail/ptx.cuh"
 #include "moe_kernels/detail/tile_pipeline.cuh"
@@ -37,7 +39,7 @@ struct alignas(1024) DecodeStorage {
   std::uint64_t full[kDecodeStages];
   std::uint64_t empty[kDecodeStages];
   DecodeRoutes routes;
-  int last_arrival;  // consumer thread 0 -> its warpgroup: this CTA completed a counter
+  DecodeHandoff handoff;
 };
 constexpr int kDecodeSmemBytes = static_cast<int>(sizeof(DecodeStorage)) + 1024;  // + alignment slack
 // The block and shared memory of a decode kernel, as cooperative_launch.cuh takes them.
@@ -47,8 +49,6 @@ struct DecodeLaunchShape {
 };
 // The producer warp's 32 lanes (their cp.async gathers or a plain arrival) and lane 0's expect_tx.
 constexpr int kDecodeFullArrivals = 33;
-// The consumer warpgroups' named barrier (0 is the CTA's).
-constexpr int kDecodeConsumerBarrier = 1;
 
 __device__ __forceinline__ DecodeStorage& decode_storage(std::uint8_t* dynamic_smem) {
   const auto base = reinterpret_cast<std::uintptr_t>(dynamic_smem);
@@ -160,6 +160,17 @@ __device__ __forceinline__ void produce_tma_unit(DecodeStorage& s, StageRing& ri
   ring = weights_at;
 }
 
+// Lane 0: the weights of the first `steps` K steps of `run` (units of `tiles_per_expert` tiles of
+// k_steps each) into L2, a box of 256 rows (one stage) at a time.
+__device__ __forceinline__ void prefetch_run_weights_l2(const CUtensorMap* map, const DecodeRoutes& routes, StepRun run,
+                                                        int tiles_per_expert, int k_steps, int steps) {
+  run.end = min(run.end, run.begin + steps);
+  for_each_unit(run, tiles_per_expert, k_steps, [&](const DecodeUnit& unit) {
+    for (int k = unit.k_begin; k < unit.k_end; ++k)
+      ptx::tma_prefetch_l2_3d(map, k * kBlockK, unit.tile * kBlockNB, routes.active_expert[unit.active]);
+  });
+}
+
 // Lane 0's test before the fused kernel's down steps load h: the expert's gate/up tiles are all
 // written (its stamp equals `ready_stamp`).
 struct ExpertReady {
@@ -266,26 +277,6 @@ __device__ __forceinline__ void decode_mainloop(DecodeStorage& s, StageRing& rin
   if (previous_stage >= 0 && thread == 0) ptx::mbarrier_arrive(&s.empty[previous_stage]);
 }
 
-// The consumer warpgroups, once each thread's share of some work is stored: thread 0 adds `steps`
-// to *counter. Returns, to every thread, whether that add completed `total`; then the counter is
-// back at zero and what the other CTAs stored before their adds is visible (read it with __ldcg).
-// Storage: DecodeStorage or Fp8DecodeStorage (its last_arrival word).
-template <typename Storage>
-__device__ __forceinline__ bool count_and_check_last(Storage& s, int* counter, int steps, int total, int thread) {
-  ptx::named_sync(kDecodeConsumerBarrier, kDecodeConsumerThreads);
-  if (thread == 0) {
-    __threadfence();
-    const bool last = atomicAdd(counter, steps) + steps == total;
-    if (last) {
-      *counter = 0;
-      __threadfence();
-    }
-    s.last_arrival = last ? 1 : 0;
-  }
-  ptx::named_sync(kDecodeConsumerBarrier, kDecodeConsumerThreads);
-  return s.last_arrival != 0;
-}
-
 // f(reg, token, column) for each of this thread's accumulator registers of consumer `consumer`
 // whose token is below `tokens`: acc[j][reg] holds weight row `column` + j * 128 of the stage
 // (blocks consumer and consumer + 2: wgmma::accumulator_coord's row within the block, its column
@@ -346,21 +337,23 @@ __device__ __forceinline__ void store_rows_direct(const DecodeAccumulators<kN>& 
   });
 }
 
-// The finishers below read what the other CTAs added from L2, 16 bytes a load, kFinishBatch
-// loads of each thread in flight before any of its stores (which the compiler may not move the
-// loads past): one L2 round trip per batch, where a loop of scalar loads paid one per element and
-// stalled the consumers (and with them the CTA's stream) for several microseconds a tile.
+// The finishing steps below run on a DecodeTeam (decode_handoff.cuh): the consumers or the
+// finishers. They read what the other CTAs added from L2, 16 bytes a load, kFinishBatch loads of
+// each thread in flight before any of its stores (which the compiler may not move the loads
+// past): one L2 round trip per batch, where a loop of scalar loads paid one per element.
 constexpr int kFinishBatch = 4;
 
 // The CTA that completed a block of 256 output columns of `rows` rows (from row_begin; their f32
 // sums `partial_stride` apart): those columns in bf16 into `out` (rows `out_stride` apart;
 // columns from column_limit on dropped), and their sums back to zero. 16 bytes a load where the
 // sums' rows are 16-byte aligned (partial_stride a multiple of 4), else 4.
+template <typename Team>
 __device__ __forceinline__ void finish_rows_block(float* partial, int partial_stride, int row_begin, int rows,
                                                   int column_begin, int column_limit, __nv_bfloat16* out,
-                                                  int out_stride, int thread) {
+                                                  int out_stride, Team team) {
+  const int thread = team.thread;
   if (partial_stride % 4 != 0) {
-    for (int i = thread; i < rows * kBlockNB; i += kDecodeConsumerThreads) {
+    for (int i = thread; i < rows * kBlockNB; i += Team::kThreads) {
       const int r = row_begin + i / kBlockNB, column = column_begin + i % kBlockNB;
       if (column >= column_limit) continue;
       float* sum = partial + static_cast<std::int64_t>(r) * partial_stride + column;
@@ -372,18 +365,18 @@ __device__ __forceinline__ void finish_rows_block(float* partial, int partial_st
   }
   constexpr int kQuads = kBlockNB / 4;
   const int quads = rows * kQuads;
-  for (int first = thread; first < quads; first += kFinishBatch * kDecodeConsumerThreads) {
+  for (int first = thread; first < quads; first += kFinishBatch * Team::kThreads) {
     float4 sums[kFinishBatch];
 #pragma unroll
     for (int b = 0; b < kFinishBatch; ++b) {
-      const int i = first + b * kDecodeConsumerThreads, column = column_begin + (i % kQuads) * 4;
+      const int i = first + b * Team::kThreads, column = column_begin + (i % kQuads) * 4;
       if (i >= quads || column >= column_limit) continue;
       sums[b] = __ldcg(reinterpret_cast<const float4*>(
           partial + static_cast<std::int64_t>(row_begin + i / kQuads) * partial_stride + column));
     }
 #pragma unroll
     for (int b = 0; b < kFinishBatch; ++b) {
-      const int i = first + b * kDecodeConsumerThreads, column = column_begin + (i % kQuads) * 4;
+      const int i = first + b * Team::kThreads, column = column_begin + (i % kQuads) * 4;
       if (i >= quads || column >= column_limit) continue;
       const int r = row_begin + i / kQuads;
       *reinterpret_cast<float4*>(partial + static_cast<std::int64_t>(r) * partial_stride + column) =
@@ -399,17 +392,18 @@ __device__ __forceinline__ void finish_rows_block(float* partial, int partial_st
 
 // The CTA that completed gate/up tile `tile` of an expert: h = act(gate, up) for its 128
 // intermediate columns, and its partial sums back to zero.
-template <typename Act>
+template <typename Act, typename Team>
 __device__ __forceinline__ void finish_gate_up_tile(Act act, float* partial, int partial_stride, int row_begin,
                                                     int tokens, int tile, __nv_bfloat16* h, int h_stride,
-                                                    int intermediate, int thread) {
+                                                    int intermediate, Team team) {
+  const int thread = team.thread;
   constexpr int kQuads = kGateUpBlock / 4;  // 4 columns a load
   const int quads = tokens * kQuads;
-  for (int first = thread; first < quads; first += kFinishBatch * kDecodeConsumerThreads) {
+  for (int first = thread; first < quads; first += kFinishBatch * Team::kThreads) {
     float4 gate[kFinishBatch], up[kFinishBatch];
 #pragma unroll
     for (int b = 0; b < kFinishBatch; ++b) {
-      const int i = first + b * kDecodeConsumerThreads;
+      const int i = first + b * Team::kThreads;
       if (i >= quads) continue;
       float* sums = partial + static_cast<std::int64_t>(row_begin + i / kQuads) * partial_stride + tile * kBlockNB +
                     (i % kQuads) * 4;
@@ -418,7 +412,7 @@ __device__ __forceinline__ void finish_gate_up_tile(Act act, float* partial, int
     }
 #pragma unroll
     for (int b = 0; b < kFinishBatch; ++b) {
-      const int i = first + b * kDecodeConsumerThreads;
+      const int i = first + b * Team::kThreads;
       if (i >= quads) continue;
       const int row = row_begin + i / kQuads, column = tile * kGateUpBlock + (i % kQuads) * 4;
       float* sums = partial + static_cast<std::int64_t>(row) * partial_stride + tile * kBlockNB + (i % kQuads) * 4;
@@ -445,11 +439,12 @@ __device__ __forceinline__ void finish_gate_up_tile(Act act, float* partial, int
   ptx::fence_proxy_async_global();  // the down steps read h by TMA
 }
 
+template <typename Team>
 __device__ __forceinline__ void finish_gate_up_tile(Activation activation, float* partial, int partial_stride,
                                                     int row_begin, int tokens, int tile, __nv_bfloat16* h, int h_stride,
-                                                    int intermediate, int thread) {
+                                                    int intermediate, Team team) {
   with_activation(activation, [&](auto act) {
-    finish_gate_up_tile(act, partial, partial_stride, row_begin, tokens, tile, h, h_stride, intermediate, thread);
+    finish_gate_up_tile(act, partial, partial_stride, row_begin, tokens, tile, h, h_stride, intermediate, team);
   });
 }
 
@@ -470,9 +465,10 @@ __device__ __forceinline__ void add_down_partial(const DecodeAccumulators<kN>& a
 
 // The CTA that completed output block `block` over every expert: its columns of out, in bf16,
 // and their f32 sums back to zero.
+template <typename Team>
 __device__ __forceinline__ void finish_output_block(float* out_partial, __nv_bfloat16* out, int num_tokens, int hidden,
-                                                    int block, int thread) {
-  finish_rows_block(out_partial, hidden, 0, num_tokens, block * kBlockNB, hidden, out, hidden, thread);
+                                                    int block, Team team) {
+  finish_rows_block(out_partial, hidden, 0, num_tokens, block * kBlockNB, hidden, out, hidden, team);
 }
 
 }  // namespace moe_kernels

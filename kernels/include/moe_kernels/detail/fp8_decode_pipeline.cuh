@@ -11,7 +11,8 @@
 //   stamped x ready. Token rows that are already quantized and sorted (h; epmoe's permuted x)
 //   come by TMA with their scales.
 // - Partial sums in f32 (red.add) as in the bf16 kernels; the CTA that completes a gate/up tile
-//   applies the activation and quantizes h per token over the tile's 128 columns (one group).
+//   applies the activation and quantizes h per token over the tile's 128 columns (one group), on
+//   its consumers or, with the hand-off, its finisher warps (decode_handoff.cuh).
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,7 @@ struct alignas(1024) Fp8DecodeStorage {
   std::uint64_t full[kDecodeStages];
   std::uint64_t empty[kDecodeStages];
   DecodeRoutes routes;
-  int last_arrival;  // count_and_check_last's answer to the consumers
+  DecodeHandoff handoff;
 };
 constexpr int kFp8DecodeSmemBytes = static_cast<int>(sizeof(Fp8DecodeStorage)) + 1024;
 struct Fp8DecodeLaunchShape {
@@ -53,11 +54,14 @@ struct Fp8DecodeLaunchShape {
 constexpr int kFp8DecodeFullArrivals = 65;
 constexpr int kFp8DecodeScaleBytes = (kDecodeMaxTokens + kScaleBoxSlack) * 4;  // a TMA box of scales
 // The register split (setmaxnreg): the producer's loop keeps four scale pointers and its gather's
-// addresses, which spilled at the bf16 kernel's 56; the consumers peak near 190 (64 tokens: acc,
-// one partial, the tokens' scales). 88 + 2 x 208 = 504 of a sub-partition's 512 a lane; ptxas then
-// spills nothing (the 16-byte frame is route_tokens_in_cta's best[]).
-constexpr int kFp8DecodeProducerRegisters = 88;
-constexpr int kFp8DecodeConsumerRegisters = 208;
+// addresses, which spilled at 56; the consumers peak near 190 (64 tokens: acc, one partial, the
+// tokens' scales). 88 + 2 x 208 = 504 of a sub-partition's 512 a lane; with the hand-off the
+// finishers (decode_handoff.cuh) keep four rows of gate and up sums in flight, which spilled 88
+// bytes at 88, none at 104 + 2 x 200. ptxas then spills nothing in either (the 16-byte frame is
+// route_tokens_in_cta's best[]).
+MOE_HOST_DEVICE constexpr DecodeRegisterSplit fp8_decode_register_split(DecodeFinish finish) {
+  return finish == DecodeFinish::kHandoff ? DecodeRegisterSplit{104, 200} : DecodeRegisterSplit{88, 208};
+}
 
 __device__ __forceinline__ Fp8DecodeStorage& fp8_decode_storage(std::uint8_t* dynamic_smem) {
   const auto base = reinterpret_cast<std::uintptr_t>(dynamic_smem);
@@ -364,13 +368,14 @@ __device__ __forceinline__ void add_down_partial_fp8(const Fp8DecodeAccumulators
 
 // The CTA that completed gate/up tile `tile` of an expert: h = act(gate, up) for its 128
 // intermediate columns, quantized per row (the tile is one scale group), and the partial sums back
-// to zero. A warp per row, 4 columns a lane (consumer thread t of 256 takes rows t / 32 + 8 n),
-// kFinishBatch rows' loads in flight before any store (decode_pipeline.cuh's finishers).
-template <typename Act>
+// to zero. A warp per row, 4 columns a lane (a team of w warps: thread t takes rows t / 32 + w n),
+// kFinishBatch rows' loads in flight before any store (decode_pipeline.cuh's finishing steps).
+template <typename Act, typename Team>
 __device__ __forceinline__ void finish_gate_up_tile_fp8(Act act, float* partial, int partial_stride, int row_begin,
                                                         int tokens, int tile, const Fp8Rows& h, int intermediate,
-                                                        int thread) {
-  constexpr int kWarps = kDecodeConsumerThreads / 32;
+                                                        Team team) {
+  constexpr int kWarps = Team::kThreads / 32;
+  const int thread = team.thread;
   const int lane = thread % 32, first_column = tile * kGateUpBlock + 4 * lane;
   for (int first = thread / 32; first < tokens; first += kFinishBatch * kWarps) {
     float4 gate[kFinishBatch], up[kFinishBatch];
@@ -404,11 +409,12 @@ __device__ __forceinline__ void finish_gate_up_tile_fp8(Act act, float* partial,
   ptx::fence_proxy_async_global();  // the down steps read h by TMA
 }
 
+template <typename Team>
 __device__ __forceinline__ void finish_gate_up_tile_fp8(Activation activation, float* partial, int partial_stride,
                                                         int row_begin, int tokens, int tile, const Fp8Rows& h,
-                                                        int intermediate, int thread) {
+                                                        int intermediate, Team team) {
   with_activation(activation, [&](auto act) {
-    finish_gate_up_tile_fp8(act, partial, partial_stride, row_begin, tokens, tile, h, intermediate, thread);
+    finish_gate_up_tile_fp8(act, partial, partial_stride, row_begin, tokens, tile, h, intermediate, team);
   });
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "moe_kernels/decode_limits.hpp"
+#include "moe_kernels/detail/decode_handoff.cuh"
 #include "moe_kernels/detail/decode_routing.cuh"
 #include "moe_kernels/detail/kernel_stamps.cuh"
 #include "moe_kernels/detail/ptx.cuh"
@@ -12,12 +13,14 @@ namespace moe_kernels {
 
 // Args: the kernel's (logits, geometry, router, counters, stage_times). Storage: its shared memory
 // (w, the ring the routing scratch lives in until the pipeline starts; full, empty; routes).
-// producer(ready_stamp) runs on one warp of the producer warpgroup, consumer(ready_stamp) on the
-// consumer warpgroups; kFullArrivals: the arrivals a full barrier waits for.
+// producer(ready_stamp) runs on one warp of the producer warpgroup, finishers(ready_stamp) on its
+// other three (with the hand-off, decode_handoff.cuh; else it returns at once),
+// consumer(ready_stamp) on the consumer warpgroups;
+// kFullArrivals: the arrivals a full barrier waits for.
 template <int kProducerRegisters, int kConsumerRegisters, int kFullArrivals, typename Args, typename Storage,
-          typename Producer, typename Consumer>
+          typename Producer, typename Finishers, typename Consumer>
 __device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, const DecodeCounters& counters,
-                                                 Producer producer, Consumer consumer) {
+                                                 Producer producer, Finishers finishers, Consumer consumer) {
   // Every CTA reads the launch count before any CTA can leave (the last one out advances it), so
   // all agree on the stamp that marks what is ready in this launch.
   const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
@@ -27,15 +30,16 @@ __device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, cons
       ptx::mbarrier_init(&s.full[i], kFullArrivals);
       ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
     }
+    init_decode_handoff(s.handoff);
     ptx::fence_barrier_init();
   }
   route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
   stamp_stage(a, FusedStage::kGateUp);
-  // setmaxnreg needs each role to be one branch of a single if/else; the producer warpgroup's
-  // other three warps only wait at the end.
+  // setmaxnreg needs each role to be one branch of a single if/else.
   if (threadIdx.x >= kDecodeConsumerThreads) {
     ptx::release_registers<kProducerRegisters>();
-    if (threadIdx.x < kDecodeConsumerThreads + 32) producer(ready_stamp);
+    if (threadIdx.x < kDecodeFinisherFirstThread) producer(ready_stamp);
+    else finishers(ready_stamp);
   } else {
     ptx::claim_registers<kConsumerRegisters>();
     consumer(ready_stamp);

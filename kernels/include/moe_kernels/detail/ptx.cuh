@@ -83,6 +83,13 @@ __device__ __forceinline__ void bulk_load(void* dst, const void* src, std::uint3
       : "memory");
 }
 
+// The box of a 3D tensor map at (c0, c1, c2) into L2 only: no shared memory, no barrier.
+__device__ __forceinline__ void tma_prefetch_l2_3d(const CUtensorMap* map, int c0, int c1, int c2) {
+  asm volatile("cp.async.bulk.prefetch.tensor.3d.L2.global.tile [%0, {%1, %2, %3}];" ::"l"(map), "r"(c0), "r"(c1),
+               "r"(c2)
+               : "memory");
+}
+
 __device__ __forceinline__ void prefetch_tensor_map(const CUtensorMap* map) {
   asm volatile("prefetch.tensormap [%0];" ::"l"(map) : "memory");
 }
