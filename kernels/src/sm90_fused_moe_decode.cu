@@ -162,10 +162,9 @@ __device__ __forceinline__ void run_finishers(const FusedMoeDecodeArgs& a, Decod
   });
 }
 
-// ptxas: see decode_register_split (decode_limits.hpp); the 16-byte frame is route_tokens_in_cta's
-// best[] (routing.cuh), which only grouped routers touch. The timeline's instantiation (kSpans)
-// spills 8 bytes more without the hand-off, outside the K loops: only MOEBENCH_TILE_TIMELINE runs
-// it, and its times are not the ones to quote.
+// ptxas: see decode_register_split (decode_limits.hpp): no spills with the hand-off, 16 bytes of
+// spill stores without (the producer warp's); the 16-byte frame is route_tokens_in_cta's best[]
+// (routing.cuh), which only grouped routers touch.
 template <bool kSpans, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
