@@ -74,18 +74,6 @@ __device__ __forceinline__ void finish_gate_up_unit(const FusedMoeDecodeArgs& a,
     ptx::store_release_gpu(a.counters + counters.expert_ready(expert), ready_stamp);
 }
 
-// What follows a down unit's stores: its output block's count, and where this CTA completes the
-// block, those columns of the output.
-template <typename Team>
-__device__ __forceinline__ void finish_down_unit(const FusedMoeDecodeArgs& a, DecodeStorage& s,
-                                                 const DecodeShape& shape, const DecodeCounters& counters,
-                                                 const DecodeUnit& unit, Team team) {
-  int* block_steps = a.counters + counters.down_block_steps(unit.tile);
-  if (count_and_check_last(s.handoff, block_steps, unit.k_end - unit.k_begin, s.routes.num_active * shape.down_steps,
-                           team))
-    finish_output_block(a.out_partial, a.out, a.geometry.num_tokens, a.geometry.hidden, unit.tile, team);
-}
-
 // kSpans: the instantiation that records each unit's span (args.tile_spans). kFinish: whether the
 // consumers finish each unit themselves or post it to the finishers.
 template <bool kSpans, DecodeFinish kFinish>
@@ -144,24 +132,6 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
   stamp_stage(a, FusedStage::kCombine);
 }
 
-// The finishers (kHandoff): each unit the consumers post, in their order.
-__device__ __forceinline__ void run_finishers(const FusedMoeDecodeArgs& a, DecodeStorage& s, const DecodeShape& shape,
-                                              const DecodeCounters& counters, int ready_stamp) {
-  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
-  const int active = s.routes.num_active;
-  StageRing posts;
-  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
-  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
-    take_unit(s.handoff, posts);
-    finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
-  });
-  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
-  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
-    take_unit(s.handoff, posts);
-    finish_down_unit(a, s, shape, counters, unit, team);
-  });
-}
-
 // ptxas: see decode_register_split (decode_limits.hpp): no spills with the hand-off, 16 bytes of
 // spill stores without (the producer warp's); the 16-byte frame is route_tokens_in_cta's best[]
 // (routing.cuh), which only grouped routers touch.
@@ -176,7 +146,11 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   run_fused_decode<kSplit.producer, kSplit.consumer, kDecodeFullArrivals>(
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
       [&](int ready_stamp) {
-        if constexpr (kFinish == DecodeFinish::kHandoff) run_finishers(a, s, shape, counters, ready_stamp);
+        if constexpr (kFinish == DecodeFinish::kHandoff) {
+          run_fused_finishers(a, s, shape, counters, [&](const DecodeUnit& unit, FinisherTeam team) {
+            finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
+          });
+        }
       },
       [&](int ready_stamp) { run_consumer<kSpans, kFinish>(a, s, shape, counters, ready_stamp); });
 }

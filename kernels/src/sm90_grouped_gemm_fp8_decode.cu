@@ -53,12 +53,6 @@ __device__ __forceinline__ void run_grouped_producer(const GroupedFp8DecodeArgs&
   });
 }
 
-// gate/up: 2 * tiles * 128 columns of gate and up sums; down: H columns of y.
-template <bool kGateUp>
-__device__ __forceinline__ int grouped_partial_stride(const MoeGeometry& g, int tiles) {
-  return kGateUp ? 2 * tiles * kGateUpBlock : g.hidden;
-}
-
 // What follows a unit's sums, on `team` (the consumers, or the finishers once they have taken
 // the unit): the tile's count, and where this CTA completes the tile, h quantized per row after
 // the activation, or the expert's y rows in bf16.
@@ -68,7 +62,7 @@ __device__ __forceinline__ void finish_grouped_unit(const GroupedFp8DecodeArgs& 
   const MoeGeometry& g = a.geometry;
   const int expert = s.routes.active_expert[unit.active], row_begin = s.routes.active_offset[unit.active];
   const int tokens = s.routes.active_offset[unit.active + 1] - row_begin;
-  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  const int partial_stride = grouped_decode_partial_columns(kGateUp, g);
   int* tile_steps = a.workspace.tile_steps + static_cast<std::int64_t>(expert) * tiles + unit.tile;
   if (!count_and_check_last(s.handoff, tile_steps, unit.k_end - unit.k_begin, k_steps, team)) return;
   if constexpr (kGateUp) {
@@ -85,7 +79,7 @@ __device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs&
                                                      const StepRun& run, int tiles, int k_steps) {
   const MoeGeometry& g = a.geometry;
   const int thread = threadIdx.x, consumer = thread / kProducerThreads, in_warpgroup = thread % kProducerThreads;
-  const int partial_stride = grouped_partial_stride<kGateUp>(g, tiles);
+  const int partial_stride = grouped_decode_partial_columns(kGateUp, g);
   StageRing ring, posts;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
     const int row_begin = s.routes.active_offset[unit.active];
@@ -127,14 +121,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   extern __shared__ std::uint8_t smem_raw[];
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
   const MoeGeometry& g = a.geometry;
-  if (threadIdx.x == 0) {
-    for (int i = 0; i < kDecodeStages; ++i) {
-      ptx::mbarrier_init(&s.full[i], kFp8DecodeFullArrivals);
-      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
-    }
-    init_decode_handoff(s.handoff);
-    ptx::fence_barrier_init();
-  }
+  if (threadIdx.x == 0) init_decode_barriers<kFp8DecodeFullArrivals>(s);
   // The offsets come from the scan kernel, two or three launches back: complete once this grid
   // runs, since each kernel between waited for its own predecessor before letting this one start.
   load_active_experts(a.expert_offsets, g.local_experts, s.routes);
@@ -143,14 +130,12 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   const int k_steps = fp8_groups(kGateUp ? g.hidden : g.intermediate);
   const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
   constexpr DecodeRegisterSplit kSplit = fp8_decode_register_split(kFinish);
-  if (threadIdx.x >= kDecodeConsumerThreads) {
-    ptx::release_registers<kSplit.producer>();
-    if (threadIdx.x < kDecodeFinisherFirstThread) run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps);
-    else if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
-  } else {
-    ptx::claim_registers<kSplit.consumer>();
-    run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps);
-  }
+  run_decode_roles<kSplit.producer, kSplit.consumer>(
+      [&] { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
+      [&] {
+        if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
+      },
+      [&] { run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps); });
 }
 
 template <bool kGateUp, DecodeFinish kFinish>

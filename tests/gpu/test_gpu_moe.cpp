@@ -155,46 +155,29 @@ class GpuMoe : public ::testing::Test {
         << "epmoe against fused, fp8, decode " << decode << " " << describe(c);
   }
 
-  // DecodeShapes' cases from `seed` on.
-  void check_decode_shapes(std::uint64_t seed) {
-    const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
-    const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
-    int index = 0;
-    for (std::int64_t T : tokens) {
-      GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
-      ASSERT_TRUE(decode_applies(c, problem_for(c))) << describe(c);
-      check(c, seed++);
-      ++index;
-    }
-    check({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
-    check({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert, 40 rows: N 64
-    check({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
-    check({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
-    check({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
-    check({2, 128, 8, 2048, 768}, seed++);                                               // Qwen3-30B-A3B
-    check({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
-    check({33, 128, 4, 2880, 360, Activation::kSwigluOai}, seed++);                      // gpt-oss H
-  }
-
-  // DecodeShapesFp8's cases from `seed` on.
-  void check_decode_shapes_fp8(std::uint64_t seed) {
+  // DecodeShapes' cases (bf16) or DecodeShapesFp8's from `seed` on.
+  void check_decode_shapes(std::uint64_t seed, bool fp8) {
+    const auto run = [&](const GpuCase& c) { fp8 ? check_fp8(c, seed++) : check(c, seed++); };
     const std::int64_t tokens[] = {1, 2, 3, 4, 5, 8, 16, 17, 32, 63, 64};
     const Activation activations[] = {Activation::kSilu, Activation::kGelu, Activation::kSwigluOai};
     int index = 0;
     for (std::int64_t T : tokens) {
       GpuCase c{T, 16, 4, index % 2 == 0 ? 200 : 256, index % 3 == 0 ? 136 : 192, activations[index % 3]};
       Problem problem = problem_for(c);
-      problem.dtype = WeightDtype::kFp8Block128;
+      if (fp8) problem.dtype = WeightDtype::kFp8Block128;
       ASSERT_TRUE(decode_applies(c, problem)) << describe(c);
-      check_fp8(c, seed++);
+      run(c);
       ++index;
     }
-    check_fp8({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, seed++);  // expert 0: every token
-    check_fp8({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0}, seed++);   // one expert: N 64
-    check_fp8({17, 4, 1, 64, 64, Activation::kSwigluOai}, seed++);                           // k = 1
-    check_fp8({16, 8, 8, 96, 200, Activation::kSilu}, seed++);                               // k = E: 16 rows each
-    check_fp8({64, 8, 8, 72, 64, Activation::kGelu}, seed++);                                // k = E, 64 rows each
-    check_fp8({8, 8, 2, 4096, 1024, Activation::kSilu}, seed++);                             // Mixtral-like H
+    run({64, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0});  // expert 0: every token
+    run({40, 8, 1, 320, 72, Activation::kGelu, Scenario::kImbalanced, 8.0});   // one expert, 40 rows: N 64
+    run({17, 4, 1, 64, 64, Activation::kSwigluOai});                           // k = 1
+    run({16, 8, 8, 96, 200, Activation::kSilu});                               // k = E: 16 rows each
+    run({64, 8, 8, 72, 64, Activation::kGelu});                                // k = E, 64 rows each
+    run({8, 8, 2, 4096, 1024, Activation::kSilu});                             // Mixtral-like H
+    if (fp8) return;
+    run({2, 128, 8, 2048, 768});                           // Qwen3-30B-A3B
+    run({33, 128, 4, 2880, 360, Activation::kSwigluOai});  // gpt-oss H
   }
 
   cuda::CudaContext context_{};
@@ -320,13 +303,13 @@ TEST_F(GpuMoe, TilesCarryTails) {
 // beside the tiled ones): every T of the decode grid and token counts that fill no wgmma N, every
 // activation, an expert holding every token, k = 1 and k = E, H and I off the tile sizes, and
 // real layers' widths.
-TEST_F(GpuMoe, DecodeShapes) { check_decode_shapes(40); }
+TEST_F(GpuMoe, DecodeShapes) { check_decode_shapes(40, false); }
 
 // The same with each unit finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on,
 // detail/decode_handoff.cuh) instead of the consumers.
 TEST_F(GpuMoe, DecodeShapesHandoff) {
   setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
-  check_decode_shapes(440);
+  check_decode_shapes(440, false);
   unsetenv("MOEBENCH_DECODE_HANDOFF");
 }
 
@@ -377,12 +360,12 @@ TEST_F(GpuMoe, SmallShapesFp8) {
 
 // The FP8 decode kernels (up to 64 tokens) on the token counts of the decode grid and rows
 // that fill no wgmma N (3, 5, 17, 63), every activation, H and I off the 128-channel groups.
-TEST_F(GpuMoe, DecodeShapesFp8) { check_decode_shapes_fp8(240); }
+TEST_F(GpuMoe, DecodeShapesFp8) { check_decode_shapes(240, true); }
 
 // The same with each unit finished by the finisher warps (MOEBENCH_DECODE_HANDOFF=on).
 TEST_F(GpuMoe, DecodeShapesFp8Handoff) {
   setenv("MOEBENCH_DECODE_HANDOFF", "on", 1);
-  check_decode_shapes_fp8(640);
+  check_decode_shapes(640, true);
   unsetenv("MOEBENCH_DECODE_HANDOFF");
 }
 

@@ -87,10 +87,16 @@ cudaError_t launch_grouped_down_clustered(const GroupedGemmMaps& maps, const CUt
 // The decode GEMMs' f32 partial sums and per-tile counters, zero at allocation; the kernels leave
 // them zero.
 struct GroupedDecodeWorkspace {
-  float* partial;       // gate/up: (T*k, 2 * I padded to kGateUpBlock); down: (T*k, H)
+  float* partial;       // (T*k, grouped_decode_partial_columns)
   int* tile_steps;      // (local_experts, output tiles): K steps done
   DecodeFinish finish;  // who counts the steps and reads the sums back (decode_limits.hpp)
 };
+
+// A row of GroupedDecodeWorkspace::partial: gate/up, the gate and the up sums of each 128-column
+// tile (2 * I padded to kGateUpBlock); down, H.
+MOE_HOST_DEVICE constexpr int grouped_decode_partial_columns(bool gate_up, const MoeGeometry& g) {
+  return gate_up ? 2 * g.gate_up_tiles() * kGateUpBlock : g.hidden;
+}
 
 // h[row] = act(gate, up) as launch_grouped_gate_up, for use_decode_kernel geometries: every CTA
 // streams an equal share of the experts' K steps (decode_pipeline.cuh). maps.a: 2D over the

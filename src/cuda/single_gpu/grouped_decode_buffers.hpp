@@ -13,8 +13,8 @@ class GroupedDecodeBuffers {
   void size(const moe_kernels::MoeGeometry& g, moe_kernels::DecodeFinish finish) {
     finish_ = finish;
     const std::size_t pairs = static_cast<std::size_t>(g.max_pairs());
-    gate_up_partial_.resize(pairs * 2 * g.gate_up_tiles() * moe_kernels::kGateUpBlock);
-    down_partial_.resize(pairs * g.hidden);
+    gate_up_partial_.resize(pairs * moe_kernels::grouped_decode_partial_columns(true, g));
+    down_partial_.resize(pairs * moe_kernels::grouped_decode_partial_columns(false, g));
     gate_up_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.gate_up_tiles());
     down_steps_.resize(static_cast<std::size_t>(g.local_experts) * g.down_tiles());
   }

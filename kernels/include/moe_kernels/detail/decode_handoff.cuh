@@ -42,6 +42,22 @@ __device__ __forceinline__ void init_decode_handoff(DecodeHandoff& handoff) {
   }
 }
 
+// The roles of a decode kernel's threads, each with its registers (setmaxnreg needs each role to
+// be one branch of a single if/else): producer() on warp 0 of the producer warpgroup, finishers()
+// on its other three (which return at once without the hand-off), consumer() on the consumer
+// warpgroups.
+template <int kProducerRegisters, int kConsumerRegisters, typename Producer, typename Finishers, typename Consumer>
+__device__ __forceinline__ void run_decode_roles(Producer producer, Finishers finishers, Consumer consumer) {
+  if (threadIdx.x >= kDecodeConsumerThreads) {
+    ptx::release_registers<kProducerRegisters>();
+    if (threadIdx.x < kDecodeFinisherFirstThread) producer();
+    else finishers();
+  } else {
+    ptx::claim_registers<kConsumerRegisters>();
+    consumer();
+  }
+}
+
 // Every consumer thread, once its stores of a unit are issued. The named barrier makes them all
 // visible to thread 0 before its arrival (a release), and the finishers' wait (an acquire) passes
 // them on to the fence before their counter add. Thread 0 waits only while the finishers are

@@ -55,6 +55,18 @@ __device__ __forceinline__ DecodeStorage& decode_storage(std::uint8_t* dynamic_s
   return *reinterpret_cast<DecodeStorage*>((base + 1023) & ~std::uintptr_t(1023));
 }
 
+// Thread 0, before anything waits on them: the stage ring's barriers (kFullArrivals: the arrivals
+// a full barrier waits for) and the hand-off's. Storage: DecodeStorage or Fp8DecodeStorage.
+template <int kFullArrivals, typename Storage>
+__device__ __forceinline__ void init_decode_barriers(Storage& s) {
+  for (int i = 0; i < kDecodeStages; ++i) {
+    ptx::mbarrier_init(&s.full[i], kFullArrivals);
+    ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
+  }
+  init_decode_handoff(s.handoff);
+  ptx::fence_barrier_init();
+}
+
 // ---- the work split (decode_split.hpp) ------------------------------------------------------
 
 __device__ __forceinline__ StepRun cta_run(long long total_steps) {

@@ -1,15 +1,50 @@
 // What the two fused decode kernels (sm90_fused_moe_decode.cu in bf16, sm90_fused_moe_fp8_decode.cu
 // in FP8) do around their pipelines: the launch's ready stamp, the stage barriers, routing every
-// token in every CTA, the role split and the last CTA out.
+// token in every CTA, the role split, the finishing of down units (and, with the hand-off, the
+// finishers' loop) and the last CTA out.
 #pragma once
 
 #include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/detail/decode_handoff.cuh"
+#include "moe_kernels/detail/decode_pipeline.cuh"
 #include "moe_kernels/detail/decode_routing.cuh"
 #include "moe_kernels/detail/kernel_stamps.cuh"
 #include "moe_kernels/detail/ptx.cuh"
 
 namespace moe_kernels {
+
+// What follows a down unit's sums, on `team` (the consumers, or the finishers once they have
+// taken the unit): its output block's count, and where this CTA completes the block, those
+// columns of the output. Args: the kernel's (counters, out_partial, out, geometry); Shape: its
+// (gate_up_tiles, gate_up_steps, down_blocks, down_steps).
+template <typename Args, typename Storage, typename Shape, typename Team>
+__device__ __forceinline__ void finish_down_unit(const Args& a, Storage& s, const Shape& shape,
+                                                 const DecodeCounters& counters, const DecodeUnit& unit, Team team) {
+  int* block_steps = a.counters + counters.down_block_steps(unit.tile);
+  if (count_and_check_last(s.handoff, block_steps, unit.k_end - unit.k_begin, s.routes.num_active * shape.down_steps,
+                           team))
+    finish_output_block(a.out_partial, a.out, a.geometry.num_tokens, a.geometry.hidden, unit.tile, team);
+}
+
+// The finishers of a fused decode kernel with the hand-off: each unit its consumers post, in
+// their order; finish_gate_up(unit, team) for the gate/up units.
+template <typename Args, typename Storage, typename Shape, typename FinishGateUp>
+__device__ __forceinline__ void run_fused_finishers(const Args& a, Storage& s, const Shape& shape,
+                                                    const DecodeCounters& counters, FinishGateUp finish_gate_up) {
+  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  const int active = s.routes.num_active;
+  StageRing posts;
+  const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
+  for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_gate_up(unit, team);
+  });
+  const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
+  for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
+    take_unit(s.handoff, posts);
+    finish_down_unit(a, s, shape, counters, unit, team);
+  });
+}
 
 // Args: the kernel's (logits, geometry, router, counters, stage_times). Storage: its shared memory
 // (w, the ring the routing scratch lives in until the pipeline starts; full, empty; routes).
@@ -25,25 +60,11 @@ __device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, cons
   // all agree on the stamp that marks what is ready in this launch.
   const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
   stamp_stage(a, FusedStage::kRoute);
-  if (threadIdx.x == 0) {
-    for (int i = 0; i < kDecodeStages; ++i) {
-      ptx::mbarrier_init(&s.full[i], kFullArrivals);
-      ptx::mbarrier_init(&s.empty[i], kDecodeConsumers);
-    }
-    init_decode_handoff(s.handoff);
-    ptx::fence_barrier_init();
-  }
+  if (threadIdx.x == 0) init_decode_barriers<kFullArrivals>(s);
   route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
   stamp_stage(a, FusedStage::kGateUp);
-  // setmaxnreg needs each role to be one branch of a single if/else.
-  if (threadIdx.x >= kDecodeConsumerThreads) {
-    ptx::release_registers<kProducerRegisters>();
-    if (threadIdx.x < kDecodeFinisherFirstThread) producer(ready_stamp);
-    else finishers(ready_stamp);
-  } else {
-    ptx::claim_registers<kConsumerRegisters>();
-    consumer(ready_stamp);
-  }
+  run_decode_roles<kProducerRegisters, kConsumerRegisters>(
+      [&] { producer(ready_stamp); }, [&] { finishers(ready_stamp); }, [&] { consumer(ready_stamp); });
   ptx::cta_sync_all();
   if (threadIdx.x == 0 &&
       atomicAdd(reinterpret_cast<unsigned*>(a.counters + counters.ctas_out()), 1u) == gridDim.x - 1) {
