@@ -10,7 +10,8 @@ With --decode (the decode kernel's timeline: one span per unit, a CTA's K steps 
 tile), per GEMM instead: when the CTAs started and finished it (min, median, max over the CTAs),
 the weight bytes they streamed per microsecond (a K step moves --step-kib KiB of weights), the
 gaps between a CTA's units, and how long units took after their mainloop (the partial sums, the
-counters and, for the unit that completes a tile, the finisher).
+counters and, for the unit that completes a tile, the finisher), or with the hand-off how long
+the finisher warps took past the consumers' span (finished_us).
 Usage: tile_timeline.py [--decode [--step-kib N]] TIMELINE.csv...
 """
 import csv
@@ -29,8 +30,9 @@ def read(path):
         for key in ("tile", "cta", "expert", "rows", "n_block", "k_steps"):
             if key in t:
                 t[key] = int(t[key])
-        for key in ("start_us", "mainloop_end_us", "end_us"):
-            t[key] = float(t[key])
+        for key in ("start_us", "mainloop_end_us", "end_us", "finished_us"):
+            if key in t:
+                t[key] = float(t[key])
     return tiles
 
 
@@ -103,6 +105,10 @@ def decode_summary(units, gemm, step_kib):
              f"  after the mainloop, us a unit {spread(after)}"]
     if gaps:
         lines.append(f"  gap between a CTA's units, us {spread(gaps)}")
+    # With the hand-off the finisher warps finish a unit after the consumers' span ends.
+    handed = [u["finished_us"] - u["end_us"] for u in phase if "finished_us" in u]
+    if handed and max(handed) > 0:
+        lines.append(f"  finished after the span's end (finisher warps), us a unit {spread(handed)}")
     return lines
 
 

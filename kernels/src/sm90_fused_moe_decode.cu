@@ -147,7 +147,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
       a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
       [&](int ready_stamp) {
         if constexpr (kFinish == DecodeFinish::kHandoff) {
-          run_fused_finishers(a, s, shape, counters, [&](const DecodeUnit& unit, FinisherTeam team) {
+          run_fused_finishers<kSpans>(a, s, shape, counters, [&](const DecodeUnit& unit, FinisherTeam team) {
             finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
           });
         }

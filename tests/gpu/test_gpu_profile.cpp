@@ -99,20 +99,21 @@ struct TimelineRow {
   int tile, cta;
   double start_us, mainloop_end_us, end_us;
   int expert, rows, n_block, k_steps;
+  double finished_us;
 };
 
 std::vector<TimelineRow> read_timeline(const std::string& path) {
   std::ifstream file(path);
   std::string line;
   std::getline(file, line);
-  EXPECT_EQ(line, "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps");
+  EXPECT_EQ(line, "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps,finished_us");
   std::vector<TimelineRow> rows;
   while (std::getline(file, line)) {
     std::replace(line.begin(), line.end(), ',', ' ');
     std::istringstream fields(line);
     TimelineRow r;
     fields >> r.gemm >> r.tile >> r.cta >> r.start_us >> r.mainloop_end_us >> r.end_us >> r.expert >> r.rows >>
-        r.n_block >> r.k_steps;
+        r.n_block >> r.k_steps >> r.finished_us;
     rows.push_back(r);
   }
   return rows;
@@ -248,6 +249,8 @@ void check_decode_timeline(WeightDtype dtype) {
       EXPECT_LT(r.n_block, gemm.tiles);
       EXPECT_LE(r.start_us, r.mainloop_end_us);
       EXPECT_LE(r.mainloop_end_us, r.end_us);
+      // The finishers take a unit only once it is posted, after its mainloop.
+      EXPECT_LE(r.mainloop_end_us, r.finished_us);
       steps[{r.expert, r.n_block}] += r.k_steps;
       per_cta[r.cta].push_back({r.start_us, r.end_us});
     }

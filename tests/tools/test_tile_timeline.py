@@ -42,4 +42,24 @@ lines = tile_timeline.format_summary("gate_up", gate_up)
 assert lines[0] == "gate_up: 3 tiles on 2 CTAs, 20.0 us; CTAs busy 75.0%, idle at the end 5.0 us on average", lines
 assert lines[1] == "  tiles of > 128 rows     1,    10.00 us mean,    10.00 min,    10.00 max,   2.00 us of it after the mainloop", lines
 assert lines[-1] == "  tiles running at each tenth: 2 2 2 2 2 1 1 1 1 1", lines
+# A decode timeline with the hand-off: two CTAs, CTA 0 two units (3 and 2 K steps), CTA 1 one
+# (5 steps); the finisher warps finish each unit 1, 2 and 4 us after the consumers' span ends.
+DECODE_ROWS = """gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps,finished_us
+gate_up,0,0,0.000,3.000,3.500,0,1,0,3,4.500
+gate_up,1,0,3.500,5.500,6.000,0,1,1,2,8.000
+gate_up,0,1,0.000,5.000,5.500,1,1,0,5,9.500
+"""
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "decode_T1.csv")
+    with open(path, "w") as f:
+        f.write(DECODE_ROWS)
+    units = tile_timeline.read(path)
+lines = tile_timeline.decode_summary(units, "gate_up", 32.0)
+assert lines[0].startswith("gate_up: 3 units (10 K steps) on 2 CTAs, 0.00 to 6.00 us"), lines
+assert lines[3] == "  after the mainloop, us a unit    0.50 /    0.50 /    0.50", lines
+assert lines[-1] == "  finished after the span's end (finisher warps), us a unit    1.00 /    2.00 /    4.00", lines
+# Without the hand-off finished_us equals end_us: no such line.
+for u in units:
+    u["finished_us"] = u["end_us"]
+assert not any("finisher warps" in line for line in tile_timeline.decode_summary(units, "gate_up", 32.0))
 print("tile_timeline.py: ok")

@@ -25,7 +25,9 @@ struct FusedStageTimes {
 // end of its mainloop (its last wgmma done) in between. The tiled kernels index spans by tile
 // within the phase (tiles never handed out stay zero); the decode kernel by CTA and the unit's
 // place in the CTA's run (decode_split.hpp: units_per_run slots a CTA), a unit being the part of
-// the CTA's run of K steps that falls in one output tile.
+// the CTA's run of K steps that falls in one output tile. With the decode kernels' hand-off
+// (decode_handoff.cuh) the consumers' span ends at the unit's post, and finished_ns is when the
+// finishers were done with it (its counters, and what they handed the CTA); 0 elsewhere.
 struct TileSpan {
   unsigned long long start_ns;
   unsigned long long mainloop_end_ns;
@@ -35,6 +37,7 @@ struct TileSpan {
   int rows;    // token rows of the tile
   int n_block;
   int k_steps;  // K steps it multiplied: all of K in the tiled kernels, a unit's share in the decode kernel
+  unsigned long long finished_ns;
 };
 
 inline const char* fused_stage_span_name(int stage) {

@@ -44,15 +44,17 @@ void TileTimeline::write(cudaStream_t stream, std::int64_t num_tokens) const {
   const std::string path = fmt::format("{}_T{}.csv", *prefix_, num_tokens);
   std::ofstream file(path);
   if (!file) throw RunError(fmt::format("MOEBENCH_TILE_TIMELINE: cannot write {}", path));
-  file << "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps\n";
+  file << "gemm,tile,cta,start_us,mainloop_end_us,end_us,expert,rows,n_block,k_steps,finished_us\n";
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const auto& s = spans[i];
     if (s.end_ns == 0) continue;
     const std::size_t tile = i % static_cast<std::size_t>(capacity_);
-    file << fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{},{},{},{}\n",
+    // Without the decode kernels' hand-off a unit is finished when its span ends.
+    const unsigned long long finished = s.finished_ns != 0 ? s.finished_ns : s.end_ns;
+    file << fmt::format("{},{},{},{:.3f},{:.3f},{:.3f},{},{},{},{},{:.3f}\n",
                         i < static_cast<std::size_t>(capacity_) ? "gate_up" : "down", tile, s.cta,
                         (s.start_ns - origin) / 1e3, (s.mainloop_end_ns - origin) / 1e3, (s.end_ns - origin) / 1e3,
-                        s.expert, s.rows, s.n_block, s.k_steps);
+                        s.expert, s.rows, s.n_block, s.k_steps, (finished - origin) / 1e3);
   }
 }
 

@@ -221,6 +221,14 @@ struct DecodeSpanRecorder {
       if (next >= 0) slot()->mainloop_end_ns = ptx::globaltimer_ns();
     }
   }
+  // On the finishers' recorder (thread 0 of the finishers), in the same order as the consumers'.
+  __device__ __forceinline__ void finished() {
+    if constexpr (kSpans) {
+      if (next < 0) return;
+      slot()->finished_ns = ptx::globaltimer_ns();
+      ++next;
+    }
+  }
   __device__ __forceinline__ void finish(const DecodeUnit& unit, int expert, int tokens) {
     if constexpr (kSpans) {
       if (next < 0) return;
@@ -236,8 +244,8 @@ struct DecodeSpanRecorder {
   }
 };
 
-// The recorder of GEMM `gemm` for this thread (`thread`: within the consumer warpgroups): slots
-// only on consumer 0's thread 0.
+// The recorder of GEMM `gemm` for this thread (`thread`: within the consumer warpgroups, or within
+// the finishers): slots only on thread 0.
 template <bool kSpans>
 __device__ __forceinline__ DecodeSpanRecorder<kSpans> decode_span_recorder(TileSpan* spans, int units_per_cta, int gemm,
                                                                            int thread) {

@@ -27,22 +27,27 @@ __device__ __forceinline__ void finish_down_unit(const Args& a, Storage& s, cons
 }
 
 // The finishers of a fused decode kernel with the hand-off: each unit its consumers post, in
-// their order; finish_gate_up(unit, team) for the gate/up units.
-template <typename Args, typename Storage, typename Shape, typename FinishGateUp>
+// their order; finish_gate_up(unit, team) for the gate/up units. kSpans: stamp when each unit is
+// finished into its span (TileSpan::finished_ns).
+template <bool kSpans, typename Args, typename Storage, typename Shape, typename FinishGateUp>
 __device__ __forceinline__ void run_fused_finishers(const Args& a, Storage& s, const Shape& shape,
                                                     const DecodeCounters& counters, FinishGateUp finish_gate_up) {
   const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
   const int active = s.routes.num_active;
   StageRing posts;
+  auto gate_up_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, team.thread);
   const StepRun gate_up = cta_run(static_cast<long long>(active) * shape.gate_up_tiles * shape.gate_up_steps);
   for_each_unit(gate_up, shape.gate_up_tiles, shape.gate_up_steps, [&](const DecodeUnit& unit) {
     take_unit(s.handoff, posts);
     finish_gate_up(unit, team);
+    gate_up_span.finished();
   });
+  auto down_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 1, team.thread);
   const StepRun down = cta_run(static_cast<long long>(active) * shape.down_blocks * shape.down_steps);
   for_each_unit(down, shape.down_blocks, shape.down_steps, [&](const DecodeUnit& unit) {
     take_unit(s.handoff, posts);
     finish_down_unit(a, s, shape, counters, unit, team);
+    down_span.finished();
   });
 }
 
