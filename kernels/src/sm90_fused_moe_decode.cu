@@ -143,14 +143,10 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   const DecodeShape shape = decode_shape(a.geometry);
   const DecodeCounters counters{a.geometry.local_experts, shape.gate_up_tiles, shape.down_blocks};
   constexpr DecodeRegisterSplit kSplit = decode_register_split(kFinish);
-  run_fused_decode<kSplit.producer, kSplit.consumer, kDecodeFullArrivals>(
-      a, s, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
-      [&](int ready_stamp) {
-        if constexpr (kFinish == DecodeFinish::kHandoff) {
-          run_fused_finishers<kSpans>(a, s, shape, counters, [&](const DecodeUnit& unit, FinisherTeam team) {
-            finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
-          });
-        }
+  run_fused_decode<kSpans, kFinish, kSplit.producer, kSplit.consumer, kDecodeFullArrivals>(
+      a, s, shape, counters, [&](int ready_stamp) { run_producer(a, s, shape, counters, ready_stamp); },
+      [&](int ready_stamp, const DecodeUnit& unit, FinisherTeam team) {
+        finish_gate_up_unit(a, s, shape, counters, ready_stamp, unit, team);
       },
       [&](int ready_stamp) { run_consumer<kSpans, kFinish>(a, s, shape, counters, ready_stamp); });
 }

@@ -94,11 +94,13 @@ __device__ __forceinline__ void run_grouped_consumer(const GroupedDecodeArgs& a,
   });
 }
 
-// The finishers (kHandoff): each split unit the consumers post, in their order.
-template <bool kGateUp>
+// The finishers (with the hand-off; without it they return at once): each split unit the consumers post, in their
+// order.
+template <bool kGateUp, DecodeFinish kFinish>
 __device__ __forceinline__ void run_grouped_finishers(const GroupedDecodeArgs& a, DecodeStorage& s, const StepRun& run,
                                                       int tiles, int k_steps) {
-  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  if constexpr (kFinish == DecodeFinish::kInline) return;
+  const FinisherTeam team = this_finisher();
   StageRing posts;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
     if (unit.k_begin == 0 && unit.k_end == k_steps) return;  // never posted
@@ -124,9 +126,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   constexpr DecodeRegisterSplit kSplit = decode_register_split(kFinish);
   run_decode_roles<kSplit.producer, kSplit.consumer>(
       [&] { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
-      [&] {
-        if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
-      },
+      [&] { run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps); },
       [&] { run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps); });
 }
 

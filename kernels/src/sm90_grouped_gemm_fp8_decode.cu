@@ -102,11 +102,12 @@ __device__ __forceinline__ void run_grouped_consumer(const GroupedFp8DecodeArgs&
   });
 }
 
-// The finishers (kHandoff): each unit the consumers post, in their order.
-template <bool kGateUp>
+// The finishers (with the hand-off; without it they return at once): each unit the consumers post, in their order.
+template <bool kGateUp, DecodeFinish kFinish>
 __device__ __forceinline__ void run_grouped_finishers(const GroupedFp8DecodeArgs& a, Fp8DecodeStorage& s,
                                                       const StepRun& run, int tiles, int k_steps) {
-  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  if constexpr (kFinish == DecodeFinish::kInline) return;
+  const FinisherTeam team = this_finisher();
   StageRing posts;
   for_each_unit(run, tiles, k_steps, [&](const DecodeUnit& unit) {
     take_unit(s.handoff, posts);
@@ -132,9 +133,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   constexpr DecodeRegisterSplit kSplit = fp8_decode_register_split(kFinish);
   run_decode_roles<kSplit.producer, kSplit.consumer>(
       [&] { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
-      [&] {
-        if constexpr (kFinish == DecodeFinish::kHandoff) run_grouped_finishers<kGateUp>(a, s, run, tiles, k_steps);
-      },
+      [&] { run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps); },
       [&] { run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps); });
 }
 

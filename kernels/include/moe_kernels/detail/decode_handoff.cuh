@@ -91,6 +91,11 @@ struct DecodeTeam {
 using ConsumerTeam = DecodeTeam<kDecodeConsumerThreads, kDecodeConsumerBarrier>;
 using FinisherTeam = DecodeTeam<kDecodeFinisherThreads, kDecodeFinisherBarrier>;
 
+// The calling finisher thread's team.
+__device__ __forceinline__ FinisherTeam this_finisher() {
+  return FinisherTeam{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+}
+
 // The team, once each thread's share of a unit's stores is issued: thread 0 adds `steps` to
 // *counter. Returns, to every thread of the team, whether that add completed `total`; then the
 // counter is back at zero and what the other CTAs stored before their adds is visible (read it

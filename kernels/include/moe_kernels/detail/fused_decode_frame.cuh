@@ -32,7 +32,7 @@ __device__ __forceinline__ void finish_down_unit(const Args& a, Storage& s, cons
 template <bool kSpans, typename Args, typename Storage, typename Shape, typename FinishGateUp>
 __device__ __forceinline__ void run_fused_finishers(const Args& a, Storage& s, const Shape& shape,
                                                     const DecodeCounters& counters, FinishGateUp finish_gate_up) {
-  const FinisherTeam team{static_cast<int>(threadIdx.x) - kDecodeFinisherFirstThread};
+  const FinisherTeam team = this_finisher();
   const int active = s.routes.num_active;
   StageRing posts;
   auto gate_up_span = decode_span_recorder<kSpans>(a.tile_spans, a.tile_span_units, 0, team.thread);
@@ -51,16 +51,18 @@ __device__ __forceinline__ void run_fused_finishers(const Args& a, Storage& s, c
   });
 }
 
-// Args: the kernel's (logits, geometry, router, counters, stage_times). Storage: its shared memory
-// (w, the ring the routing scratch lives in until the pipeline starts; full, empty; routes).
-// producer(ready_stamp) runs on one warp of the producer warpgroup, finishers(ready_stamp) on its
-// other three (with the hand-off, decode_handoff.cuh; else it returns at once),
-// consumer(ready_stamp) on the consumer warpgroups;
-// kFullArrivals: the arrivals a full barrier waits for.
-template <int kProducerRegisters, int kConsumerRegisters, int kFullArrivals, typename Args, typename Storage,
-          typename Producer, typename Finishers, typename Consumer>
-__device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, const DecodeCounters& counters,
-                                                 Producer producer, Finishers finishers, Consumer consumer) {
+// Args: the kernel's (logits, geometry, router, counters, stage_times, tile_spans). Storage: its
+// shared memory (w, the ring the routing scratch lives in until the pipeline starts; full, empty;
+// routes; handoff). producer(ready_stamp) runs on one warp of the producer warpgroup,
+// consumer(ready_stamp) on the consumer warpgroups; with the hand-off (kFinish) the other three
+// producer warps run run_fused_finishers, finish_gate_up(ready_stamp, unit, team) for each gate/up
+// unit. The register split: kProducerRegisters, kConsumerRegisters; kFullArrivals: the arrivals a
+// full barrier waits for.
+template <bool kSpans, DecodeFinish kFinish, int kProducerRegisters, int kConsumerRegisters, int kFullArrivals,
+          typename Args, typename Storage, typename Shape, typename Producer, typename FinishGateUp, typename Consumer>
+__device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, const Shape& shape,
+                                                 const DecodeCounters& counters, Producer producer,
+                                                 FinishGateUp finish_gate_up, Consumer consumer) {
   // Every CTA reads the launch count before any CTA can leave (the last one out advances it), so
   // all agree on the stamp that marks what is ready in this launch.
   const int ready_stamp = __ldcg(a.counters + counters.calls()) + 1;
@@ -68,8 +70,15 @@ __device__ __forceinline__ void run_fused_decode(const Args& a, Storage& s, cons
   if (threadIdx.x == 0) init_decode_barriers<kFullArrivals>(s);
   route_tokens_in_cta(a.logits, a.geometry, a.router, s.w[0], s.routes, [&] { stamp_stage(a, FusedStage::kSort); });
   stamp_stage(a, FusedStage::kGateUp);
-  run_decode_roles<kProducerRegisters, kConsumerRegisters>(
-      [&] { producer(ready_stamp); }, [&] { finishers(ready_stamp); }, [&] { consumer(ready_stamp); });
+  const auto finishers = [&] {
+    if constexpr (kFinish == DecodeFinish::kHandoff) {
+      run_fused_finishers<kSpans>(a, s, shape, counters, [&](const DecodeUnit& unit, FinisherTeam team) {
+        finish_gate_up(ready_stamp, unit, team);
+      });
+    }
+  };
+  run_decode_roles<kProducerRegisters, kConsumerRegisters>([&] { producer(ready_stamp); }, finishers,
+                                                           [&] { consumer(ready_stamp); });
   ptx::cta_sync_all();
   if (threadIdx.x == 0 &&
       atomicAdd(reinterpret_cast<unsigned*>(a.counters + counters.ctas_out()), 1u) == gridDim.x - 1) {
