@@ -7,11 +7,10 @@
 #include "core/log.hpp"
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
+#include "cuda/single_gpu/fused_kernel_host.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
-#include "kernel_reports/kernel_stage_spans.hpp"
-#include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -27,14 +26,10 @@ class SingleGpuFused final : public SingleGpuMoeBase {
       : SingleGpuMoeBase(context, problem) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
     barrier_.resize(3);
-    args_.stage_times = stage_times_.data();
-    args_.router = router_;
-    args_.activation = problem.shape.activation;
+    set_layer_args(args_, stage_times_, router_, problem.shape.activation);
+    set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
     decode_args_.w13 = args_.w13;
     decode_args_.w2 = args_.w2;
-    decode_args_.stage_times = stage_times_.data();
-    decode_args_.router = router_;
-    decode_args_.activation = problem.shape.activation;
   }
   ~SingleGpuFused() override {
     cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
@@ -44,13 +39,9 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 
   ImplKind kind() const override { return ImplKind::kFused; }
 
-  // The last launch's phases, from the stamps the kernel left in host-mapped memory.
   KernelStages last_kernel_stages() const override {
-    moe_kernels::FusedStageTimes copy{};
-    const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
-    for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
-    copy.end_ns = times->end_ns;
-    return fused_kernel_stages(copy, context_.device, decode_ ? "fused_moe_decode_kernel" : "fused_moe_kernel");
+    return read_fused_kernel_stages(stage_times_, context_.device,
+                                    decode_ ? "fused_moe_decode_kernel" : "fused_moe_kernel");
   }
 
   void run_iteration() override {
@@ -94,23 +85,15 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     args_.out = out_.data();
     args_.barrier = barrier_.data();
     args_.routing = routing_buffers();
-    // (Expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
-    const std::uint64_t max_row_blocks =
-        pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
     if (moe_kernels::order_tiles_longest_first(g.spill)) {
       expert_order_.resize(static_cast<std::size_t>(g.local_experts));
       args_.routing.expert_order = expert_order_.data();
     }
     if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
-      row_block_done_.resize(max_row_blocks);  // one count per row block
+      row_block_done_.resize(tiled_max_row_blocks(g));  // one count per row block
       args_.routing.row_block_done = row_block_done_.data();
     }
-    if (tile_timeline_.enabled()) {
-      // Tiles per GEMM at most: row blocks times output blocks.
-      tile_timeline_.size(static_cast<int>(max_row_blocks) * std::max(g.gate_up_tiles(), g.down_tiles()));
-      args_.tile_spans = tile_timeline_.spans();
-      args_.tile_span_capacity = tile_timeline_.capacity();
-    }
+    attach_tiled_timeline(tile_timeline_, g, args_);
     args_.geometry = g;
   }
 
@@ -129,11 +112,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
     const moe_kernels::DecodeCounters counters{g.local_experts, g.gate_up_tiles(), g.down_tiles()};
     decode_counters_.resize(static_cast<std::size_t>(counters.size()));
     MOE_CUDA_CHECK(moe_kernels::fused_moe_decode_max_ctas(context_.device, &decode_ctas_));
-    if (tile_timeline_.enabled()) {
-      decode_args_.tile_span_units = moe_kernels::decode_timeline_units(g, decode_ctas_, moe_kernels::kBlockK);
-      tile_timeline_.size(decode_ctas_ * decode_args_.tile_span_units);
-      decode_args_.tile_spans = tile_timeline_.spans();
-    }
+    attach_decode_timeline(tile_timeline_, g, decode_ctas_, moe_kernels::kBlockK, decode_args_);
     decode_args_.x = x_.data();
     decode_args_.logits = logits_.data();
     decode_args_.h = h_.data();
@@ -165,7 +144,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
   DeviceBuffer<unsigned int> barrier_;
   DeviceBuffer<std::int32_t> row_block_done_, expert_order_;
   TileTimeline tile_timeline_;
-  PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
+  FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
   moe_kernels::FusedMoeArgs args_{};
   int num_ctas_ = 0;
   bool decode_ = false;  // this case runs the decode kernel

@@ -10,12 +10,11 @@
 #include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
 #include "cuda/device/fp8_row_buffers.hpp"
+#include "cuda/single_gpu/fused_kernel_host.hpp"
 #include "cuda/single_gpu/implementations.hpp"
 #include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
-#include "kernel_reports/kernel_stage_spans.hpp"
 #include "moe_kernels/decode_limits.hpp"
-#include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 #include "profile/phase.hpp"
@@ -32,15 +31,11 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     upload_fused_fp8_weights(quantize_ep_weights(w), weights_, args_.w13, args_.w2);
     args_.scales = weights_.scales();
     barrier_.resize(3);
-    args_.stage_times = stage_times_.data();
-    args_.router = router_;
-    args_.activation = problem.shape.activation;
+    set_layer_args(args_, stage_times_, router_, problem.shape.activation);
+    set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
     decode_args_.w13 = args_.w13;
     decode_args_.w2 = args_.w2;
     decode_args_.scales = args_.scales;
-    decode_args_.stage_times = stage_times_.data();
-    decode_args_.router = router_;
-    decode_args_.activation = problem.shape.activation;
   }
   ~SingleGpuFusedFp8() override {
     cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
@@ -51,11 +46,8 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   ImplKind kind() const override { return ImplKind::kFused; }
 
   KernelStages last_kernel_stages() const override {
-    moe_kernels::FusedStageTimes copy{};
-    const volatile moe_kernels::FusedStageTimes* times = stage_times_.data();
-    for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
-    copy.end_ns = times->end_ns;
-    return fused_kernel_stages(copy, context_.device, decode_ ? "fused_moe_fp8_decode_kernel" : "fused_moe_fp8_kernel");
+    return read_fused_kernel_stages(stage_times_, context_.device,
+                                    decode_ ? "fused_moe_fp8_decode_kernel" : "fused_moe_fp8_kernel");
   }
 
   void run_iteration() override {
@@ -100,17 +92,11 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
       args_.x_map = x_sorted_.codes_map();
       args_.x_scale_map = x_sorted_.scales_map();
     }
-    const std::uint64_t max_row_blocks =
-        pairs / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
     if (moe_kernels::overlap_gate_up_and_down(g.intermediate, rows_per_expert)) {
-      row_block_done_.resize(max_row_blocks);
+      row_block_done_.resize(tiled_max_row_blocks(g));
       args_.routing.row_block_done = row_block_done_.data();
     }
-    if (tile_timeline_.enabled()) {
-      tile_timeline_.size(static_cast<int>(max_row_blocks) * std::max(g.gate_up_tiles(), g.down_tiles()));
-      args_.tile_spans = tile_timeline_.spans();
-      args_.tile_span_capacity = tile_timeline_.capacity();
-    }
+    attach_tiled_timeline(tile_timeline_, g, args_);
     args_.geometry = g;
   }
 
@@ -129,11 +115,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
     const moe_kernels::Fp8DecodeCounters counters{{g.local_experts, g.gate_up_tiles(), g.down_tiles()}};
     decode_counters_.resize(static_cast<std::size_t>(counters.size()));
     MOE_CUDA_CHECK(moe_kernels::fused_moe_fp8_decode_max_ctas(context_.device, &decode_ctas_));
-    if (tile_timeline_.enabled()) {
-      decode_args_.tile_span_units = moe_kernels::decode_timeline_units(g, decode_ctas_, moe_kernels::kFp8BlockK);
-      tile_timeline_.size(decode_ctas_ * decode_args_.tile_span_units);
-      decode_args_.tile_spans = tile_timeline_.spans();
-    }
+    attach_decode_timeline(tile_timeline_, g, decode_ctas_, moe_kernels::kFp8BlockK, decode_args_);
     decode_args_.x = x_.data();
     decode_args_.logits = logits_.data();
     decode_args_.x_fp8 = decode_x_.rows();
@@ -164,7 +146,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   DeviceBuffer<unsigned int> barrier_;
   DeviceBuffer<std::int32_t> row_block_done_;
   TileTimeline tile_timeline_;
-  PinnedBuffer<moe_kernels::FusedStageTimes> stage_times_{1, cudaHostAllocMapped};  // written by the kernel
+  FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
   moe_kernels::FusedMoeFp8Args args_{};
   int num_ctas_ = 0;
   bool decode_ = false;  // this case runs the FP8 decode kernel

@@ -1,0 +1,67 @@
+// What the one-GPU fused paths (fused.cpp in bf16, fused_fp8.cpp in FP8) do alike around their two
+// kernels, the tiled one and the decode one: the args each launch takes from the layer rather than
+// the case, room in the tile timeline, and the stage stamps the kernels leave read back.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/kernel_stages.hpp"
+#include "cuda/device/cuda_handles.hpp"
+#include "cuda/single_gpu/tile_timeline.hpp"
+#include "kernel_reports/kernel_stage_spans.hpp"
+#include "moe_kernels/decode_split.hpp"
+#include "moe_kernels/fused_stages.hpp"
+#include "moe_kernels/launch.hpp"
+#include "moe_kernels/moe_types.hpp"
+
+namespace moebench::cuda {
+
+// Host-mapped memory a fused kernel stamps its phases into, rewritten by every launch.
+using FusedStageStamps = PinnedBuffer<moe_kernels::FusedStageTimes>;
+
+// The phases of the latest launch; `kernel` names it as the trace does.
+inline KernelStages read_fused_kernel_stages(const FusedStageStamps& stamps, int device, const char* kernel) {
+  moe_kernels::FusedStageTimes copy{};
+  // volatile: the kernel wrote them behind the compiler's back.
+  const volatile moe_kernels::FusedStageTimes* times = stamps.data();
+  for (int s = 0; s < moe_kernels::kFusedStageCount; ++s) copy.start_ns[s] = times->start_ns[s];
+  copy.end_ns = times->end_ns;
+  return fused_kernel_stages(copy, device, kernel);
+}
+
+// What every fused kernel's args (tiled or decode, bf16 or FP8) take from the layer.
+template <typename Args>
+void set_layer_args(Args& args, const FusedStageStamps& stamps, const moe_kernels::RouterParams& router,
+                    moe_kernels::Activation activation) {
+  args.stage_times = stamps.data();
+  args.router = router;
+  args.activation = activation;
+}
+
+// The tiled kernels' (expert, row block) pairs at most: 64-row blocks, plus each expert's partial one.
+inline std::uint64_t tiled_max_row_blocks(const moe_kernels::MoeGeometry& g) {
+  return g.max_pairs() / moe_kernels::kWarpgroupRows + static_cast<std::uint64_t>(g.local_experts) + 1;
+}
+
+// Where MOEBENCH_TILE_TIMELINE asks for one, room for every tile of a tiled kernel's two GEMMs
+// (row blocks times output blocks), handed to its args.
+template <typename Args>
+void attach_tiled_timeline(TileTimeline& timeline, const moe_kernels::MoeGeometry& g, Args& args) {
+  if (!timeline.enabled()) return;
+  timeline.size(static_cast<int>(tiled_max_row_blocks(g)) * std::max(g.gate_up_tiles(), g.down_tiles()));
+  args.tile_spans = timeline.spans();
+  args.tile_span_capacity = timeline.capacity();
+}
+
+// The same for a decode kernel of `ctas` CTAs: each CTA's units, whose K steps are k_columns wide.
+template <typename DecodeArgs>
+void attach_decode_timeline(TileTimeline& timeline, const moe_kernels::MoeGeometry& g, int ctas, int k_columns,
+                            DecodeArgs& args) {
+  if (!timeline.enabled()) return;
+  args.tile_span_units = moe_kernels::decode_timeline_units(g, ctas, k_columns);
+  timeline.size(ctas * args.tile_span_units);
+  args.tile_spans = timeline.spans();
+}
+
+}  // namespace moebench::cuda
