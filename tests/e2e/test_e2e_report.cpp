@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/tiny_run.hpp"
 
 namespace moebench {
 namespace {
@@ -18,12 +19,7 @@ using testing::run_process;
 
 const std::string kBinary = MOEBENCH_BINARY;
 
-std::vector<std::string> tiny(std::vector<std::string> extra) {
-  std::vector<std::string> args{"--num-experts",       "8",  "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                "--intermediate-size", "96", "--benchmark-iters",     "3", "--device",      "cpu"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
+std::vector<std::string> tiny(const std::vector<std::string>& extra) { return testing::tiny_cpu_run(3, extra); }
 
 class E2EReport : public ::testing::Test {
  protected:

@@ -12,6 +12,7 @@
 
 #include "support/process.hpp"
 #include "support/safetensors_reader.hpp"
+#include "support/tiny_run.hpp"
 
 namespace moebench {
 namespace {
@@ -23,11 +24,8 @@ using testing::run_process;
 const std::string kBinary = MOEBENCH_BINARY;
 
 std::vector<std::string> tiny(std::vector<std::string> extra) {
-  std::vector<std::string> args{"--num-experts",       "8",  "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                "--intermediate-size", "96", "--benchmark-iters",     "2", "--device",      "cpu",
-                                "--output-format",     "csv"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  extra.insert(extra.begin(), {"--output-format", "csv"});
+  return testing::tiny_cpu_run(2, extra);
 }
 
 float bf16_value(std::uint16_t bits) {

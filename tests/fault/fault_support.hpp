@@ -13,18 +13,14 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/tiny_run.hpp"
 
 namespace moebench::fault {
 
 inline const std::string kBinary = MOEBENCH_BINARY;
 
 // A tiny layer: each case takes milliseconds.
-inline std::vector<std::string> tiny(std::vector<std::string> extra) {
-  std::vector<std::string> args{"--num-experts",       "8",  "--num-experts-per-tok", "2", "--hidden-size", "64",
-                                "--intermediate-size", "96", "--benchmark-iters",     "2", "--device",      "cpu"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
+inline std::vector<std::string> tiny(const std::vector<std::string>& extra) { return testing::tiny_cpu_run(2, extra); }
 
 // `count` token counts 1, 2, ...: that many cases per scenario.
 inline std::vector<std::string> token_counts(int count) {
