@@ -138,6 +138,7 @@ __device__ __forceinline__ void run_consumer(const FusedMoeDecodeArgs& a, Decode
 template <bool kSpans, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_decode_kernel(const __grid_constant__ FusedMoeDecodeArgs a) {
+  if (is_decode_map_prefetcher()) ptx::prefetch_tensor_maps(&a.w13, &a.w2, &a.h_map);
   extern __shared__ std::uint8_t smem_raw[];
   DecodeStorage& s = decode_storage(smem_raw);
   const DecodeShape shape = decode_shape(a.geometry);

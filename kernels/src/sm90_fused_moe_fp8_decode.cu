@@ -143,6 +143,7 @@ __device__ __forceinline__ void run_consumer(const FusedMoeFp8DecodeArgs& a, Fp8
 template <bool kSpans, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     fused_moe_fp8_decode_kernel(const __grid_constant__ FusedMoeFp8DecodeArgs a) {
+  if (is_decode_map_prefetcher()) ptx::prefetch_tensor_maps(&a.w13, &a.w2, &a.h_map, &a.h_scale_map);
   extern __shared__ std::uint8_t smem_raw[];
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
   const Fp8DecodeShape shape = fp8_decode_shape(a.geometry);

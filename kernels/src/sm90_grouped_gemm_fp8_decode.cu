@@ -119,6 +119,10 @@ __device__ __forceinline__ void run_grouped_finishers(const GroupedFp8DecodeArgs
 template <bool kGateUp, DecodeFinish kFinish>
 __global__ void __launch_bounds__(kDecodeThreads, 1)
     grouped_fp8_decode_kernel(const __grid_constant__ GroupedFp8DecodeArgs a) {
+  if (is_decode_map_prefetcher()) {
+    if constexpr (kGateUp) ptx::prefetch_tensor_maps(&a.maps.a, &a.maps.a_scales, &a.maps.b, &a.maps.b_up);
+    else ptx::prefetch_tensor_maps(&a.maps.a, &a.maps.a_scales, &a.maps.b);
+  }
   extern __shared__ std::uint8_t smem_raw[];
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
   const MoeGeometry& g = a.geometry;

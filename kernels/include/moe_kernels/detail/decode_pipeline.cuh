@@ -67,6 +67,11 @@ __device__ __forceinline__ void init_decode_barriers(Storage& s) {
   ptx::fence_barrier_init();
 }
 
+// The thread that prefetches a decode kernel's tensor maps as it starts (ptx::prefetch_tensor_maps),
+// so that the maps are in the TMA unit while the CTA routes or reads its experts: the producer
+// warp's lane 0, which issues the loads.
+__device__ __forceinline__ bool is_decode_map_prefetcher() { return threadIdx.x == kDecodeConsumerThreads; }
+
 // ---- the work split (decode_split.hpp) ------------------------------------------------------
 
 __device__ __forceinline__ StepRun cta_run(long long total_steps) {

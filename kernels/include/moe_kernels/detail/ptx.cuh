@@ -94,6 +94,13 @@ __device__ __forceinline__ void prefetch_tensor_map(const CUtensorMap* map) {
   asm volatile("prefetch.tensormap [%0];" ::"l"(map) : "memory");
 }
 
+// A kernel's first load through a tensor map otherwise waits for the TMA unit to fetch the map;
+// prefetched while the kernel does other work first, that fetch is off the path.
+template <typename... Maps>
+__device__ __forceinline__ void prefetch_tensor_maps(const Maps*... maps) {
+  (prefetch_tensor_map(maps), ...);
+}
+
 // 16-byte cp.async; `valid` false writes zeros and reads nothing.
 __device__ __forceinline__ void cp_async_16_zfill(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(smem_addr(dst)), "l"(src), "r"(valid ? 16 : 0)
