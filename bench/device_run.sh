@@ -3,8 +3,8 @@
 # issue 4, the decode and prefill grids of issues 20, 21 and 24, the FP8 grid of issue 22, the
 # multi-GPU tests and the seed's case 1 on 4 GPUs (issue 5). Logs and result files go to $OUT (results.tar.gz plus
 # summary.txt, the table printed last).
-# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-handoff|fp8-decode-handoff|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|fp8-mesh|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
-# (default: all; ncu, stalls, timeline, floor, decode, decode-handoff, fp8-decode-handoff, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
+# Usage: bench/device_run.sh [tests|sanitize|bench|floor|decode|decode-handoff|fp8-decode-handoff|route-in-cta|decode-phases|decode-timeline|prefill|fp8|fp8-decode|fp8-prefill|fp8-all|cluster|fp8-fused-x|fp8-mesh|l2flush|oracle|ncu|stalls|phases|timeline|multigpu|case1|exchange|launchers|repro|all]...
+# (default: all; ncu, stalls, timeline, floor, decode, decode-handoff, fp8-decode-handoff, route-in-cta, decode-timeline, decode-phases, prefill, fp8, fp8-decode, fp8-prefill, fp8-all, cluster, fp8-fused-x,
 # fp8-mesh, l2flush, oracle and launchers run only when named)
 # repro runs only with REPRO set to some of: tp4 tp4-long tp4-reverse tp4-eager ep2tp2 tp2 ep4
 # one-gpu-i192 tp4-i384. With DEVICE_SECONDS (the call's limit) a stage is skipped, with one line,
@@ -220,6 +220,17 @@ if named fp8-decode-handoff; then
   for setting in off on; do
     MOEBENCH_DECODE_HANDOFF=$setting BENCH_TAG=handoff-$setting run_grid fp8-decode \
       "qwen3-30b-a3b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 8 64" --dtype fp8 --cold-l2
+  done
+fi
+# epmoe's routing, counts and sorted rows in one CTA (MOEBENCH_ROUTE_IN_CTA=on: one launch instead
+# of route + count, scan and scatter) against the three kernels, on the decode GEMMs' cells (up
+# to 8 tokens by default), bf16 then fp8, in one call.
+if named route-in-cta; then
+  for setting in off on; do
+    MOEBENCH_ROUTE_IN_CTA=$setting BENCH_TAG=route-in-cta-$setting run_grid decode \
+      "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8" --cold-l2 --implementations epmoe
+    MOEBENCH_ROUTE_IN_CTA=$setting BENCH_TAG=route-in-cta-$setting run_grid fp8-decode \
+      "qwen3-30b-a3b gpt-oss-120b" "1 8" --dtype fp8 --cold-l2 --implementations epmoe
   done
 fi
 if named prefill; then

@@ -1,12 +1,14 @@
-// epmoe's routing and permutation kernels: route + count, scan, scatter, permute, unpermute. Each
-// starts by waiting for the previous kernel of its stream and then lets the next one start
-// (StreamOrder::kOverlapPrologue; both no-ops under kSerial): the next kernel's launch and
-// prologue overlap this one's work.
+// epmoe's routing and permutation kernels: route + count, scan, scatter (or, for a few tokens, the
+// three in one CTA), permute, unpermute. Each starts by waiting for the previous kernel of its
+// stream and then lets the next one start (StreamOrder::kOverlapPrologue; both no-ops under
+// kSerial): the next kernel's launch and prologue overlap this one's work.
 #include "moe_kernels/detail/combine.cuh"
+#include "moe_kernels/detail/decode_routing.cuh"
 #include "moe_kernels/detail/moe_schedule.cuh"
 #include "moe_kernels/detail/ptx.cuh"
 #include "moe_kernels/detail/routing.cuh"
 #include "moe_kernels/detail/stream_launch.cuh"
+#include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
 
 namespace moe_kernels {
@@ -56,6 +58,36 @@ __global__ void scatter_pairs_kernel(MoeGeometry g, RoutingBuffers r) {
   ptx::launch_dependent_grids();
   const int pairs = g.num_tokens * g.top_k;
   for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < pairs; p += gridDim.x * blockDim.x) scatter_pair(g, r, p);
+}
+
+// route_tokens_in_cta's plan into epmoe's routing buffers: what scan_experts (the offsets) and
+// scatter_pairs (the rows) would have written.
+struct GlobalRoutePlan {
+  RoutingBuffers r;
+  int top_k;
+  __device__ __forceinline__ void expert_offset(int expert, int row) const { r.expert_offsets[expert] = row; }
+  __device__ __forceinline__ void pair(int pair, int expert, float weight, int row) const {
+    r.topk_ids[pair] = expert;
+    r.topk_weights[pair] = weight;
+    r.pair_row[pair] = row;
+    if (row < 0) return;
+    r.sorted_token[row] = pair / top_k;
+    r.sorted_weight[row] = weight;
+  }
+};
+
+// The routing plan (DecodeRoutes) first, then the routing's scratch.
+constexpr int kSortInCtaRoutesBytes = (static_cast<int>(sizeof(DecodeRoutes)) + 15) / 16 * 16;
+
+// One CTA of kDecodeThreads: every token routed by a warp, sorted by expert, then by token.
+__global__ void __launch_bounds__(kDecodeThreads, 1)
+    route_and_sort_in_cta_kernel(const float* logits, MoeGeometry g, RouterParams p, RoutingBuffers r) {
+  extern __shared__ __align__(16) std::uint8_t sort_smem[];
+  ptx::wait_prior_grids();  // the previous iteration's unpermute reads the pairs' rows and weights
+  ptx::launch_dependent_grids();
+  DecodeRoutes& routes = *reinterpret_cast<DecodeRoutes*>(sort_smem);
+  route_tokens_in_cta(
+      logits, g, p, sort_smem + kSortInCtaRoutesBytes, routes, [] {}, GlobalRoutePlan{r, g.top_k});
 }
 
 // One warp per sorted row, 16-byte copies.
@@ -110,6 +142,18 @@ cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, c
 cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream,
                                  StreamOrder order) {
   return launch_in_order(order, scatter_pairs_kernel, dim3(grid_for(g.max_pairs(), 256)), dim3(256), 0, stream, g, r);
+}
+
+cudaError_t launch_route_and_sort_in_cta(const float* logits, const MoeGeometry& g, const RouterParams& p,
+                                         const RoutingBuffers& r, cudaStream_t stream, StreamOrder order) {
+  if (!route_in_cta_fits(g, p)) return cudaErrorInvalidValue;
+  const std::int64_t smem =
+      kSortInCtaRoutesBytes + decode_routing_scratch_bytes(g.num_tokens, g.top_k, p.num_experts, p.num_groups);
+  const cudaError_t status = cudaFuncSetAttribute(route_and_sort_in_cta_kernel,
+                                                  cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  if (status != cudaSuccess) return status;
+  return launch_in_order(order, route_and_sort_in_cta_kernel, dim3(1), dim3(kDecodeThreads),
+                         static_cast<std::size_t>(smem), stream, logits, g, p, r);
 }
 
 cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,

@@ -339,6 +339,26 @@ TEST_F(GpuMoe, SmallShapesPrefetch) {
   unsetenv("MOEBENCH_DECODE_PREFETCH");
 }
 
+// epmoe routed, counted and sorted in one CTA (MOEBENCH_ROUTE_IN_CTA; with the decode GEMMs, the
+// second of check's two runs), bf16 and fp8, also under compute-sanitizer (filter
+// GpuMoe.SmallShapes*): one token, a token a warp, the first count past it (the three kernels
+// again), more slots than a warp has lanes, an expert holding every token, DeepSeek-V3's grouped
+// router.
+TEST_F(GpuMoe, SmallShapesRouteInCta) {
+  setenv("MOEBENCH_ROUTE_IN_CTA", "on", 1);
+  check({1, 8, 2, 64, 64}, 521);
+  check({12, 8, 8, 100, 60, Activation::kGelu}, 522);
+  check({13, 8, 2, 128, 136, Activation::kSwigluOai}, 523);
+  check({5, 64, 40, 64, 64}, 524);
+  check({8, 8, 2, 128, 136, Activation::kSilu, Scenario::kImbalanced, 4.0}, 525);
+  GpuCase deepseek_v3 = deepseek_v3_case();
+  deepseek_v3.T = 9;
+  check(deepseek_v3, 526);
+  check_fp8({1, 8, 2, 128, 128}, 527);
+  check_fp8({12, 8, 1, 100, 60, Activation::kGelu}, 528);
+  unsetenv("MOEBENCH_ROUTE_IN_CTA");
+}
+
 TEST_F(GpuMoe, LargerLayers) {
   check({512, 128, 8, 2048, 768}, 11);  // Qwen3-30B-A3B's layer
   check({300, 8, 2, 1024, 1408, Activation::kGelu}, 12);

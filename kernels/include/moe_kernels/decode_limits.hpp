@@ -30,6 +30,10 @@ constexpr int kDecodeConsumers = 2;
 constexpr int kDecodeConsumerThreads = kDecodeConsumers * kProducerThreads;
 constexpr int kDecodeThreads = kDecodeConsumerThreads + kProducerThreads;
 constexpr int kDecodeWarps = kDecodeThreads / 32;
+// epmoe's decode path may route, count and sort its tokens in one CTA of kDecodeThreads, with the
+// fused decode kernels' routing (launch_route_and_sort_in_cta): up to a token a warp, the same
+// time as one token.
+constexpr int kRouteInCtaMaxTokens = kDecodeWarps;
 
 // Registers a thread after setmaxnreg.
 struct DecodeRegisterSplit {

@@ -70,6 +70,12 @@ inline bool use_decode_kernel(const MoeGeometry& g, const RouterParams& router) 
          router.num_experts <= kDecodeMaxExperts && g.local_experts <= kDecodeMaxExperts && scratch <= kDecodeRingBytes;
 }
 
+// Whether epmoe's routing, counting and sorting fit one launch of launch_route_and_sort_in_cta:
+// a geometry the decode kernels take, with up to a token a warp of the CTA.
+inline bool route_in_cta_fits(const MoeGeometry& g, const RouterParams& router) {
+  return use_decode_kernel(g, router) && g.num_tokens <= kRouteInCtaMaxTokens;
+}
+
 // Up to how many tokens each path runs its decode kernels when MOEBENCH_DECODE leaves the choice
 // to the program, in bf16 and in FP8 alike. Measured on an H100 80GB HBM3 against the tiled
 // kernels in one call each (cold L2; bench/notes.md):

@@ -37,6 +37,14 @@ cudaError_t launch_scan_experts(const MoeGeometry& g, const RoutingBuffers& r, c
 // Sorted rows: token, weight, and each pair's row.
 cudaError_t launch_scatter_pairs(const MoeGeometry& g, const RoutingBuffers& r, cudaStream_t stream,
                                  StreamOrder order = StreamOrder::kSerial);
+// What the three launches above leave for the decode GEMMs, the permutes and the unpermute
+// (topk ids and weights, expert offsets, sorted rows, each pair's row), in one launch of one CTA
+// that routes every token with the fused decode kernels' routing (decode_routing.cuh). The counts
+// and cursors stay zero; the tile prefixes and tile counters, which only the tiled GEMMs read,
+// are left as they are. For geometries route_in_cta_fits accepts (heuristics.hpp).
+cudaError_t launch_route_and_sort_in_cta(const float* logits, const MoeGeometry& g, const RouterParams& p,
+                                         const RoutingBuffers& r, cudaStream_t stream,
+                                         StreamOrder order = StreamOrder::kSerial);
 // permuted_x[row] = x[sorted_token[row]] for every sorted row.
 cudaError_t launch_permute_rows(const __nv_bfloat16* x, const MoeGeometry& g, const RoutingBuffers& r,
                                 __nv_bfloat16* permuted_x, cudaStream_t stream,

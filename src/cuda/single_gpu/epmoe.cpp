@@ -40,12 +40,16 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     // the GPU tracks of a moebench trace.
     {
       const ScopedPhase phase("route");
-      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, order_));
+      MOE_CUDA_CHECK(route_in_cta_
+                         ? moe_kernels::launch_route_and_sort_in_cta(logits_.data(), g, router_, r, stream, order_)
+                         : moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, order_));
     }
     {
       const ScopedPhase phase("permute");
-      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, order_));
-      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, order_));
+      if (!route_in_cta_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, order_));
+        MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, order_));
+      }
       MOE_CUDA_CHECK(moe_kernels::launch_permute_rows(x_.data(), g, r, permuted_x_.data(), stream, order_));
     }
     {
@@ -82,6 +86,9 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     decode_ = use_decode_kernels();
+    route_in_cta_ = use_route_in_cta();
+    if (route_in_cta_)
+      log_verbose("epmoe T={}: routed, counted and sorted in one CTA (MOEBENCH_ROUTE_IN_CTA=on)", g.num_tokens);
     // Overlapped launches come with the decode GEMMs, the only launches they were timed with.
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
     // The decode GEMMs take an expert's rows (at most 64) in one box.
@@ -108,6 +115,7 @@ class SingleGpuEpMoe final : public SingleGpuMoeBase {
   moe_kernels::GroupedGemmMaps gate_up_maps_{}, down_maps_{};
   CUtensorMap down_halves_{};  // the down weights in boxes of 128 rows (the clustered GEMMs)
   bool decode_ = false;        // this case runs the decode GEMMs
+  bool route_in_cta_ = false;  // its routing, counts and sorted rows come from one launch
   bool clustered_ = false;     // this case runs the clustered tiled GEMMs
   moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
   GroupedDecodeBuffers decode_buffers_;

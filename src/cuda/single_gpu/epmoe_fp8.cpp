@@ -37,12 +37,16 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const int ctas = context_.sm_count();
     {
       const ScopedPhase phase("route");
-      MOE_CUDA_CHECK(moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, order_));
+      MOE_CUDA_CHECK(route_in_cta_
+                         ? moe_kernels::launch_route_and_sort_in_cta(logits_.data(), g, router_, r, stream, order_)
+                         : moe_kernels::launch_route_and_count(logits_.data(), g, router_, r, stream, order_));
     }
     {
       const ScopedPhase phase("permute");
-      MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, order_));
-      MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, order_));
+      if (!route_in_cta_) {
+        MOE_CUDA_CHECK(moe_kernels::launch_scan_experts(g, r, stream, order_));
+        MOE_CUDA_CHECK(moe_kernels::launch_scatter_pairs(g, r, stream, order_));
+      }
       MOE_CUDA_CHECK(moe_kernels::launch_permute_quantize_rows(x_.data(), g, r, permuted_x_.rows(), stream, order_));
     }
     {
@@ -81,6 +85,9 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
     const MoeGeometry& g = geometry_;
     const int pairs = g.max_pairs();
     decode_ = use_decode_kernels();
+    route_in_cta_ = use_route_in_cta();
+    if (route_in_cta_)
+      log_verbose("epmoe T={}: routed, counted and sorted in one CTA (MOEBENCH_ROUTE_IN_CTA=on)", g.num_tokens);
     clustered_ = use_clustered_gemms();
     // Overlapped launches come with the decode GEMMs, as in bf16 (epmoe.cpp).
     order_ = decode_ ? moe_kernels::StreamOrder::kOverlapPrologue : moe_kernels::StreamOrder::kSerial;
@@ -108,7 +115,8 @@ class SingleGpuEpMoeFp8 final : public SingleGpuMoeBase {
   Fp8RowBuffer permuted_x_, h_;
   DeviceBuffer<__nv_bfloat16> y_;
   moe_kernels::GroupedGemmFp8Maps gate_up_maps_{}, down_maps_{};
-  bool decode_ = false;  // this case runs the FP8 decode GEMMs
+  bool decode_ = false;        // this case runs the FP8 decode GEMMs
+  bool route_in_cta_ = false;  // its routing, counts and sorted rows come from one launch
   moe_kernels::StreamOrder order_ = moe_kernels::StreamOrder::kSerial;
   GroupedDecodeBuffers decode_buffers_;
 };

@@ -58,6 +58,12 @@ bool SingleGpuMoeBase::use_clustered_gemms() const {
          geometry_.block_m == 2 * moe_kernels::kWarpgroupRows && !use_decode_kernels();
 }
 
+bool SingleGpuMoeBase::use_route_in_cta() const {
+  const char* setting = std::getenv("MOEBENCH_ROUTE_IN_CTA");
+  return setting != nullptr && std::string_view(setting) == "on" && use_decode_kernels() &&
+         moe_kernels::route_in_cta_fits(geometry_, router_);
+}
+
 void SingleGpuMoeBase::prepare(const CaseInputs& inputs) {
   const std::int64_t T = inputs.bench_case.num_tokens;
   geometry_.num_tokens = static_cast<int>(T);

@@ -43,6 +43,11 @@ class SingleGpuMoeBase : public MoeImplementation {
   // they share (moe_kernels' clustered engines): with MOEBENCH_GEMM_CLUSTER=on, for 128-row tiles
   // and not on the decode kernels. Opt-in until an H100 has timed it against the default.
   bool use_clustered_gemms() const;
+  // Whether epmoe routes, counts and sorts this case's tokens in one launch of one CTA
+  // (moe_kernels::launch_route_and_sort_in_cta) instead of three kernels: with
+  // MOEBENCH_ROUTE_IN_CTA=on, on the decode GEMMs' path, up to a token a warp
+  // (moe_kernels::route_in_cta_fits). Opt-in until a GPU has timed the two.
+  bool use_route_in_cta() const;
 
   CudaContext context_;
   Problem problem_;

@@ -184,6 +184,15 @@ TEST(KernelGeometry, DecodeKernelUpTo64Tokens) {
   // 64 tokens of 512 experts' logits fill most of the ring, and still fit.
   EXPECT_TRUE(use_decode_kernel(geometry(64, 8, 512), router(512, 1)));
   EXPECT_LE(decode_routing_scratch_bytes(64, 8, 512, 1), kDecodeRingBytes);
+  // epmoe's routing in one CTA (MOEBENCH_ROUTE_IN_CTA): a token a warp at most, on geometries
+  // the decode kernels take.
+  EXPECT_EQ(kRouteInCtaMaxTokens, kDecodeThreads / 32);
+  EXPECT_TRUE(route_in_cta_fits(geometry(1, 8, 128), router(128, 1)));
+  EXPECT_TRUE(route_in_cta_fits(geometry(kRouteInCtaMaxTokens, 8, 256), router(256, 8)));
+  EXPECT_FALSE(route_in_cta_fits(geometry(kRouteInCtaMaxTokens + 1, 8, 128), router(128, 1)));
+  EXPECT_FALSE(route_in_cta_fits(geometry(0, 2, 8), router(8, 1)));
+  EXPECT_FALSE(route_in_cta_fits(geometry(4, 8, 1024), router(1024, 1)));
+  EXPECT_TRUE(route_in_cta_fits(geometry(12, 64, 64), router(64, 1)));  // 768 pairs
 }
 
 // The decode kernels' stream-K split: every (expert, tile, K step) of a GEMM goes to exactly one

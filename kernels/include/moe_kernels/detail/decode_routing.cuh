@@ -34,12 +34,22 @@ struct DecodeRoutes {
   unsigned long long token_mask[kDecodeMaxExperts];  // bit t: token t chose the expert
 };
 
+// Where route_tokens_in_cta also writes its plan, beyond the CTA's shared memory: nowhere (the
+// fused decode kernels, whose every CTA routes for itself), or epmoe's routing buffers
+// (GlobalRoutePlan). expert_offset(e, row): local expert e's first sorted row (e = local experts:
+// the rows in all); pair(pair, expert, weight, row): (token, slot) pair `pair` chose global expert
+// `expert` with `weight`, and is sorted row `row` (-1: not a local expert).
+struct NoGlobalRoutePlan {
+  __device__ __forceinline__ void expert_offset(int, int) const {}
+  __device__ __forceinline__ void pair(int, int, float, int) const {}
+};
+
 // All threads of the CTA call this; `scratch` is decode_routing_scratch_bytes of shared memory
 // free until it returns. before_sort() runs on every thread once every token is routed.
-template <typename BeforeSort>
+template <typename BeforeSort, typename GlobalPlan = NoGlobalRoutePlan>
 __device__ __forceinline__ void route_tokens_in_cta(const float* logits, const MoeGeometry& g, const RouterParams& p,
-                                                    std::uint8_t* scratch, DecodeRoutes& routes,
-                                                    BeforeSort before_sort) {
+                                                    std::uint8_t* scratch, DecodeRoutes& routes, BeforeSort before_sort,
+                                                    GlobalPlan global_plan = {}) {
   const int T = g.num_tokens, E = p.num_experts, k = g.top_k, pairs = T * k, local = g.local_experts;
   const int thread = threadIdx.x, threads = blockDim.x, warp = thread / 32, lane = thread % 32;
   float* token_logits = reinterpret_cast<float*>(scratch);
@@ -75,6 +85,7 @@ __device__ __forceinline__ void route_tokens_in_cta(const float* logits, const M
     for (int e = first; e < last; ++e) {
       const int count = __popcll(routes.token_mask[e]);
       expert_offset[e] = rows_before;
+      global_plan.expert_offset(e, rows_before);
       if (count > 0) {
         routes.active_expert[active_before] = e;
         routes.active_offset[active_before] = rows_before;
@@ -85,16 +96,21 @@ __device__ __forceinline__ void route_tokens_in_cta(const float* logits, const M
     if (lane == 31) {
       routes.num_active = active_before;
       routes.active_offset[active_before] = rows_before;
+      global_plan.expert_offset(local, rows_before);
     }
   }
   __syncthreads();
   for (int pair = thread; pair < pairs; pair += threads) {
     const int e = pair_expert[pair] - g.expert_begin;
-    if (e < 0 || e >= local) continue;
+    if (e < 0 || e >= local) {
+      global_plan.pair(pair, pair_expert[pair], pair_weight[pair], -1);
+      continue;
+    }
     const int t = pair / k;
     const int row = expert_offset[e] + __popcll(routes.token_mask[e] & ((1ull << t) - 1));
     routes.sorted_token[row] = t;
     routes.sorted_weight[row] = pair_weight[pair];
+    global_plan.pair(pair, pair_expert[pair], pair_weight[pair], row);
   }
   __syncthreads();
 }
