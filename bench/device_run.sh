@@ -224,11 +224,12 @@ if named fp8-decode-handoff; then
 fi
 # epmoe's routing, counts and sorted rows in one CTA (MOEBENCH_ROUTE_IN_CTA=on: one launch instead
 # of route + count, scan and scatter) against the three kernels, on the decode GEMMs' cells (up
-# to 8 tokens by default), bf16 then fp8, in one call.
+# to 8 tokens by default), bf16 then fp8, in one call. The models whose epmoe cells miss issue
+# 20's bound by a few microseconds: what it saves is fixed, whatever the experts.
 if named route-in-cta; then
   for setting in off on; do
     MOEBENCH_ROUTE_IN_CTA=$setting BENCH_TAG=route-in-cta-$setting run_grid decode \
-      "qwen3-30b-a3b qwen1.5-moe-a2.7b mixtral-8x7b deepseek-v3 gpt-oss-120b" "1 2 4 8" --cold-l2 --implementations epmoe
+      "qwen3-30b-a3b qwen1.5-moe-a2.7b gpt-oss-120b" "1 2 4 8" --cold-l2 --implementations epmoe
     MOEBENCH_ROUTE_IN_CTA=$setting BENCH_TAG=route-in-cta-$setting run_grid fp8-decode \
       "qwen3-30b-a3b gpt-oss-120b" "1 8" --dtype fp8 --cold-l2 --implementations epmoe
   done
