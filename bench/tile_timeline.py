@@ -11,7 +11,9 @@ tile), per GEMM instead: when the CTAs started and finished it (min, median, max
 the weight bytes they streamed per microsecond (a K step moves --step-kib KiB of weights), the
 gaps between a CTA's units, and how long units took after their mainloop (the partial sums, the
 counters and, for the unit that completes a tile, the finisher), or with the hand-off how long
-the finisher warps took past the consumers' span (finished_us).
+the finisher warps took past the consumers' span (finished_us). Per CTA also the sum of that
+after-mainloop time and its last end less that sum: about where the CTA would end if that time
+left the consumers' path (what the hand-off is for), while its streaming stayed as it was.
 Usage: tile_timeline.py [--decode [--step-kib N]] TIMELINE.csv...
 """
 import csv
@@ -85,12 +87,14 @@ def decode_summary(units, gemm, step_kib):
     by_cta = {}
     for u in phase:
         by_cta.setdefault(u["cta"], []).append(u)
-    firsts, lasts, rates, gaps = [], [], [], []
+    firsts, lasts, rates, gaps, cta_after, lasts_less_after = [], [], [], [], [], []
     for runs in by_cta.values():
         runs.sort(key=lambda u: u["start_us"])
         first, last = runs[0]["start_us"], runs[-1]["end_us"]
         firsts.append(first)
         lasts.append(last)
+        cta_after.append(sum(u["end_us"] - u["mainloop_end_us"] for u in runs))
+        lasts_less_after.append(last - cta_after[-1])
         steps = sum(u["k_steps"] for u in runs)
         if last > first:
             rates.append(steps * step_kib * 1.024 / (last - first))  # KiB per us -> MB/s / 1000 = GB/s
@@ -102,7 +106,8 @@ def decode_summary(units, gemm, step_kib):
              f"{steps * step_kib * 1.024 / (end - begin):.0f} GB/s over the phase" if end > begin else f"{gemm}: empty",
              f"  CTA first start (min / median / max) {spread(firsts)} us; last end {spread(lasts)} us",
              f"  GB/s a CTA while in the phase {spread(rates)}" if rates else "  no CTA ran a whole unit",
-             f"  after the mainloop, us a unit {spread(after)}"]
+             f"  after the mainloop, us a unit {spread(after)}",
+             f"  after the mainloops, us a CTA {spread(cta_after)}; its last end less that {spread(lasts_less_after)} us"]
     if gaps:
         lines.append(f"  gap between a CTA's units, us {spread(gaps)}")
     # With the hand-off the finisher warps finish a unit after the consumers' span ends.

@@ -57,6 +57,9 @@ with tempfile.TemporaryDirectory() as folder:
 lines = tile_timeline.decode_summary(units, "gate_up", 32.0)
 assert lines[0].startswith("gate_up: 3 units (10 K steps) on 2 CTAs, 0.00 to 6.00 us"), lines
 assert lines[3] == "  after the mainloop, us a unit    0.50 /    0.50 /    0.50", lines
+# CTA 0: 0.5 + 0.5 us after its two mainloops, last end 6.0; CTA 1: 0.5, last end 5.5.
+assert lines[4] == ("  after the mainloops, us a CTA    0.50 /    0.75 /    1.00; its last end less that    5.00 /"
+                    "    5.00 /    5.00 us"), lines
 assert lines[-1] == "  finished after the span's end (finisher warps), us a unit    1.00 /    2.00 /    4.00", lines
 # Without the hand-off finished_us equals end_us: no such line.
 for u in units:
