@@ -5,60 +5,42 @@
 #include <cstdlib>
 
 #include "core/log.hpp"
-#include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_weights.hpp"
 #include "cuda/single_gpu/fused_kernel_host.hpp"
 #include "cuda/single_gpu/implementations.hpp"
-#include "cuda/single_gpu/moe_base.hpp"
-#include "cuda/single_gpu/tile_timeline.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
-#include "profile/phase.hpp"
 
 namespace moebench::cuda {
 namespace {
 
 using moe_kernels::MoeGeometry;
 
-class SingleGpuFused final : public SingleGpuMoeBase {
+// The bf16 kernels (sm90_fused_moe.cu, sm90_fused_moe_decode.cu).
+struct Bf16FusedKernels {
+  using TiledArgs = moe_kernels::FusedMoeArgs;
+  using DecodeArgs = moe_kernels::FusedMoeDecodeArgs;
+  static constexpr const char* kTiledName = "fused_moe_kernel";
+  static constexpr const char* kDecodeName = "fused_moe_decode_kernel";
+  static cudaError_t launch_tiled(const TiledArgs& args, int ctas, cudaStream_t stream) {
+    return moe_kernels::launch_fused_moe(args, ctas, stream);
+  }
+  static cudaError_t launch_decode(const DecodeArgs& args, int ctas, cudaStream_t stream) {
+    return moe_kernels::launch_fused_moe_decode(args, ctas, stream);
+  }
+};
+
+class SingleGpuFused final : public SingleGpuFusedBase<Bf16FusedKernels> {
  public:
   SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w)
-      : SingleGpuMoeBase(context, problem) {
+      : SingleGpuFusedBase(context, problem) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
-    barrier_.resize(3);
-    set_layer_args(args_, stage_times_, router_, problem.shape.activation);
-    set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
     decode_args_.w13 = args_.w13;
     decode_args_.w2 = args_.w2;
   }
-  ~SingleGpuFused() override {
-    cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
-  }
-  SingleGpuFused(const SingleGpuFused&) = delete;
-  SingleGpuFused& operator=(const SingleGpuFused&) = delete;
-
-  ImplKind kind() const override { return ImplKind::kFused; }
-
-  KernelStages last_kernel_stages() const override {
-    return read_fused_kernel_stages(stage_times_, context_.device,
-                                    decode_ ? "fused_moe_decode_kernel" : "fused_moe_kernel");
-  }
-
-  void run_iteration() override {
-    const ScopedPhase phase("fused_moe");
-    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
-    MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_fused_moe_decode(decode_args_, decode_ctas_, context_.stream)
-                           : moe_kernels::launch_fused_moe(args_, num_ctas_, context_.stream));
-    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
-  }
 
  private:
-  void size_workspace() override {
-    decode_ = use_decode_kernels();
-    if (decode_) {
-      size_decode_workspace();
-      return;
-    }
+  void size_tiled_workspace() override {
     const std::int64_t rows_per_expert =
         static_cast<std::int64_t>(geometry_.max_pairs()) / std::max(1, geometry_.local_experts);
     geometry_.spill = moe_kernels::choose_spill_rule(geometry_.block_m, geometry_.intermediate, rows_per_expert);
@@ -99,7 +81,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 
   // The decode kernel's workspace: h, the f32 partial sums of gate/up and of the output, which the
   // kernel leaves zero, and its counters (moe_kernels::DecodeCounters).
-  void size_decode_workspace() {
+  void size_decode_workspace() override {
     const MoeGeometry& g = geometry_;
     log_verbose("fused T={}: the decode kernel (every SM streams an equal share of each GEMM's K steps){}",
                 g.num_tokens, decode_finish_note());
@@ -141,17 +123,7 @@ class SingleGpuFused final : public SingleGpuMoeBase {
 
   DeviceWeights weights_;
   DeviceBuffer<__nv_bfloat16> h_, y_;
-  DeviceBuffer<unsigned int> barrier_;
-  DeviceBuffer<std::int32_t> row_block_done_, expert_order_;
-  TileTimeline tile_timeline_;
-  FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
-  moe_kernels::FusedMoeArgs args_{};
-  int num_ctas_ = 0;
-  bool decode_ = false;  // this case runs the decode kernel
-  DeviceBuffer<float> gate_up_partial_, out_partial_;
-  DeviceBuffer<int> decode_counters_;
-  moe_kernels::FusedMoeDecodeArgs decode_args_{};
-  int decode_ctas_ = 0;
+  DeviceBuffer<std::int32_t> expert_order_;
 };
 
 }  // namespace

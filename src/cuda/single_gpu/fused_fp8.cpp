@@ -7,64 +7,46 @@
 
 #include "core/fp8_weights.hpp"
 #include "core/log.hpp"
-#include "cuda/device/cuda_handles.hpp"
 #include "cuda/device/device_fp8_weights.hpp"
 #include "cuda/device/fp8_row_buffers.hpp"
 #include "cuda/single_gpu/fused_kernel_host.hpp"
 #include "cuda/single_gpu/implementations.hpp"
-#include "cuda/single_gpu/moe_base.hpp"
-#include "cuda/single_gpu/tile_timeline.hpp"
 #include "moe_kernels/decode_limits.hpp"
 #include "moe_kernels/heuristics.hpp"
 #include "moe_kernels/launch.hpp"
-#include "profile/phase.hpp"
 
 namespace moebench::cuda {
 namespace {
 
 using moe_kernels::MoeGeometry;
 
-class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
+// The FP8 kernels (sm90_fused_moe_fp8.cu, sm90_fused_moe_fp8_decode.cu).
+struct Fp8FusedKernels {
+  using TiledArgs = moe_kernels::FusedMoeFp8Args;
+  using DecodeArgs = moe_kernels::FusedMoeFp8DecodeArgs;
+  static constexpr const char* kTiledName = "fused_moe_fp8_kernel";
+  static constexpr const char* kDecodeName = "fused_moe_fp8_decode_kernel";
+  static cudaError_t launch_tiled(const TiledArgs& args, int ctas, cudaStream_t stream) {
+    return moe_kernels::launch_fused_moe_fp8(args, ctas, stream);
+  }
+  static cudaError_t launch_decode(const DecodeArgs& args, int ctas, cudaStream_t stream) {
+    return moe_kernels::launch_fused_moe_fp8_decode(args, ctas, stream);
+  }
+};
+
+class SingleGpuFusedFp8 final : public SingleGpuFusedBase<Fp8FusedKernels> {
  public:
   SingleGpuFusedFp8(const CudaContext& context, const Problem& problem, const EpWeights& w)
-      : SingleGpuMoeBase(context, problem) {
+      : SingleGpuFusedBase(context, problem) {
     upload_fused_fp8_weights(quantize_ep_weights(w), weights_, args_.w13, args_.w2);
     args_.scales = weights_.scales();
-    barrier_.resize(3);
-    set_layer_args(args_, stage_times_, router_, problem.shape.activation);
-    set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
     decode_args_.w13 = args_.w13;
     decode_args_.w2 = args_.w2;
     decode_args_.scales = args_.scales;
   }
-  ~SingleGpuFusedFp8() override {
-    cudaStreamSynchronize(context_.stream);  // the kernel may still write the stamps
-  }
-  SingleGpuFusedFp8(const SingleGpuFusedFp8&) = delete;
-  SingleGpuFusedFp8& operator=(const SingleGpuFusedFp8&) = delete;
-
-  ImplKind kind() const override { return ImplKind::kFused; }
-
-  KernelStages last_kernel_stages() const override {
-    return read_fused_kernel_stages(stage_times_, context_.device,
-                                    decode_ ? "fused_moe_fp8_decode_kernel" : "fused_moe_fp8_kernel");
-  }
-
-  void run_iteration() override {
-    const ScopedPhase phase("fused_moe");
-    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
-    MOE_CUDA_CHECK(decode_ ? moe_kernels::launch_fused_moe_fp8_decode(decode_args_, decode_ctas_, context_.stream)
-                           : moe_kernels::launch_fused_moe_fp8(args_, num_ctas_, context_.stream));
-    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
-  }
 
  private:
-  void size_workspace() override {
-    decode_ = use_decode_kernels();
-    if (decode_) {
-      size_decode_workspace();
-      return;
-    }
+  void size_tiled_workspace() override {
     const MoeGeometry& g = geometry_;
     const std::uint64_t pairs = g.max_pairs();
     const std::int64_t rows_per_expert = static_cast<std::int64_t>(pairs) / std::max(1, g.local_experts);
@@ -103,7 +85,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   // The FP8 decode kernel's workspace: x and h in e4m3 (h read by TMA in boxes of 64 rows), the f32
   // partial sums of gate/up and of the output, which the kernel leaves zero, and its counters
   // (moe_kernels::Fp8DecodeCounters).
-  void size_decode_workspace() {
+  void size_decode_workspace() override {
     const MoeGeometry& g = geometry_;
     log_verbose("fused T={}: the FP8 decode kernel (every SM streams an equal share of each GEMM's K steps){}",
                 g.num_tokens, decode_finish_note());
@@ -143,18 +125,7 @@ class SingleGpuFusedFp8 final : public SingleGpuMoeBase {
   Fp8RowBuffer x_sorted_;  // but with MOEBENCH_FUSED_FP8_X=gather
   Fp8RowBuffer h_;
   DeviceBuffer<__nv_bfloat16> y_;
-  DeviceBuffer<unsigned int> barrier_;
-  DeviceBuffer<std::int32_t> row_block_done_;
-  TileTimeline tile_timeline_;
-  FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
-  moe_kernels::FusedMoeFp8Args args_{};
-  int num_ctas_ = 0;
-  bool decode_ = false;  // this case runs the FP8 decode kernel
   Fp8RowBuffer decode_x_;
-  DeviceBuffer<float> gate_up_partial_, out_partial_;
-  DeviceBuffer<int> decode_counters_;
-  moe_kernels::FusedMoeFp8DecodeArgs decode_args_{};
-  int decode_ctas_ = 0;
 };
 
 }  // namespace

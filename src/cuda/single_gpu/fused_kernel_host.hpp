@@ -1,6 +1,7 @@
 // What the one-GPU fused paths (fused.cpp in bf16, fused_fp8.cpp in FP8) do alike around their two
 // kernels, the tiled one and the decode one: the args each launch takes from the layer rather than
-// the case, room in the tile timeline, and the stage stamps the kernels leave read back.
+// the case, room in the tile timeline, the stage stamps the kernels leave read back, and the
+// implementation that launches one or the other (SingleGpuFusedBase).
 #pragma once
 
 #include <algorithm>
@@ -8,12 +9,15 @@
 
 #include "core/kernel_stages.hpp"
 #include "cuda/device/cuda_handles.hpp"
+#include "cuda/device/device_buffer.hpp"
+#include "cuda/single_gpu/moe_base.hpp"
 #include "cuda/single_gpu/tile_timeline.hpp"
 #include "kernel_reports/kernel_stage_spans.hpp"
 #include "moe_kernels/decode_split.hpp"
 #include "moe_kernels/fused_stages.hpp"
 #include "moe_kernels/launch.hpp"
 #include "moe_kernels/moe_types.hpp"
+#include "profile/phase.hpp"
 
 namespace moebench::cuda {
 
@@ -63,5 +67,66 @@ void attach_decode_timeline(TileTimeline& timeline, const moe_kernels::MoeGeomet
   timeline.size(ctas * args.tile_span_units);
   args.tile_spans = timeline.spans();
 }
+
+// A fused implementation on one GPU: each case runs the decode kernel (use_decode_kernels) or
+// the tiled one, one cooperative launch an iteration. Kernels names both kernels' args
+// (TiledArgs, DecodeArgs), their launches (launch_tiled, launch_decode) and their names in traces
+// (kTiledName, kDecodeName); the path sizes each kernel's own workspace.
+template <typename Kernels>
+class SingleGpuFusedBase : public SingleGpuMoeBase {
+ public:
+  SingleGpuFusedBase(const CudaContext& context, const Problem& problem) : SingleGpuMoeBase(context, problem) {
+    barrier_.resize(3);
+    set_layer_args(args_, stage_times_, router_, problem.shape.activation);
+    set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
+  }
+  // The last launch may still write the stamps (pinned host memory) and the timeline. The paths'
+  // own device buffers, destroyed before this runs, are freed by cudaFree, which waits for the
+  // device first.
+  ~SingleGpuFusedBase() override { cudaStreamSynchronize(context_.stream); }
+  SingleGpuFusedBase(const SingleGpuFusedBase&) = delete;
+  SingleGpuFusedBase& operator=(const SingleGpuFusedBase&) = delete;
+
+  ImplKind kind() const override { return ImplKind::kFused; }
+
+  KernelStages last_kernel_stages() const override {
+    return read_fused_kernel_stages(stage_times_, context_.device,
+                                    decode_ ? Kernels::kDecodeName : Kernels::kTiledName);
+  }
+
+  void run_iteration() override {
+    const ScopedPhase phase("fused_moe");
+    if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
+    MOE_CUDA_CHECK(decode_ ? Kernels::launch_decode(decode_args_, decode_ctas_, context_.stream)
+                           : Kernels::launch_tiled(args_, num_ctas_, context_.stream));
+    if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
+  }
+
+ protected:
+  // The case's workspace for the tiled kernel (args_, num_ctas_), or for the decode kernel
+  // (decode_args_, decode_ctas_).
+  virtual void size_tiled_workspace() = 0;
+  virtual void size_decode_workspace() = 0;
+
+  DeviceBuffer<unsigned int> barrier_;
+  DeviceBuffer<std::int32_t> row_block_done_;
+  TileTimeline tile_timeline_;
+  FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
+  typename Kernels::TiledArgs args_{};
+  int num_ctas_ = 0;
+  bool decode_ = false;  // this case runs the decode kernel
+  // The decode kernel's f32 partial sums, which it leaves zero, and its counters.
+  DeviceBuffer<float> gate_up_partial_, out_partial_;
+  DeviceBuffer<int> decode_counters_;
+  typename Kernels::DecodeArgs decode_args_{};
+  int decode_ctas_ = 0;
+
+ private:
+  void size_workspace() final {
+    decode_ = use_decode_kernels();
+    if (decode_) size_decode_workspace();
+    else size_tiled_workspace();
+  }
+};
 
 }  // namespace moebench::cuda
