@@ -16,24 +16,12 @@ namespace {
 
 using moe_kernels::MoeGeometry;
 
-// The bf16 kernels (sm90_fused_moe.cu, sm90_fused_moe_decode.cu).
-struct Bf16FusedKernels {
-  using TiledArgs = moe_kernels::FusedMoeArgs;
-  using DecodeArgs = moe_kernels::FusedMoeDecodeArgs;
-  static constexpr const char* kTiledName = "fused_moe_kernel";
-  static constexpr const char* kDecodeName = "fused_moe_decode_kernel";
-  static cudaError_t launch_tiled(const TiledArgs& args, int ctas, cudaStream_t stream) {
-    return moe_kernels::launch_fused_moe(args, ctas, stream);
-  }
-  static cudaError_t launch_decode(const DecodeArgs& args, int ctas, cudaStream_t stream) {
-    return moe_kernels::launch_fused_moe_decode(args, ctas, stream);
-  }
-};
-
-class SingleGpuFused final : public SingleGpuFusedBase<Bf16FusedKernels> {
+class SingleGpuFused final : public SingleGpuFusedBase<moe_kernels::FusedMoeArgs, moe_kernels::FusedMoeDecodeArgs> {
  public:
   SingleGpuFused(const CudaContext& context, const Problem& problem, const EpWeights& w)
-      : SingleGpuFusedBase(context, problem) {
+      : SingleGpuFusedBase(context, problem,
+                           {"fused_moe_kernel", "fused_moe_decode_kernel", moe_kernels::launch_fused_moe,
+                            moe_kernels::launch_fused_moe_decode}) {
     upload_fused_weights(w, {0, geometry_.local_experts}, {0, geometry_.intermediate}, weights_, args_.w13, args_.w2);
     decode_args_.w13 = args_.w13;
     decode_args_.w2 = args_.w2;

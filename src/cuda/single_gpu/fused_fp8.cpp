@@ -20,24 +20,13 @@ namespace {
 
 using moe_kernels::MoeGeometry;
 
-// The FP8 kernels (sm90_fused_moe_fp8.cu, sm90_fused_moe_fp8_decode.cu).
-struct Fp8FusedKernels {
-  using TiledArgs = moe_kernels::FusedMoeFp8Args;
-  using DecodeArgs = moe_kernels::FusedMoeFp8DecodeArgs;
-  static constexpr const char* kTiledName = "fused_moe_fp8_kernel";
-  static constexpr const char* kDecodeName = "fused_moe_fp8_decode_kernel";
-  static cudaError_t launch_tiled(const TiledArgs& args, int ctas, cudaStream_t stream) {
-    return moe_kernels::launch_fused_moe_fp8(args, ctas, stream);
-  }
-  static cudaError_t launch_decode(const DecodeArgs& args, int ctas, cudaStream_t stream) {
-    return moe_kernels::launch_fused_moe_fp8_decode(args, ctas, stream);
-  }
-};
-
-class SingleGpuFusedFp8 final : public SingleGpuFusedBase<Fp8FusedKernels> {
+class SingleGpuFusedFp8 final
+    : public SingleGpuFusedBase<moe_kernels::FusedMoeFp8Args, moe_kernels::FusedMoeFp8DecodeArgs> {
  public:
   SingleGpuFusedFp8(const CudaContext& context, const Problem& problem, const EpWeights& w)
-      : SingleGpuFusedBase(context, problem) {
+      : SingleGpuFusedBase(context, problem,
+                           {"fused_moe_fp8_kernel", "fused_moe_fp8_decode_kernel", moe_kernels::launch_fused_moe_fp8,
+                            moe_kernels::launch_fused_moe_fp8_decode}) {
     upload_fused_fp8_weights(quantize_ep_weights(w), weights_, args_.w13, args_.w2);
     args_.scales = weights_.scales();
     decode_args_.w13 = args_.w13;

@@ -68,14 +68,24 @@ void attach_decode_timeline(TileTimeline& timeline, const moe_kernels::MoeGeomet
   args.tile_spans = timeline.spans();
 }
 
+// A path's two fused kernels: their names in traces and their launches.
+template <typename TiledArgs, typename DecodeArgs>
+struct FusedKernelPair {
+  const char* tiled_name;
+  const char* decode_name;
+  cudaError_t (*launch_tiled)(const TiledArgs&, int num_ctas, cudaStream_t);
+  cudaError_t (*launch_decode)(const DecodeArgs&, int num_ctas, cudaStream_t);
+};
+
 // A fused implementation on one GPU: each case runs the decode kernel (use_decode_kernels) or
-// the tiled one, one cooperative launch an iteration. Kernels names both kernels' args
-// (TiledArgs, DecodeArgs), their launches (launch_tiled, launch_decode) and their names in traces
-// (kTiledName, kDecodeName); the path sizes each kernel's own workspace.
-template <typename Kernels>
+// the tiled one of `kernels`, one cooperative launch an iteration; the path sizes each kernel's
+// own workspace.
+template <typename TiledArgs, typename DecodeArgs>
 class SingleGpuFusedBase : public SingleGpuMoeBase {
  public:
-  SingleGpuFusedBase(const CudaContext& context, const Problem& problem) : SingleGpuMoeBase(context, problem) {
+  SingleGpuFusedBase(const CudaContext& context, const Problem& problem,
+                     const FusedKernelPair<TiledArgs, DecodeArgs>& kernels)
+      : SingleGpuMoeBase(context, problem), kernels_(kernels) {
     barrier_.resize(3);
     set_layer_args(args_, stage_times_, router_, problem.shape.activation);
     set_layer_args(decode_args_, stage_times_, router_, problem.shape.activation);
@@ -91,14 +101,14 @@ class SingleGpuFusedBase : public SingleGpuMoeBase {
 
   KernelStages last_kernel_stages() const override {
     return read_fused_kernel_stages(stage_times_, context_.device,
-                                    decode_ ? Kernels::kDecodeName : Kernels::kTiledName);
+                                    decode_ ? kernels_.decode_name : kernels_.tiled_name);
   }
 
   void run_iteration() override {
     const ScopedPhase phase("fused_moe");
     if (tile_timeline_.enabled()) tile_timeline_.clear(context_.stream);
-    MOE_CUDA_CHECK(decode_ ? Kernels::launch_decode(decode_args_, decode_ctas_, context_.stream)
-                           : Kernels::launch_tiled(args_, num_ctas_, context_.stream));
+    MOE_CUDA_CHECK(decode_ ? kernels_.launch_decode(decode_args_, decode_ctas_, context_.stream)
+                           : kernels_.launch_tiled(args_, num_ctas_, context_.stream));
     if (tile_timeline_.enabled()) tile_timeline_.write(context_.stream, geometry_.num_tokens);
   }
 
@@ -112,16 +122,18 @@ class SingleGpuFusedBase : public SingleGpuMoeBase {
   DeviceBuffer<std::int32_t> row_block_done_;
   TileTimeline tile_timeline_;
   FusedStageStamps stage_times_{1, cudaHostAllocMapped};  // written by the kernel
-  typename Kernels::TiledArgs args_{};
+  TiledArgs args_{};
   int num_ctas_ = 0;
   bool decode_ = false;  // this case runs the decode kernel
   // The decode kernel's f32 partial sums, which it leaves zero, and its counters.
   DeviceBuffer<float> gate_up_partial_, out_partial_;
   DeviceBuffer<int> decode_counters_;
-  typename Kernels::DecodeArgs decode_args_{};
+  DecodeArgs decode_args_{};
   int decode_ctas_ = 0;
 
  private:
+  FusedKernelPair<TiledArgs, DecodeArgs> kernels_;
+
   void size_workspace() final {
     decode_ = use_decode_kernels();
     if (decode_) size_decode_workspace();
