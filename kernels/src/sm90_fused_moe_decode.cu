@@ -154,11 +154,10 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
 
 template <bool kSpans>
 cudaError_t launch_with_finish(const FusedMoeDecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.finish == DecodeFinish::kHandoff
-             ? launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<kSpans, DecodeFinish::kHandoff>, args,
-                                                     num_ctas, stream)
-             : launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<kSpans, DecodeFinish::kInline>, args,
-                                                     num_ctas, stream);
+  return with_decode_finish(args.finish, [&](auto finish) {
+    return launch_cooperative<DecodeLaunchShape>(fused_moe_decode_kernel<kSpans, decltype(finish)::value>, args,
+                                                 num_ctas, stream);
+  });
 }
 
 }  // namespace

@@ -159,11 +159,10 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
 
 template <bool kSpans>
 cudaError_t launch_with_finish(const FusedMoeFp8DecodeArgs& args, int num_ctas, cudaStream_t stream) {
-  return args.finish == DecodeFinish::kHandoff
-             ? launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<kSpans, DecodeFinish::kHandoff>,
-                                                        args, num_ctas, stream)
-             : launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<kSpans, DecodeFinish::kInline>,
-                                                        args, num_ctas, stream);
+  return with_decode_finish(args.finish, [&](auto finish) {
+    return launch_cooperative<Fp8DecodeLaunchShape>(fused_moe_fp8_decode_kernel<kSpans, decltype(finish)::value>, args,
+                                                    num_ctas, stream);
+  });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // Launched with programmatic stream serialisation, a kernel streams the weights of its first
 // stages while the previous kernel finishes, and waits for it only before loading token rows.
 #include "moe_kernels/detail/decode_pipeline.cuh"
+#include "moe_kernels/detail/grouped_decode_frame.cuh"
 #include "moe_kernels/detail/stream_launch.cuh"
 #include "moe_kernels/launch.hpp"
 
@@ -118,20 +119,16 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   }
   extern __shared__ std::uint8_t smem_raw[];
   DecodeStorage& s = decode_storage(smem_raw);
-  const MoeGeometry& g = a.geometry;
-  if (threadIdx.x == 0) init_decode_barriers<kDecodeFullArrivals>(s);
-  // The offsets come from the scan kernel, two or three launches back: complete once this grid
-  // runs, since each kernel between waited for its own predecessor before letting this one start.
-  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
-  ptx::launch_dependent_grids();
-  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
-  const int k_steps = ceil_div(kGateUp ? g.hidden : g.intermediate, kBlockK);
-  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
   constexpr DecodeRegisterSplit kSplit = decode_register_split(kFinish);
-  run_decode_roles<kSplit.producer, kSplit.consumer>(
-      [&] { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
-      [&] { run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps); },
-      [&] { run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps); });
+  run_grouped_decode<kGateUp, kSplit.producer, kSplit.consumer, kDecodeFullArrivals>(
+      s, a.geometry, a.expert_offsets, kBlockK,
+      [&](const StepRun& run, int tiles, int k_steps) { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
+      [&](const StepRun& run, int tiles, int k_steps) {
+        run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps);
+      },
+      [&](const StepRun& run, int tiles, int k_steps) {
+        run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps);
+      });
 }
 
 template <bool kGateUp, DecodeFinish kFinish>
@@ -146,9 +143,9 @@ cudaError_t launch_grouped_decode_kernel(const GroupedDecodeArgs& args, int num_
 
 template <bool kGateUp>
 cudaError_t launch_grouped_decode(const GroupedDecodeArgs& args, int num_ctas, cudaStream_t stream, StreamOrder order) {
-  return args.workspace.finish == DecodeFinish::kHandoff
-             ? launch_grouped_decode_kernel<kGateUp, DecodeFinish::kHandoff>(args, num_ctas, stream, order)
-             : launch_grouped_decode_kernel<kGateUp, DecodeFinish::kInline>(args, num_ctas, stream, order);
+  return with_decode_finish(args.workspace.finish, [&](auto finish) {
+    return launch_grouped_decode_kernel<kGateUp, decltype(finish)::value>(args, num_ctas, stream, order);
+  });
 }
 
 }  // namespace

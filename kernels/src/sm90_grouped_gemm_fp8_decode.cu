@@ -8,6 +8,7 @@
 // kernel streams the weights of its first stages while the previous kernel finishes, and waits
 // for it only before loading token rows.
 #include "moe_kernels/detail/fp8_decode_pipeline.cuh"
+#include "moe_kernels/detail/grouped_decode_frame.cuh"
 #include "moe_kernels/detail/stream_launch.cuh"
 #include "moe_kernels/launch.hpp"
 
@@ -125,20 +126,16 @@ __global__ void __launch_bounds__(kDecodeThreads, 1)
   }
   extern __shared__ std::uint8_t smem_raw[];
   Fp8DecodeStorage& s = fp8_decode_storage(smem_raw);
-  const MoeGeometry& g = a.geometry;
-  if (threadIdx.x == 0) init_decode_barriers<kFp8DecodeFullArrivals>(s);
-  // The offsets come from the scan kernel, two or three launches back: complete once this grid
-  // runs, since each kernel between waited for its own predecessor before letting this one start.
-  load_active_experts(a.expert_offsets, g.local_experts, s.routes);
-  ptx::launch_dependent_grids();
-  const int tiles = kGateUp ? g.gate_up_tiles() : g.down_tiles();
-  const int k_steps = fp8_groups(kGateUp ? g.hidden : g.intermediate);
-  const StepRun run = cta_run(static_cast<long long>(s.routes.num_active) * tiles * k_steps);
   constexpr DecodeRegisterSplit kSplit = fp8_decode_register_split(kFinish);
-  run_decode_roles<kSplit.producer, kSplit.consumer>(
-      [&] { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
-      [&] { run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps); },
-      [&] { run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps); });
+  run_grouped_decode<kGateUp, kSplit.producer, kSplit.consumer, kFp8DecodeFullArrivals>(
+      s, a.geometry, a.expert_offsets, kFp8Group,
+      [&](const StepRun& run, int tiles, int k_steps) { run_grouped_producer<kGateUp>(a, s, run, tiles, k_steps); },
+      [&](const StepRun& run, int tiles, int k_steps) {
+        run_grouped_finishers<kGateUp, kFinish>(a, s, run, tiles, k_steps);
+      },
+      [&](const StepRun& run, int tiles, int k_steps) {
+        run_grouped_consumer<kGateUp, kFinish>(a, s, run, tiles, k_steps);
+      });
 }
 
 template <bool kGateUp, DecodeFinish kFinish>
@@ -154,9 +151,9 @@ cudaError_t launch_grouped_fp8_decode_kernel(const GroupedFp8DecodeArgs& args, i
 template <bool kGateUp>
 cudaError_t launch_grouped_fp8_decode(const GroupedFp8DecodeArgs& args, int num_ctas, cudaStream_t stream,
                                       StreamOrder order) {
-  return args.workspace.finish == DecodeFinish::kHandoff
-             ? launch_grouped_fp8_decode_kernel<kGateUp, DecodeFinish::kHandoff>(args, num_ctas, stream, order)
-             : launch_grouped_fp8_decode_kernel<kGateUp, DecodeFinish::kInline>(args, num_ctas, stream, order);
+  return with_decode_finish(args.workspace.finish, [&](auto finish) {
+    return launch_grouped_fp8_decode_kernel<kGateUp, decltype(finish)::value>(args, num_ctas, stream, order);
+  });
 }
 
 }  // namespace

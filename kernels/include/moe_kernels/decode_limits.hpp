@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "moe_kernels/moe_types.hpp"
 
@@ -45,6 +46,14 @@ struct DecodeRegisterSplit {
 // the CTA): the consumer warpgroups after each unit (kInline), or the producer warpgroup's three
 // idle warps while the consumers go on to the next unit (kHandoff: detail/decode_handoff.cuh).
 enum class DecodeFinish { kInline, kHandoff };
+
+// f(std::integral_constant<DecodeFinish, finish>{}): a launcher's pick of the kernel instantiated
+// for the launch's `finish`.
+template <typename F>
+auto with_decode_finish(DecodeFinish finish, F f) {
+  if (finish == DecodeFinish::kHandoff) return f(std::integral_constant<DecodeFinish, DecodeFinish::kHandoff>{});
+  return f(std::integral_constant<DecodeFinish, DecodeFinish::kInline>{});
+}
 
 // The bf16 decode kernels' split: 56 + 2 x 224 = 504 of a sub-partition's 512 a lane (ptxas: the
 // producer warp's 16 bytes of spills within its 56, tenth session). With the hand-off the
